@@ -1,0 +1,120 @@
+/// A port directory relative to PORTSDIR: two or more components such as
+/// `devel/gmake` or `x11/gnome/terminal`.
+public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ text: String) throws(PathError) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 2 else {
+            throw PathError(text: text, reason: "a pkgpath needs at least two components (category/name)")
+        }
+        for part in parts {
+            if let reason = PkgPath.problem(inComponent: part) {
+                throw PathError(text: text, reason: reason)
+            }
+        }
+        value = text
+    }
+
+    /// Why a component is not allowed, or nil when it is fine. Shared with
+    /// flavor and subpackage names, which follow the same alphabet.
+    static func problem(inComponent part: Substring) -> String? {
+        if part.isEmpty { return "empty component" }
+        if part == ".." || part == "." { return "component '\(part)' is not allowed" }
+        if part.first == "-" { return "component '\(part)' starts with '-'" }
+        for ch in part.unicodeScalars where !PkgPath.allowed(ch) {
+            return "character '\(ch)' is not allowed (letters, digits, . _ + - only)"
+        }
+        return nil
+    }
+
+    static func allowed(_ ch: Unicode.Scalar) -> Bool {
+        switch ch {
+        case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "+", "-": return true
+        default: return false
+        }
+    }
+
+    /// The form used for lock files and affinity: slashes become dots.
+    public var dotted: String { String(value.map { $0 == "/" ? "." : $0 }) }
+    public var description: String { value }
+    public static func < (a: PkgPath, b: PkgPath) -> Bool { a.value < b.value }
+}
+
+public struct PathError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let text: String
+    public let reason: String
+    public init(text: String, reason: String) { self.text = text; self.reason = reason }
+    public var description: String { "invalid pkgpath '\(text)': \(reason)" }
+}
+
+/// A pkgpath with optional flavors and at most one subpackage:
+/// `www/foo,a,b,-docs`. Comparisons and hashing use the canonical form.
+public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let pkgpath: PkgPath
+    /// Sorted flavor names.
+    public let flavors: [String]
+    /// Subpackage including its leading '-', e.g. "-main".
+    public let subpackage: String?
+    /// `devel/foo,` means "explicitly no flavor", which differs from the
+    /// default flavor that plain `devel/foo` asks for.
+    public let explicitNoFlavor: Bool
+    /// Canonical text: flavors sorted, subpackage last.
+    public let canonical: String
+
+    public init(_ text: String) throws(PathError) {
+        let fields = text.split(separator: ",", omittingEmptySubsequences: false)
+        let base = try PkgPath(String(fields[0]))
+        var flavors: [String] = []
+        var sub: String?
+        var sawEmpty = false
+        for field in fields.dropFirst() {
+            if field.isEmpty { sawEmpty = true; continue }
+            if field.first == "-" {
+                let name = field.dropFirst()
+                if sub != nil {
+                    throw PathError(text: text, reason: "more than one subpackage")
+                }
+                if let reason = PkgPath.problem(inComponent: name) {
+                    throw PathError(text: text, reason: "subpackage: \(reason)")
+                }
+                sub = String(field)
+            } else {
+                if let reason = PkgPath.problem(inComponent: field) {
+                    throw PathError(text: text, reason: "flavor: \(reason)")
+                }
+                flavors.append(String(field))
+            }
+        }
+        self.init(pkgpath: base, flavors: flavors, subpackage: sub,
+                  explicitNoFlavor: sawEmpty && flavors.isEmpty)
+    }
+
+    public init(pkgpath: PkgPath, flavors: [String] = [], subpackage: String? = nil,
+                explicitNoFlavor: Bool = false) {
+        self.pkgpath = pkgpath
+        let sorted = Array(Set(flavors)).sorted()
+        self.flavors = sorted
+        self.subpackage = subpackage
+        self.explicitNoFlavor = explicitNoFlavor && sorted.isEmpty
+        var text = pkgpath.value
+        for f in sorted { text += "," + f }
+        if self.explicitNoFlavor { text += "," }
+        if let s = subpackage {
+            if self.explicitNoFlavor { text += s } else { text += "," + s }
+        }
+        canonical = text
+    }
+
+    /// The same path without its subpackage.
+    public var withoutSubpackage: FullPkgPath {
+        FullPkgPath(pkgpath: pkgpath, flavors: flavors, subpackage: nil, explicitNoFlavor: explicitNoFlavor)
+    }
+
+    /// Form used for log and affinity file names: slashes become dots.
+    public var dotted: String { String(canonical.map { $0 == "/" ? "." : $0 }) }
+    public var description: String { canonical }
+    public static func == (a: FullPkgPath, b: FullPkgPath) -> Bool { a.canonical == b.canonical }
+    public func hash(into h: inout Hasher) { h.combine(canonical) }
+    public static func < (a: FullPkgPath, b: FullPkgPath) -> Bool { a.canonical < b.canonical }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderTTYReportTests: XCTestCase { func testBuilds() {} }
