@@ -1,0 +1,90 @@
+import Engine
+import CPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One command to run for a job: a phase of a port build, a listing, an
+/// init step. Output (stdout and stderr merged) is appended to `logPath`.
+public struct TaskSpec: Sendable, Equatable {
+    public var argv: [String]
+    /// Variables added to (or replacing) the runner's base environment.
+    public var environment: [String: String]
+    public var logPath: String
+    public init(argv: [String], environment: [String: String] = [:], logPath: String) {
+        self.argv = argv; self.environment = environment; self.logPath = logPath
+    }
+}
+
+/// How a task ended.
+public enum TaskEnd: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+    /// The host went away before the task ended (dpb's N): requeue it.
+    case lost(String)
+    /// The task could not be started at all.
+    case failedToStart(String)
+
+    public var succeeded: Bool { self == .exited(0) }
+    public var text: String {
+        switch self {
+        case .exited(let c): return "exit \(c)"
+        case .signaled(let s): return "signal \(s)"
+        case .lost(let why): return "lost: \(why)"
+        case .failedToStart(let why): return "not started: \(why)"
+        }
+    }
+}
+
+/// A running task; `stop` ends its whole process group (on its host).
+public protocol TaskHandle: AnyObject {
+    var pid: Int32 { get }
+    /// TERM, or KILL when `hard`.
+    func stop(hard: Bool)
+}
+
+/// Runs tasks on one host. Completions are always delivered on the
+/// coordinator thread, through the `CoordinatorQueue` given at creation
+/// or by the coordinator's own child reaper.
+public protocol TaskRunner: AnyObject {
+    var hostName: String { get }
+    var isLocal: Bool { get }
+    func start(_ spec: TaskSpec, completion: @escaping (TaskEnd) -> Void) -> TaskHandle
+}
+
+/// Work handed to the coordinator thread from other threads (ssh sessions,
+/// timers): closures queued under a lock, with an eventfd that the
+/// coordinator's poll() watches.
+public final class CoordinatorQueue: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var pending: [() -> Void] = []
+    /// Readable when work is pending; poll() it.
+    public let fd: Int32
+
+    public init() {
+        pthread_mutex_init(&lock, nil)
+        fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+    }
+
+    deinit { close(fd); pthread_mutex_destroy(&lock) }
+
+    /// Any thread: queue `work` and wake the coordinator.
+    public func post(_ work: @escaping () -> Void) {
+        pthread_mutex_lock(&lock)
+        pending.append(work)
+        pthread_mutex_unlock(&lock)
+        var one: UInt64 = 1
+        _ = write(fd, &one, 8)
+    }
+
+    /// Coordinator thread: run everything queued so far.
+    public func drain() {
+        var counter: UInt64 = 0
+        _ = read(fd, &counter, 8)
+        pthread_mutex_lock(&lock)
+        let work = pending
+        pending.removeAll()
+        pthread_mutex_unlock(&lock)
+        for w in work { w() }
+    }
+}
