@@ -1,1 +1,13 @@
-print("bulkbuild")
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Subcommands come first; anything else is a build with dpb's options.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status: Int32
+switch arguments.first {
+case "monitor": status = runMonitorCommand(Array(arguments.dropFirst()))
+case "hosts": status = runHostsCommand(Array(arguments.dropFirst()))
+default: status = runBuildCommand(arguments)
+}
+exit(status)
