@@ -1,4 +1,142 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+
+let bulkbuildVersion = "0.1.0"
+
+/// Options whose behaviour is not built yet: they fail loudly rather than
+/// be ignored.
+let unimplementedFlags: [Character: String] = [
+    "R": "-R (rebuild on signature changes)", "u": "-u (update installed packages)",
+    "U": "-U (force package updates)", "s": "-s (work directory sizes)",
+]
+let unimplementedParameters: Set<String> = [
+    "CDROM_ONLY", "FTP_ONLY", "HISTORY_ONLY", "NO_HISTORY", "WAIT_TIMEOUT",
+]
+
 func runBuildCommand(_ args: [String]) -> Int32 {
-    printError("bulkbuild: not implemented yet")
-    return 2
+    let options: BuildOptions
+    do {
+        options = try parseBuildOptions(args)
+    } catch {
+        printError("bulkbuild: \(error)\n\(usageText)")
+        return 2
+    }
+    if options.showHelp { print(usageText); return 0 }
+    if options.showVersion { print("bulkbuild \(bulkbuildVersion)"); return 0 }
+    do {
+        let config = try resolveConfig(options)
+        return try runBuild(config, options: options)
+    } catch let e as UsageError {
+        printError("bulkbuild: \(e.description)")
+        return 2
+    } catch {
+        printError("bulkbuild: \(error)")
+        return 2
+    }
+}
+
+func notImplemented(_ what: String) -> UsageError {
+    UsageError(description: "\(what) is not implemented yet")
+}
+
+func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
+    for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
+    if o.buildLogPrime != nil { throw notImplemented("-b (priming build statistics)") }
+    if let f = o.fetchJobs, f > 0 { throw notImplemented("-f \(f) (separate fetch jobs; the fetch phase runs inside each build, as with -f 0)") }
+    if o.fetchOnly != nil { throw notImplemented("-F (fetch-only mode)") }
+    if !o.installLists.isEmpty { throw notImplemented("-I (install on the local box)") }
+    if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
+    if o.sizeLog != nil { throw notImplemented("-S (size log)") }
+    if o.parallel != nil { throw notImplemented("-p (parallel builds)") }
+    if !o.hostsFiles.isEmpty { throw notImplemented("-h (remote hosts)") }
+    for (name, value) in o.defines {
+        guard knownParameters.contains(name) else {
+            throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
+        }
+        if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
+    }
+    for name in ["STUCK_TIMEOUT", "BUILD_TIMEOUT", "HEURISTICS"] where o.define(name) != nil {
+        throw notImplemented("-D \(name)")
+    }
+    func seconds(_ name: String, _ fallback: Double) throws -> Double {
+        guard let text = o.define(name) else { return fallback }
+        guard let v = Double(text), v >= 0 else {
+            throw UsageError(description: "-D \(name)=\(text): expected a number of seconds")
+        }
+        return v
+    }
+    func flag(_ name: String) -> Bool { (o.define(name) ?? "0") != "0" && !(o.define(name) ?? "").isEmpty }
+
+    let env = ProcessInfo.processInfo.environment
+    let portsdirRaw = o.define("PORTSDIR") ?? env["PORTSDIR"] ?? "/usr/ports"
+    let portsdir = URL(fileURLWithPath: portsdirRaw).standardizedFileURL.path
+    let make = o.define("MAKE") ?? "make"
+    if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {
+        throw UsageError(description: "-D MAKE=\(make): expected a single command name or path")
+    }
+    let tree = try TreeSettings.query(make: make, portsdir: portsdir, scratch: NSTemporaryDirectory())
+    if let w = tree.warning { printError("bulkbuild: warning: \(w)") }
+    if let a = o.arch, a != tree.machineArch {
+        throw UsageError(description: "-A \(a): this host builds for \(tree.machineArch) and no remote host of that architecture is configured")
+    }
+    let arch = o.arch ?? tree.machineArch
+    let start = cp_now()
+    var exp = Expansions(arch: arch, startTime: start, distdir: tree.distdir, host: hostName(),
+                         logdir: "", portsdir: portsdir)
+    let logdir = exp.expand(o.logDir ?? "%p/logs/%a")
+    exp.logdir = logdir
+    let lockdir = exp.expand(o.lockDir ?? "%L/locks")
+
+    var request = PathRequest()
+    for file in o.pathListFiles { try readPathFile(exp.expand(file), into: &request) }
+    for arg in o.pathLists { try readPathList(arg, into: &request, portsdir: portsdir) }
+    var keep = PathRequest()
+    for list in o.noCleanLists { try readPathList(list, into: &keep, portsdir: portsdir) }
+    var junkKeep = PathRequest()
+    for list in o.junkKeepLists { try readPathList(list, into: &junkKeep, portsdir: portsdir) }
+    let wholeTree = o.has("a") || request.paths.isEmpty
+
+    return RunConfig(
+        portsdir: portsdir, make: make, logdir: logdir, lockdir: lockdir, tree: tree, request: request,
+        wholeTree: wholeTree, waitForFixes: o.has("q"), cleanFirst: o.has("c"),
+        keepWorkdir: Set(keep.paths.map { $0.pkgpath }), junkKeep: junkKeep.paths,
+        displayTimeout: try seconds("DISPLAY_TIMEOUT", 10), killGrace: try seconds("KILL_GRACE", 20),
+        extraListing: o.has("e"), dontCleanLocks: flag("DONT_CLEAN_LOCKS"), alwaysClean: flag("ALWAYS_CLEAN"),
+        localHost: hostName(),
+        ordering: o.has("r") ? .random(SplitMix(seed: UInt64(start * 1000))) : .criticalPath)
+}
+
+func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {
+    let queue = CoordinatorQueue()
+    var ropts = ReporterOptions()
+    ropts.forceScreen = o.has("m")
+    ropts.importantOnly = o.has("x")
+    ropts.displayTimeout = config.displayTimeout
+    ropts.noCursor = (o.define("NO_CURSOR") ?? "0") != "0"
+    // Signals are blocked before the reporter or any thread starts.
+    let coordinatorStart = cp_now()
+    var coordinator: Coordinator!
+    let reporterBox = LateReporter()
+    coordinator = try Coordinator(config: config, reporter: reporterBox, queue: queue, startTime: coordinatorStart)
+    reporterBox.target = makeReporter(options: ropts)
+    let jobs = o.jobs ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    let local = LocalRunner(hostName: config.localHost, reaper: coordinator.reaper, queue: queue)
+    coordinator.hosts = [BuildHost(name: "localhost", runner: local, slots: jobs, junkEvery: o.junkEvery ?? 150,
+                                   alwaysClean: config.alwaysClean)]
+    return coordinator.run()
+}
+
+/// Lets the coordinator (which blocks signals in its initializer) exist
+/// before the reporter opens the terminal.
+final class LateReporter: Reporter {
+    var target: Reporter?
+    func update(_ snapshot: RunSnapshot, force: Bool) { target?.update(snapshot, force: force) }
+    func event(_ event: ReportEvent, at time: Double) { target?.event(event, at: time) }
+    func finish(_ snapshot: RunSnapshot) { target?.finish(snapshot) }
+    func suspend() { target?.suspend() }
+    func resume() { target?.resume() }
 }

@@ -1,0 +1,161 @@
+import CPosix
+import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Children spawned by this process and what to do when each one exits.
+/// The coordinator calls `reap()` when SIGCHLD arrives (through its
+/// signalfd), on its own thread.
+public final class ChildReaper {
+    private var handlers: [pid_t: (TaskEnd) -> Void] = [:]
+    public init() {}
+
+    public func register(_ pid: pid_t, _ handler: @escaping (TaskEnd) -> Void) {
+        handlers[pid] = handler
+    }
+
+    public var count: Int { handlers.count }
+
+    /// Collects every exited child; runs the handlers of the ones we know.
+    public func reap() {
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return }
+            let end: TaskEnd
+            if cp_wifexited(status) != 0 {
+                end = .exited(cp_wexitstatus(status))
+            } else if cp_wifsignaled(status) != 0 {
+                end = .signaled(cp_wtermsig(status))
+            } else {
+                continue
+            }
+            if let h = handlers.removeValue(forKey: pid) { h(end) }
+        }
+    }
+}
+
+/// Spawns a command in its own process group with default signal
+/// handling and an empty signal mask, stdin from /dev/null and stdout and
+/// stderr appended to `logPath`. Returns the pid or an error text.
+public func spawnInGroup(argv: [String], environment: [String: String], logPath: String) -> Result<pid_t, SpawnError> {
+    guard !argv.isEmpty else { return .failure(SpawnError(text: "empty command")) }
+    let logFD = cp_open_append(logPath, 0o644)
+    guard logFD >= 0 else {
+        return .failure(SpawnError(text: "cannot open \(logPath): \(String(cString: strerror(cp_errno())))"))
+    }
+    defer { close(logFD) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, logFD, 1)
+    posix_spawn_file_actions_adddup2(&actions, logFD, 2)
+    _ = cp_spawn_closefrom(&actions, 3)
+
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGCONT] {
+        sigaddset(&defaults, s)
+    }
+    posix_spawnattr_setsigdefault(&attr, &defaults)
+    posix_spawnattr_setpgroup(&attr, 0)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    var env = currentEnvironment()
+    for (k, v) in environment { env[k] = v }
+    let envStrings = env.map { "\($0.key)=\($0.value)" }
+
+    var pid: pid_t = 0
+    let rc = withCStrings(argv) { cargv in
+        withCStrings(envStrings) { cenv in
+            posix_spawnp(&pid, argv[0], &actions, &attr, cargv, cenv)
+        }
+    }
+    if rc != 0 {
+        return .failure(SpawnError(text: "cannot run \(argv[0]): \(String(cString: strerror(rc)))"))
+    }
+    return .success(pid)
+}
+
+public struct SpawnError: Error, Equatable, CustomStringConvertible {
+    public let text: String
+    public var description: String { text }
+}
+
+func currentEnvironment() -> [String: String] {
+    var out: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") {
+            out[String(s[..<eq])] = String(s[s.index(after: eq)...])
+        }
+        p += 1
+    }
+    return out
+}
+
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs where p != nil { free(p) } }
+    return body(ptrs)
+}
+
+/// A local process group.
+public final class LocalTask: TaskHandle {
+    public let pid: Int32
+    public private(set) var ended = false
+    init(pid: Int32) { self.pid = pid }
+    public func stop(hard: Bool) {
+        guard !ended else { return }
+        kill(-pid, hard ? SIGKILL : SIGTERM)
+    }
+    func markEnded() { ended = true }
+}
+
+final class FailedTask: TaskHandle {
+    let pid: Int32 = 0
+    func stop(hard: Bool) {}
+}
+
+/// Runs tasks on this machine with posix_spawn.
+public final class LocalRunner: TaskRunner {
+    public let hostName: String
+    public let isLocal = true
+    let reaper: ChildReaper
+    let queue: CoordinatorQueue
+
+    public init(hostName: String, reaper: ChildReaper, queue: CoordinatorQueue) {
+        self.hostName = hostName
+        self.reaper = reaper
+        self.queue = queue
+    }
+
+    public func start(_ spec: TaskSpec, completion: @escaping (TaskEnd) -> Void) -> TaskHandle {
+        switch spawnInGroup(argv: spec.argv, environment: spec.environment, logPath: spec.logPath) {
+        case .success(let pid):
+            let task = LocalTask(pid: pid)
+            reaper.register(pid) { end in
+                task.markEnded()
+                // Kill anything the task left behind in its group.
+                kill(-pid, SIGKILL)
+                completion(end)
+            }
+            return task
+        case .failure(let err):
+            // Report asynchronously so callers see one code path.
+            queue.post { completion(.failedToStart(err.text)) }
+            return FailedTask()
+        }
+    }
+}

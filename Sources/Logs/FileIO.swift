@@ -1,0 +1,83 @@
+import CPosix
+import Foundation
+
+/// Small file helpers shared by every log: appends in one write() so
+/// concurrent writers never interleave inside a line, and replacements go
+/// through a temporary file and rename() so readers never see half a file.
+public enum FileIO {
+    public struct Failure: Error, CustomStringConvertible {
+        public let path: String
+        public let what: String
+        public let code: Int32
+        public var description: String { "\(path): \(what): \(String(cString: strerror(code)))" }
+    }
+
+    public static func append(_ text: String, to path: String) throws {
+        let fd = cp_open_append(path, 0o644)
+        guard fd >= 0 else { throw Failure(path: path, what: "cannot open for append", code: cp_errno()) }
+        defer { close(fd) }
+        try writeAll(fd, text, path: path)
+    }
+
+    static func writeAll(_ fd: Int32, _ text: String, path: String) throws {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                write(fd, buf.baseAddress! + offset, buf.count - offset)
+            }
+            if n < 0 {
+                if cp_errno() == EINTR { continue }
+                throw Failure(path: path, what: "write failed", code: cp_errno())
+            }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+
+    /// Replaces `path` atomically with `text`.
+    public static func replace(_ path: String, with text: String, sync: Bool = false) throws {
+        let tmp = path + ".tmp.\(getpid())"
+        let fd = cp_open_write_trunc(tmp, 0o644)
+        guard fd >= 0 else { throw Failure(path: tmp, what: "cannot create", code: cp_errno()) }
+        do {
+            try writeAll(fd, text, path: tmp)
+            if sync { fsync(fd) }
+            close(fd)
+        } catch {
+            close(fd); unlink(tmp); throw error
+        }
+        guard rename(tmp, path) == 0 else {
+            let code = cp_errno()
+            unlink(tmp)
+            throw Failure(path: path, what: "cannot rename into place", code: code)
+        }
+    }
+
+    public static func read(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    public static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Int64(st.st_size)
+    }
+
+    public static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(path: path, what: "cannot create directory", code: cp_errno())
+        }
+    }
+
+    /// dpb's time stamps: seconds with two decimals.
+    public static func stamp(_ t: Double) -> String { String(format: "%.2f", t) }
+}

@@ -1,0 +1,105 @@
+import CPosix
+import Engine
+import Foundation
+
+/// Lock files in the lock directory: one per bare pkgpath (`devel.gmake`),
+/// created with O_EXCL so two processes never build the same directory,
+/// kept after an error so a person can look, fix and remove it.
+public struct LockDirectory: Sendable {
+    public let root: String
+    public init(root: String) { self.root = root }
+
+    public func path(for pkgpath: PkgPath) -> String { root + "/" + pkgpath.dotted }
+    /// The per-host lock that serializes depends/prepare/junk.
+    public func hostLockPath(host: String) -> String { root + "/host:" + host }
+
+    public enum CreateResult: Equatable { case created, alreadyLocked }
+
+    /// Creates the lock with its first lines, or reports it exists.
+    public func create(_ name: String, lines: [(String, String)]) throws -> CreateResult {
+        let file = root + "/" + name
+        let fd = cp_open_excl(file, 0o644)
+        if fd < 0 {
+            let code = cp_errno()
+            if code == EEXIST { return .alreadyLocked }
+            throw FileIO.Failure(path: file, what: "cannot create lock", code: code)
+        }
+        defer { close(fd) }
+        try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
+        return .created
+    }
+
+    public func lock(_ pkgpath: PkgPath, lines: [(String, String)]) throws -> CreateResult {
+        try create(pkgpath.dotted, lines: lines)
+    }
+
+    /// Adds `key=value` lines to an existing lock.
+    public func append(_ name: String, lines: [(String, String)]) {
+        let file = root + "/" + name
+        guard FileIO.exists(file) else { return }
+        try? FileIO.append(LockDirectory.render(lines), to: file)
+    }
+
+    public func remove(_ name: String) { unlink(root + "/" + name) }
+    public func exists(_ name: String) -> Bool { FileIO.exists(root + "/" + name) }
+
+    static func render(_ lines: [(String, String)]) -> String {
+        lines.map { $0.1.isEmpty ? "\($0.0)\n" : "\($0.0)=\($0.1)\n" }.joined()
+    }
+
+    /// Parses `key=value` lines (a bare word is a flag with empty value).
+    public static func parse(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            if let eq = line.firstIndex(of: "=") {
+                out[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            } else {
+                out[String(line)] = ""
+            }
+        }
+        return out
+    }
+
+    /// Every lock file name now present.
+    public func names() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .filter { !$0.hasPrefix(".") && !$0.contains(".tmp.") }
+    }
+
+    public func contents(_ name: String) -> [String: String]? {
+        FileIO.read(root + "/" + name).map(LockDirectory.parse)
+    }
+
+    /// Removes locks left by dead bulkbuild processes of this host that did
+    /// not end in error (an error lock waits for a person). Returns what
+    /// it removed.
+    public func cleanStale(host: String, isAlive: (Int32) -> Bool) -> [String] {
+        var removed: [String] = []
+        for name in names() {
+            guard let c = contents(name) else { continue }
+            guard let owner = c["dpb"] else { continue }
+            // `dpb=PID on HOST`
+            let words = owner.split(separator: " ")
+            guard words.count >= 3, words[1] == "on", String(words[2]) == host,
+                  let pid = Int32(words[0]) else { continue }
+            if isAlive(pid) { continue }
+            if c["error"] != nil { continue }
+            if let status = c["status"], status != "0", !status.isEmpty { continue }
+            remove(name)
+            removed.append(name)
+        }
+        return removed.sorted()
+    }
+}
+
+/// Whether a process is alive: kill(0) succeeds on zombies, so /proc is
+/// checked too.
+public func processIsAlive(_ pid: Int32) -> Bool {
+    guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+    guard let stat = FileIO.read("/proc/\(pid)/stat") else { return true }
+    if let close = stat.lastIndex(of: ")") {
+        let rest = stat[stat.index(after: close)...].split(separator: " ")
+        if let state = rest.first, state == "Z" || state == "X" { return false }
+    }
+    return true
+}

@@ -1,0 +1,51 @@
+import Engine
+import Foundation
+
+/// The log directory and the name of every file in it.
+public struct LogDirectory: Sendable {
+    public let root: String
+    public init(root: String) { self.root = root }
+
+    public var engineLog: String { root + "/engine.log" }
+    public var buildLog: String { root + "/build.log" }
+    public var statsLog: String { root + "/stats.log" }
+    public var concurrentLog: String { root + "/concurrent.log" }
+    public var varsLog: String { root + "/vars.log" }
+    public var equivLog: String { root + "/equiv.log" }
+    public var performanceLog: String { root + "/performance.log" }
+    public var affinityLog: String { root + "/affinity.log" }
+    public var signatureLog: String { root + "/signature.log" }
+    public var statusFile: String { root + "/status.json" }
+    public var affinityDirectory: String { root + "/affinity" }
+    public var stopFile: String { root + "/stop" }
+    public var listingDirectory: String { root + "/listing" }
+    public func initLog(host: String) -> String { root + "/init.\(host).log" }
+    /// dpb documents both spellings; either stops new jobs on that host.
+    public func hostStopFiles(host: String) -> [String] { [root + "/stop-\(host)", root + "/\(host)-stop"] }
+
+    /// `paths/FULLPKGPATH.log`: the per-port log.
+    public func portLog(_ path: FullPkgPath) -> String { root + "/paths/" + path.canonical + ".log" }
+    /// `packages/PKGNAME.log`: a relative symlink to the port log.
+    public func packageLog(_ pkgname: String) -> String { root + "/packages/" + pkgname + ".log" }
+
+    public func create() throws {
+        for dir in [root, root + "/paths", root + "/packages", listingDirectory] {
+            try FileIO.makeDirectory(dir)
+        }
+    }
+
+    /// Makes the port log's directory and the package symlink.
+    public func preparePortLog(_ path: FullPkgPath, pkgname: String) throws -> String {
+        let log = portLog(path)
+        try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+        if !pkgname.isEmpty {
+            let link = packageLog(pkgname)
+            let depth = path.pkgpath.value.split(separator: "/").count
+            let target = "../paths/" + path.canonical + ".log"
+            _ = depth
+            unlink(link)
+            _ = symlink(target, link)
+        }
+        return log
+    }
+}

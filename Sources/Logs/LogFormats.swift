@@ -1,0 +1,93 @@
+import Engine
+import Foundation
+
+/// The line formats of dpb's logs. Each function returns a whole line
+/// with its newline.
+public enum LogFormat {
+    /// engine.log: `PID@EPOCH.CC: L: SUBJECT EXTRA` (a space always
+    /// follows the subject).
+    public static func engine(pid: Int32, time: Double, _ change: StateChange) -> String {
+        "\(pid)@\(FileIO.stamp(time)): \(change.state.letter): \(change.subject) \(change.extra)\n"
+    }
+
+    /// engine.log marker for one engine pass.
+    public static func enginePass(pid: Int32, time: Double) -> String {
+        "\(pid)@\(FileIO.stamp(time)): +\n"
+    }
+
+    /// build.log: `FULLPKGPATH HOST/JOBS TIME LOGSIZE max_stuck=S/PHASE=SECS/...[!]`.
+    public static func build(path: String, host: String, jobs: Int, parallel: Int, seconds: Double,
+                             logSize: Int64, maxStuck: Double, phases: [(String, Double)],
+                             failed: Bool) -> String {
+        let slots = parallel > 1 ? "\(jobs)*\(parallel)" : "\(jobs)"
+        let time = parallel > 1 ? seconds * Double(parallel) : seconds
+        var detail = "max_stuck=\(FileIO.stamp(maxStuck))"
+        for (phase, secs) in phases { detail += "/\(phase)=\(FileIO.stamp(secs))" }
+        return "\(path) \(host)/\(slots) \(FileIO.stamp(time)) \(logSize) \(detail)\(failed ? "!" : "")\n"
+    }
+
+    /// stats.log: `PID EPOCH.CC ELAPSED.CC I=.. B=.. Q=.. T=..[ F=..]`.
+    public static func stats(pid: Int32, time: Double, elapsed: Double, _ c: RunSnapshot.Counts) -> String {
+        var line = "\(pid) \(FileIO.stamp(time)) \(FileIO.stamp(elapsed)) I=\(c.installable) B=\(c.built) Q=\(c.queued) T=\(c.toBuild)"
+        if c.fetch > 0 { line += " F=\(c.fetch)" }
+        return line + "\n"
+    }
+
+    /// concurrent.log: `PID EPOCH N`.
+    public static func concurrent(pid: Int32, time: Double, running: Int) -> String {
+        "\(pid) \(FileIO.stamp(time)) \(running)\n"
+    }
+
+    /// equiv.log: `A -> B`.
+    public static func equivalence(_ a: FullPkgPath, _ b: FullPkgPath) -> String {
+        "\(a.canonical) -> \(b.canonical)\n"
+    }
+
+    /// Per-port log headers.
+    public static func portHeader(host: String, path: String) -> String {
+        ">>> Building on \(host) under \(path)\n"
+    }
+    public static func phaseHeader(phase: String, path: String, time: Double) -> String {
+        ">>> Running \(phase) in \(path) at \(Int(time))\n"
+    }
+    public static func portEnd(time: Double) -> String {
+        ">>> Ended at \(Int(time))\n"
+    }
+    public static func portError(status: String, host: String, time: Double) -> String {
+        "Error: job failed with \(status) on \(host) at \(Int(time))\n"
+    }
+
+    /// performance.log: `PID@EPOCH: WHAT-` / `WHAT+ NEXT INTERVAL` / `WHAT! NEXT INTERVAL`.
+    public static func performance(pid: Int32, time: Double, what: String, mark: Character,
+                                   next: Double? = nil, took: Double? = nil) -> String {
+        var line = "\(pid)@\(FileIO.stamp(time)): \(what)\(mark)"
+        if let next, let took { line += " \(FileIO.stamp(next)) \(String(format: "%.4f", took))" }
+        return line + "\n"
+    }
+
+    /// A human date for lock files: `EPOCH (date)`.
+    public static func epochWithDate(_ t: Double) -> String {
+        let d = Date(timeIntervalSince1970: t)
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "EEE MMM d HH:mm:ss yyyy"
+        return "\(Int(t)) (\(f.string(from: d)))"
+    }
+}
+
+/// An append-only log file opened once and written a line at a time.
+public final class AppendLog {
+    public let path: String
+    let fd: Int32
+    public init(path: String) throws {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        if fd < 0 { throw FileIO.Failure(path: path, what: "cannot open for append", code: errno) }
+    }
+    deinit { close(fd) }
+    public func write(_ line: String) {
+        // One write per line: O_APPEND makes it land whole.
+        try? FileIO.writeAll(fd, line, path: path)
+    }
+}

@@ -1,0 +1,46 @@
+import Engine
+import HostPool
+import Logs
+
+/// One port build on one host: its phases run one after another, each as
+/// its own task (process group), all appending to the port's log.
+final class BuildJob {
+    let path: FullPkgPath
+    let record: PortRecord
+    let host: BuildHost
+    let logPath: String
+    let lockName: String
+    let started: Double
+    var phases: [String]
+    var phaseIndex = 0
+    var phaseStarted: Double
+    var phaseTimes: [(String, Double)] = []
+    var handle: TaskHandle?
+    var waitingForLock = false
+    /// Extra slots taken (parallel builds).
+    var swallowed = 0
+    var makeJobs: Int?
+    var lastLogSize: Int64 = 0
+    var lastGrowth: Double
+    var maxStuck: Double = 0
+    var killedAsStuck = false
+    var stopping = false
+
+    init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [String], now: Double) {
+        self.path = record.path
+        self.record = record
+        self.host = host
+        self.logPath = logPath
+        self.lockName = lockName
+        self.phases = phases
+        self.started = now
+        self.phaseStarted = now
+        self.lastGrowth = now
+    }
+
+    var phase: String { phaseIndex < phases.count ? phases[phaseIndex] : "done" }
+    var pid: Int32 { handle?.pid ?? 0 }
+    /// Phases that need the host's depends lock (they install or remove
+    /// packages on the host).
+    var needsHostLock: Bool { ["depends", "prepare", "junk"].contains(phase) }
+}

@@ -1,0 +1,645 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+
+/// The one thread that owns the engine. Child exits, ssh events, timers
+/// and signals all arrive here as events; each pass of the loop then
+/// advances listings and jobs, starts what can start and reports.
+final class Coordinator {
+    let config: RunConfig
+    let engine: BuildEngine
+    let logs: LogDirectory
+    let locks: LockDirectory
+    let reporter: Reporter
+    let queue: CoordinatorQueue
+    let reaper = ChildReaper()
+    let signals = SignalSource()
+    let pid = getpid()
+    var hosts: [BuildHost] = []
+    let startTime: Double
+
+    var engineLog: AppendLog
+    var buildLog: AppendLog
+    var statsLog: AppendLog
+    var concurrentLog: AppendLog
+    var varsLog: AppendLog
+    var equivLog: AppendLog
+
+    var listings: [ListingJob] = []
+    var listingSerial = 0
+    var jobs: [BuildJob] = []
+    var junkTasks: [BuildHost: TaskHandle] = [:]
+    /// Lock names to watch for hot-fixes: errors and paths found locked.
+    var watchedLocks: [String: FullPkgPath] = [:]
+    var history: [RunSnapshot.HistoryEntry] = []
+    var failures: [String: RunSnapshot.Failure] = [:]
+
+    var stopFileSeen = false
+    var shutdownSignal: Int32?
+    var killDeadline: Double?
+    var lastLockCheck = 0.0
+    var lockCheckDue = true
+    var lastSnapshotTime = 0.0
+    var lastCounts: RunSnapshot.Counts?
+    var lastConcurrency = -1
+    var finished = false
+    var exitStatus: Int32 = 0
+
+    init(config: RunConfig, reporter: Reporter, queue: CoordinatorQueue, startTime: Double) throws {
+        self.config = config
+        self.reporter = reporter
+        self.queue = queue
+        self.startTime = startTime
+        engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
+        logs = LogDirectory(root: config.logdir)
+        locks = LockDirectory(root: config.lockdir)
+        try logs.create()
+        try FileIO.makeDirectory(config.lockdir)
+        engineLog = try AppendLog(path: logs.engineLog)
+        buildLog = try AppendLog(path: logs.buildLog)
+        statsLog = try AppendLog(path: logs.statsLog)
+        concurrentLog = try AppendLog(path: logs.concurrentLog)
+        varsLog = try AppendLog(path: logs.varsLog)
+        equivLog = try AppendLog(path: logs.equivLog)
+        var weights: [String: Double] = [:]
+        for (p, w) in config.request.weights { weights[p.canonical] = w }
+        engine.weights = weights
+    }
+
+    func now() -> Double { cp_now() }
+
+    // MARK: - Running
+
+    func run() -> Int32 {
+        if !config.dontCleanLocks {
+            let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive)
+            for name in removed {
+                reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
+            }
+        }
+        if config.wholeTree {
+            startListing([])
+        } else {
+            engine.request(config.request.paths)
+        }
+        while !finished {
+            let t = now()
+            tick(t)
+            if finished { break }
+            waitForEvents(timeout: pollTimeout())
+        }
+        return exitStatus
+    }
+
+    func pollTimeout() -> Int32 {
+        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 200 }
+        return 500
+    }
+
+    func waitForEvents(timeout: Int32) {
+        var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: queue.fd, events: Int16(POLLIN), revents: 0)]
+        let n = poll(&fds, nfds_t(fds.count), timeout)
+        guard n > 0 else { return }
+        if fds[0].revents != 0 { handleSignals() }
+        if fds[1].revents != 0 { queue.drain() }
+    }
+
+    func handleSignals() {
+        for s in signals.take() {
+            switch s {
+            case SIGCHLD: reaper.reap()
+            case SIGWINCH: report(force: true)
+            case SIGTSTP:
+                reporter.suspend()
+                kill(getpid(), SIGSTOP)
+            case SIGCONT:
+                reporter.resume()
+                report(force: true)
+            default: beginShutdown(signal: s)
+            }
+        }
+    }
+
+    func beginShutdown(signal s: Int32) {
+        if shutdownSignal != nil {
+            // A second signal: do not wait any longer.
+            killDeadline = now()
+            return
+        }
+        shutdownSignal = s
+        killDeadline = now() + config.killGrace
+        reporter.event(.message("got signal \(s): stopping \(jobs.count) job(s)"), at: now())
+        for job in jobs { job.stopping = true; job.handle?.stop(hard: false) }
+        for l in listings { l.handle?.stop(hard: false) }
+        for (_, h) in junkTasks { h.stop(hard: false) }
+    }
+
+    // MARK: - One pass
+
+    func tick(_ t: Double) {
+        if let sig = shutdownSignal {
+            if let deadline = killDeadline, t >= deadline {
+                for job in jobs { job.handle?.stop(hard: true) }
+                for l in listings { l.handle?.stop(hard: true) }
+                for (_, h) in junkTasks { h.stop(hard: true) }
+                killDeadline = nil
+            }
+            if jobs.isEmpty && listings.isEmpty && junkTasks.isEmpty {
+                finish(status: 128 + sig)
+            }
+            return
+        }
+        checkStopFile(t)
+        for l in listings where !l.ended {
+            if let out = l.readNew(final: false) { feedListing(out, requested: [], job: l) }
+        }
+        if lockCheckDue || t - lastLockCheck >= 2 { recheckLocks(t) }
+        startListings()
+        if !stopFileSeen {
+            startJobs(t)
+            startJunk()
+        }
+        for job in jobs where job.waitingForLock { startPhase(job) }
+        watchLogs(t)
+        flushEngine(t)
+        report(force: false)
+        checkEnd(t)
+    }
+
+    func checkStopFile(_ t: Double) {
+        let exists = FileIO.exists(logs.stopFile)
+        if exists && !stopFileSeen {
+            reporter.event(.stopRequested, at: t)
+        }
+        stopFileSeen = exists
+    }
+
+    func checkEnd(_ t: Double) {
+        guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty else { return }
+        if stopFileSeen { finish(status: endStatus()); return }
+        guard engine.isIdle, engine.listingBacklog == 0 else { return }
+        let s = engine.summary()
+        if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) { return }
+        // Locks held by a live bulkbuild on this host will be released:
+        // wait for them rather than give up on their dependents.
+        if s.counts.locked > 0 && locksHeldByLiveProcess() { return }
+        finish(status: endStatus())
+    }
+
+    func locksHeldByLiveProcess() -> Bool {
+        for (name, _) in watchedLocks {
+            guard let c = locks.contents(name), c["error"] == nil, c["status"] == nil,
+                  let owner = c["dpb"] else { continue }
+            let words = owner.split(separator: " ")
+            if words.count >= 3, String(words[2]) == config.localHost, let p = Int32(words[0]),
+               p != pid, processIsAlive(p) {
+                return true
+            }
+        }
+        return false
+    }
+
+    func endStatus() -> Int32 {
+        let s = engine.summary()
+        let bad = s.counts.errors + s.counts.locked + s.brokenPaths.count + s.blockedPaths.count + s.unlisted
+            + (s.counts.ignored - s.ignoredOnly - s.brokenPaths.count)
+        return bad == 0 ? 0 : 1
+    }
+
+    func finish(status: Int32) {
+        flushEngine(now())
+        finished = true
+        exitStatus = status
+        var snap = snapshot(now())
+        snap.ended = true
+        try? StatusFile.write(snap, to: logs.statusFile)
+        reporter.finish(snap)
+        printFinalSummary(status: status)
+    }
+
+    func printFinalSummary(status: Int32) {
+        let s = engine.summary()
+        var lines: [String] = []
+        let c = s.counts
+        lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(s.blockedPaths.count + s.unlisted) not built (of \(c.total)) in \(Int(now() - startTime))s")
+        for p in s.failedPaths {
+            let log = (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p
+            lines.append("  failed: \(p) (log: \(log))")
+        }
+        for (p, why) in s.brokenPaths { lines.append("  broken: \(p): \(why)") }
+        for p in s.lockedPaths { lines.append("  locked: \(p) (lock in \(config.lockdir))") }
+        for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (a dependency failed or is locked)") }
+        if s.blockedPaths.count > 20 { lines.append("  ... and \(s.blockedPaths.count - 20) more not built") }
+        if let sig = shutdownSignal {
+            lines.append("bulkbuild: stopped by signal \(sig); locks stay and are cleaned as stale at the next run")
+        } else if stopFileSeen {
+            lines.append("bulkbuild: stopped by \(logs.stopFile)")
+        }
+        if status == 0 { lines.append("bulkbuild: everything asked for was built or is ignored") }
+        print(lines.joined(separator: "\n"))
+        fflush(stdout)
+    }
+
+    // MARK: - Listing
+
+    func startListings() {
+        while listings.count < config.parallelListings {
+            let paths = engine.takePathsToList(limit: config.batchSize)
+            if paths.isEmpty { return }
+            startListing(paths)
+        }
+    }
+
+    func startListing(_ paths: [FullPkgPath]) {
+        listingSerial += 1
+        let out = "\(logs.listingDirectory)/dump-vars.\(pid).\(listingSerial).out"
+        unlink(out)
+        let job = ListingJob(requested: paths, outputPath: out)
+        if paths.isEmpty {
+            varsLog.write("===> whole tree (\(config.portsdir))\n")
+        }
+        var spec = job.spec(make: config.make, portsdir: config.portsdir)
+        if paths.isEmpty { spec.environment["SUBDIR"] = "" }
+        listings.append(job)
+        let runner = hosts.first(where: { $0.isLocal })?.runner ?? hosts[0].runner
+        job.handle = runner.start(spec) { [weak self] end in self?.listingEnded(job, end) }
+    }
+
+    func listingEnded(_ job: ListingJob, _ end: TaskEnd) {
+        job.ended = true
+        listings.removeAll { $0 === job }
+        if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
+        if !end.succeeded {
+            varsLog.write("dump-vars for \(job.requested.isEmpty ? "the whole tree" : job.requested.map { $0.canonical }.joined(separator: " ")) ended with \(end.text)\n")
+            if case .failedToStart(let why) = end {
+                reporter.event(.message("listing could not start: \(why)"), at: now())
+            }
+        }
+        // Requested paths the tree printed under another name.
+        var equivOnly = ListingResult()
+        let asked = Set(job.requested)
+        equivOnly.equivalences = ListingResult.interpret(job.merged(), requested: job.requested)
+            .equivalences.filter { asked.contains($0.0) }
+        for (a, b) in equivOnly.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
+        engine.listed(equivOnly, requested: job.requested)
+        unlink(job.outputPath)
+        lockCheckDue = true
+        flushEngine(now())
+    }
+
+    func feedListing(_ out: DumpVarsOutput, requested: [FullPkgPath], job: ListingJob) {
+        var result = ListingResult.interpret(out, requested: requested)
+        for line in result.varsLogLines { varsLog.write(line + "\n") }
+        for (a, b) in result.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
+        for k in result.records.indices {
+            let r = result.records[k]
+            result.records[k].packageExists = !r.pkgname.isEmpty && FileIO.exists(config.packageFile(r.pkgname))
+        }
+        for b in result.broken {
+            let log = logs.portLog(b.path)
+            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+            try? FileIO.append(b.raw.joined(separator: "\n") + "\n", to: log)
+        }
+        for r in result.records where r.broken != nil {
+            let log = logs.portLog(r.path)
+            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+            try? FileIO.append("dump-vars: \(r.broken!)\n", to: log)
+        }
+        engine.listed(result, requested: requested)
+        for r in result.records {
+            if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
+        }
+    }
+
+    // MARK: - Locks and hot-fixes
+
+    func recheckLocks(_ t: Double) {
+        lockCheckDue = false
+        lastLockCheck = t
+        guard !watchedLocks.isEmpty else { return }
+        let present = locks.names()
+        for (name, path) in watchedLocks where !present.contains(name) {
+            watchedLocks.removeValue(forKey: name)
+            let record = engine.record(for: path)
+            let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
+            if engine.state(of: path) == .error {
+                reporter.event(.hotFix(path: path.canonical), at: t)
+                failures.removeValue(forKey: path.canonical)
+            }
+            engine.lockGone(path, packageExists: exists)
+        }
+    }
+
+    // MARK: - Jobs
+
+    func slotsAvailable(_ host: BuildHost) -> Int {
+        var n = host.slots
+        if host.isLocal && !config.extraListing && !listings.isEmpty { n -= 1 }
+        return max(host.isLocal && jobs.isEmpty ? 1 : 0, n)
+    }
+
+    func hostStopped(_ host: BuildHost) -> Bool {
+        logs.hostStopFiles(host: host.name).contains { FileIO.exists($0) }
+    }
+
+    func startJobs(_ t: Double) {
+        for host in hosts where host.state == .up && !hostStopped(host) {
+            while host.used < slotsAvailable(host) {
+                guard let record = engine.nextJob() else { return }
+                startJob(record, on: host, t)
+            }
+        }
+    }
+
+    func startJob(_ record: PortRecord, on host: BuildHost, _ t: Double) {
+        let path = record.path
+        let lockName = path.pkgpath.dotted
+        let created: LockDirectory.CreateResult
+        do {
+            created = try locks.lock(path.pkgpath, lines: [("locked", path.canonical),
+                                                            ("dpb", "\(pid) on \(config.localHost)")])
+        } catch {
+            reporter.event(.message("\(error)"), at: t)
+            engine.lockHeld(path)
+            watchedLocks[lockName] = path
+            return
+        }
+        if created == .alreadyLocked {
+            engine.lockHeld(path)
+            watchedLocks[lockName] = path
+            return
+        }
+        let logPath: String
+        do {
+            logPath = try logs.preparePortLog(path, pkgname: record.pkgname)
+        } catch {
+            reporter.event(.message("\(error)"), at: t)
+            locks.remove(lockName)
+            engine.finished(path, .failed)
+            return
+        }
+        var phases: [String] = []
+        if config.cleanFirst { phases.append("clean") }
+        phases += ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
+        let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
+        if config.cleanFirst { try? FileIO.replace(logPath, with: "") }
+        try? FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+        job.lastLogSize = FileIO.size(logPath) ?? 0
+        locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
+                                       ("start", LogFormat.epochWithDate(t)),
+                                       ("needed", engine.neededPackages(for: path).joined(separator: " "))])
+        engine.started(path, host: host.name)
+        jobs.append(job)
+        host.running.append(job)
+        reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
+        startPhase(job)
+        report(force: true)
+    }
+
+    func acquireHostLock(_ job: BuildJob) -> Bool {
+        let host = job.host
+        if host.dependsHolder === job { return true }
+        guard host.dependsHolder == nil, junkTasks[host] == nil else { return false }
+        let name = "host:" + host.name
+        let created = (try? locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
+                                                       ("path", job.path.canonical)])) ?? .alreadyLocked
+        guard created == .created else { return false }
+        host.dependsHolder = job
+        return true
+    }
+
+    func releaseHostLock(_ job: BuildJob) {
+        let host = job.host
+        guard host.dependsHolder === job else { return }
+        host.dependsHolder = nil
+        locks.remove("host:" + host.name)
+    }
+
+    func startPhase(_ job: BuildJob) {
+        guard shutdownSignal == nil else { return }
+        if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
+        if job.needsHostLock {
+            if !acquireHostLock(job) { job.waitingForLock = true; return }
+        } else {
+            releaseHostLock(job)
+        }
+        job.waitingForLock = false
+        let t = now()
+        job.phaseStarted = t
+        let phase = job.phase
+        try? FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+        var argv = [config.make, "-C", config.portsdir, "-s", phase]
+        if let n = job.makeJobs { argv.append("MAKE_JOBS=\(n)") }
+        let spec = TaskSpec(argv: argv, environment: ["SUBDIR": job.path.canonical, "PHASE": phase],
+                            logPath: job.logPath)
+        job.handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
+    }
+
+    func phaseEnded(_ job: BuildJob, _ end: TaskEnd) {
+        let t = now()
+        job.phaseTimes.append((job.phase, t - job.phaseStarted))
+        job.handle = nil
+        if job.stopping || shutdownSignal != nil {
+            releaseHostLock(job)
+            removeJob(job)
+            return
+        }
+        switch end {
+        case .exited(0):
+            job.phaseIndex += 1
+            startPhase(job)
+        case .lost(let why):
+            jobNotFinished(job, why)
+        default:
+            jobFailed(job, status: end.text)
+        }
+    }
+
+    func removeJob(_ job: BuildJob) {
+        jobs.removeAll { $0 === job }
+        job.host.running.removeAll { $0 === job }
+        lockCheckDue = true
+    }
+
+    func jobSucceeded(_ job: BuildJob) {
+        let t = now()
+        releaseHostLock(job)
+        let path = job.path
+        guard FileIO.exists(config.packageFile(job.record.pkgname)) else {
+            try? FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n", to: job.logPath)
+            jobFailed(job, status: "missing package file")
+            return
+        }
+        try? FileIO.append(LogFormat.portEnd(time: t), to: job.logPath)
+        writeBuildLog(job, t, failed: false)
+        var also: [FullPkgPath] = []
+        for member in engine.unitMembers(of: path) where member.path != path {
+            if FileIO.exists(config.packageFile(member.pkgname)) { also.append(member.path) }
+        }
+        removeJob(job)
+        locks.remove(job.lockName)
+        engine.finished(path, .built(alsoBuilt: also))
+        job.host.buildsSinceJunk += 1
+        addHistory(.built, path: path.canonical, host: job.host.name, duration: t - job.started, detail: nil)
+        reporter.event(.jobEnded(path: path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                 seconds: t - job.started), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func jobFailed(_ job: BuildJob, status: String) {
+        let t = now()
+        releaseHostLock(job)
+        try? FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
+        writeBuildLog(job, t, failed: true)
+        removeJob(job)
+        locks.append(job.lockName, lines: [("status", status), ("todo", job.phase), ("end", LogFormat.epochWithDate(t))])
+        watchedLocks[job.lockName] = job.path
+        engine.finished(job.path, .failed)
+        failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                                           logPath: job.logPath, locked: true)
+        addHistory(.failed, path: job.path.canonical, host: job.host.name, duration: t - job.started, detail: job.logPath)
+        reporter.event(.jobFailed(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name, log: job.logPath), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func jobNotFinished(_ job: BuildJob, _ why: String) {
+        let t = now()
+        releaseHostLock(job)
+        try? FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath)
+        removeJob(job)
+        locks.remove(job.lockName)
+        engine.finished(job.path, .notFinished)
+        addHistory(.notFinished, path: job.path.canonical, host: job.host.name, duration: nil, detail: why)
+        reporter.event(.jobNotFinished(path: job.path.canonical, host: job.host.name, reason: why), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {
+        let size = FileIO.size(job.logPath) ?? 0
+        buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
+                                       parallel: job.makeJobs ?? 1, seconds: t - job.started, logSize: size,
+                                       maxStuck: job.maxStuck, phases: job.phaseTimes, failed: failed))
+    }
+
+    // MARK: - Junk
+
+    func startJunk() {
+        for host in hosts where host.state == .up && host.junkEvery > 0 && host.buildsSinceJunk >= host.junkEvery {
+            guard junkTasks[host] == nil, host.dependsHolder == nil,
+                  !host.running.contains(where: { $0.record.has(property: "nojunk") }) else { continue }
+            let name = "host:" + host.name
+            guard (try? locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
+                                                   ("path", "junk")])) == .created else { continue }
+            var keep = Set<String>()
+            for job in host.running { keep.formUnion(engine.neededPackages(for: job.path)) }
+            for p in config.junkKeep { if let r = engine.record(for: p) { keep.insert(r.pkgname) } }
+            host.buildsSinceJunk = 0
+            let log = logs.root + "/junk.\(host.name).log"
+            try? FileIO.append(">>> Running junk on \(host.name) at \(Int(now()))\n", to: log)
+            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "junk"],
+                                environment: ["JUNK_KEEP": keep.sorted().joined(separator: " "), "PHASE": "junk", "SUBDIR": ""],
+                                logPath: log)
+            junkTasks[host] = host.runner.start(spec) { [weak self] end in
+                guard let self else { return }
+                self.junkTasks[host] = nil
+                self.locks.remove(name)
+                if !end.succeeded {
+                    self.reporter.event(.message("junk on \(host.name) ended with \(end.text) (see \(log))"), at: self.now())
+                }
+            }
+        }
+    }
+
+    // MARK: - Watching and reporting
+
+    func watchLogs(_ t: Double) {
+        for job in jobs where job.handle != nil {
+            let size = FileIO.size(job.logPath) ?? 0
+            if size != job.lastLogSize {
+                job.maxStuck = max(job.maxStuck, t - job.lastGrowth)
+                job.lastLogSize = size
+                job.lastGrowth = t
+            }
+        }
+    }
+
+    func flushEngine(_ t: Double) {
+        let changes = engine.takeChanges()
+        guard !changes.isEmpty else { return }
+        var text = LogFormat.enginePass(pid: pid, time: t)
+        for c in changes { text += LogFormat.engine(pid: pid, time: t, c) }
+        engineLog.write(text)
+        for c in changes where c.state == .ignored && !c.extra.hasPrefix("because of") {
+            if let p = try? FullPkgPath(c.subject), engine.record(for: p)?.ignore == nil {
+                reporter.event(.ignored(path: c.subject, reason: c.extra), at: t)
+            }
+        }
+    }
+
+    func addHistory(_ outcome: RunSnapshot.Outcome, path: String, host: String?, duration: Double?, detail: String?) {
+        history.append(RunSnapshot.HistoryEntry(time: now(), path: path, outcome: outcome, host: host,
+                                                duration: duration, detail: detail))
+        if history.count > 200 { history.removeFirst(history.count - 200) }
+    }
+
+    func snapshot(_ t: Double) -> RunSnapshot {
+        var s = RunSnapshot()
+        s.pid = pid
+        s.time = t
+        s.startTime = startTime
+        s.stopping = stopFileSeen
+        s.listing = !listings.isEmpty
+        let summary = engine.summary()
+        s.counts = summary.counts
+        s.lockedPaths = summary.lockedPaths
+        s.failures = summary.failedPaths.map { p in
+            failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
+                                               logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)
+        }
+        s.jobs = jobs.map { job in
+            let frozen = t - job.lastGrowth
+            return RunSnapshot.Job(path: job.path.canonical, phase: job.waitingForLock ? "waiting-for-lock" : job.phase,
+                                   host: job.host.isLocal ? nil : job.host.name, pid: job.pid, started: job.started,
+                                   logSize: job.lastLogSize, expectedLogSize: nil,
+                                   frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
+                                   squiggle: false, nojunk: job.record.has(property: "nojunk"),
+                                   waitingForLock: job.waitingForLock)
+        }
+        s.hosts = hosts.map { h in
+            RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,
+                             running: h.running.count, reason: h.reason)
+        }
+        s.history = Array(history.suffix(50))
+        return s
+    }
+
+    func report(force: Bool) {
+        let t = now()
+        if !force && t - lastSnapshotTime < 0.5 { return }
+        lastSnapshotTime = t
+        let snap = snapshot(t)
+        if snap.counts != lastCounts {
+            statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
+            lastCounts = snap.counts
+        }
+        if jobs.count != lastConcurrency {
+            concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
+            lastConcurrency = jobs.count
+        }
+        try? StatusFile.write(snap, to: logs.statusFile)
+        reporter.update(snap, force: force)
+    }
+}
+
+extension BuildHost: Hashable {
+    static func == (a: BuildHost, b: BuildHost) -> Bool { a === b }
+    func hash(into h: inout Hasher) { h.combine(ObjectIdentifier(self)) }
+}

@@ -1,0 +1,73 @@
+import Engine
+import Foundation
+
+/// What the path lists on the command line ask for.
+struct PathRequest {
+    var paths: [FullPkgPath] = []
+    /// `file*scale`: multiply these paths' weights.
+    var scales: [FullPkgPath: Double] = [:]
+    /// `pkgpath=value`: set the weight.
+    var weights: [FullPkgPath: Double] = [:]
+}
+
+/// Reads one path list argument: a pkgpath, a file of pkgpaths,
+/// `file*scale` or `pkgpath=value`. `portsdir` decides, for a word that is
+/// both a file name and a pkgpath, that the pkgpath wins when it exists in
+/// the tree.
+func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) throws {
+    if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
+        let name = String(arg[..<eq])
+        let valueText = String(arg[arg.index(after: eq)...])
+        guard let value = Double(valueText), value >= 0 else {
+            throw UsageError(description: "'\(arg)': pkgpath=value needs a number after '=', got '\(valueText)'")
+        }
+        let path = try checkedPath(name, context: "'\(arg)'")
+        req.paths.append(path)
+        req.weights[path] = value
+        return
+    }
+    var file = arg
+    var scale: Double?
+    if let star = arg.lastIndex(of: "*") {
+        file = String(arg[..<star])
+        let s = String(arg[arg.index(after: star)...])
+        guard let v = Double(s), v > 0 else {
+            throw UsageError(description: "'\(arg)': file*scale needs a positive number after '*', got '\(s)'")
+        }
+        scale = v
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw UsageError(description: "'\(arg)': no such file '\(file)'")
+        }
+    }
+    var isDir: ObjCBool = false
+    let inTree = FileManager.default.fileExists(atPath: portsdir + "/" + arg.split(separator: ",").first.map(String.init)!, isDirectory: &isDir) && isDir.boolValue
+    if scale == nil, (!FileManager.default.fileExists(atPath: file) || inTree) {
+        req.paths.append(try checkedPath(arg, context: "argument '\(arg)'"))
+        return
+    }
+    try readPathFile(file, scale: scale, into: &req)
+}
+
+/// A file of pkgpaths, one per line; `#` comments and blank lines are skipped.
+func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequest) throws {
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+        throw UsageError(description: "\(file): cannot read path list")
+    }
+    for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        var line = Substring(raw)
+        if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+        let word = line.trimmingCharacters(in: .whitespaces)
+        if word.isEmpty { continue }
+        let path = try checkedPath(word, context: "\(file):\(n + 1)")
+        req.paths.append(path)
+        if let scale { req.scales[path] = scale }
+    }
+}
+
+func checkedPath(_ text: String, context: String) throws -> FullPkgPath {
+    do {
+        return try FullPkgPath(text)
+    } catch {
+        throw UsageError(description: "\(context): \(error.description) (expected a pkgpath like devel/gmake)")
+    }
+}

@@ -1,0 +1,37 @@
+import Engine
+
+/// Everything a build run needs, resolved from the command line, the
+/// environment and the tree.
+struct RunConfig {
+    var portsdir: String
+    var make: String
+    var logdir: String
+    var lockdir: String
+    var tree: TreeSettings
+    var request: PathRequest
+    var wholeTree: Bool
+    /// -q: keep running while errors or locks remain, for hot-fixes.
+    var waitForFixes: Bool
+    /// -c: clean before each build.
+    var cleanFirst: Bool
+    /// -C: pkgpaths whose work directory is not cleaned after the build.
+    var keepWorkdir: Set<PkgPath>
+    /// -X: pkgpaths whose packages junk must keep.
+    var junkKeep: [FullPkgPath]
+    var displayTimeout: Double
+    /// Seconds between TERM and KILL when stopping jobs on a signal.
+    var killGrace: Double
+    /// -e: the listing does not take a build slot.
+    var extraListing: Bool
+    var dontCleanLocks: Bool
+    var alwaysClean: Bool
+    var localHost: String
+    var ordering: QueueOrdering
+    var batchSize = 64
+    var parallelListings = 2
+
+    /// `${PACKAGE_REPOSITORY}/${MACHINE_ARCH}/all/${FULLPKGNAME}.tgz`
+    func packageFile(_ pkgname: String) -> String {
+        "\(tree.packageRepository)/\(tree.machineArch)/all/\(pkgname).tgz"
+    }
+}

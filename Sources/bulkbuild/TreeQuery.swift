@@ -1,0 +1,110 @@
+import CPosix
+import Foundation
+import HostPool
+
+/// Runs `make -C PORTSDIR -s TARGET` synchronously (start-up only, before
+/// the event loop), capturing merged output.
+func runMakeOnce(make: String, portsdir: String, target: String, environment: [String: String] = [:],
+                 scratch: String) -> (status: Int32, output: String) {
+    let out = scratch + "/make-\(target)-\(getpid()).out"
+    unlink(out)
+    defer { unlink(out) }
+    switch spawnInGroup(argv: [make, "-C", portsdir, "-s", target], environment: environment, logPath: out) {
+    case .failure(let err):
+        return (127, err.text)
+    case .success(let pid):
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code: Int32 = cp_wifexited(status) != 0 ? cp_wexitstatus(status) : 128 + cp_wtermsig(status)
+        return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+    }
+}
+
+/// The tree's settings from `print-data`, with the protocol's defaults.
+struct TreeSettings {
+    var packageRepository: String
+    var distdir: String
+    var machineArch: String
+    var localbase: String?
+    var wrkobjdir: String?
+    var warning: String?
+
+    static func query(make: String, portsdir: String, scratch: String) throws -> TreeSettings {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: portsdir, isDirectory: &isDir), isDir.boolValue else {
+            throw UsageError(description: "PORTSDIR \(portsdir): no such directory (set it with -D PORTSDIR=dir or the PORTSDIR environment variable)")
+        }
+        guard ["Makefile", "makefile", "GNUmakefile"].contains(where: {
+            FileManager.default.fileExists(atPath: portsdir + "/" + $0)
+        }) else {
+            throw UsageError(description: "PORTSDIR \(portsdir): no Makefile, so it cannot answer the ports tree protocol (print-data, dump-vars and the build phases)")
+        }
+        let (status, output) = runMakeOnce(make: make, portsdir: portsdir, target: "print-data", scratch: scratch)
+        var values: [String: String] = [:]
+        var warning: String?
+        if status == 0 {
+            for line in output.split(separator: "\n") {
+                guard let eq = line.firstIndex(of: "=") else { continue }
+                values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+            }
+        } else if output.contains("No rule to make target") && output.contains("print-data") {
+            warning = "\(portsdir) has no print-data target: using default PACKAGE_REPOSITORY, DISTDIR and MACHINE_ARCH"
+        } else if status == 127 {
+            throw UsageError(description: "cannot run '\(make)': \(output)")
+        } else {
+            let excerpt = output.split(separator: "\n").prefix(5).joined(separator: "\n  ")
+            throw UsageError(description: "PORTSDIR \(portsdir): '\(make) -C \(portsdir) -s print-data' failed with status \(status):\n  \(excerpt)")
+        }
+        var uts = utsname()
+        uname(&uts)
+        let machine = withUnsafeBytes(of: &uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        func value(_ k: String) -> String? { values[k].flatMap { $0.isEmpty ? nil : $0 } }
+        return TreeSettings(
+            packageRepository: value("PACKAGE_REPOSITORY") ?? portsdir + "/packages",
+            distdir: value("DISTDIR") ?? portsdir + "/distfiles",
+            machineArch: value("MACHINE_ARCH") ?? machine,
+            localbase: value("LOCALBASE"), wrkobjdir: value("WRKOBJDIR"), warning: warning)
+    }
+}
+
+func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    gethostname(&buf, 255)
+    return String(cString: buf)
+}
+
+/// dpb's `%` expansions in file names.
+struct Expansions {
+    var arch: String
+    var startTime: Double
+    var distdir: String
+    var host: String
+    var logdir: String
+    var portsdir: String
+
+    func expand(_ template: String) -> String {
+        var out = ""
+        var it = template.makeIterator()
+        while let c = it.next() {
+            guard c == "%" else { out.append(c); continue }
+            guard let k = it.next() else { out.append("%"); break }
+            switch k {
+            case "a": out += arch
+            case "d":
+                let f = DateFormatter()
+                f.locale = Locale(identifier: "en_US_POSIX")
+                f.timeZone = TimeZone(identifier: "UTC")
+                f.dateFormat = "yyyy-MM-dd@HH:mm:ss"
+                out += f.string(from: Date(timeIntervalSince1970: startTime))
+            case "f": out += distdir
+            case "h": out += host
+            case "L": out += logdir
+            case "p": out += portsdir
+            case "t": out += String(Int(startTime))
+            case "%": out += "%"
+            default: out.append("%"); out.append(k)
+            }
+        }
+        return out
+    }
+}
