@@ -400,6 +400,12 @@ public final class BuildEngine {
         log(i, .running, host)
     }
 
+    /// The path's package turned up before its job started (another
+    /// process built it): B without J.
+    public func foundBuilt(_ path: FullPkgPath, alsoBuilt: [FullPkgPath]) {
+        finished(path, .built(alsoBuilt: alsoBuilt))
+    }
+
     /// Another process holds the path's lock: L until the lock goes away.
     public func lockHeld(_ path: FullPkgPath) {
         let i = id(for: path)

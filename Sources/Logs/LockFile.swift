@@ -71,10 +71,10 @@ public struct LockDirectory: Sendable {
     }
 
     /// Removes locks left by dead bulkbuild processes of this host that did
-    /// not end in error (an error lock waits for a person). Returns what
-    /// it removed.
-    public func cleanStale(host: String, isAlive: (Int32) -> Bool) -> [String] {
-        var removed: [String] = []
+    /// not end in error (an error lock waits for a person). Returns the
+    /// lock names it removed with the path each one locked.
+    public func cleanStale(host: String, isAlive: (Int32) -> Bool) -> [(name: String, locked: String)] {
+        var removed: [(name: String, locked: String)] = []
         for name in names() {
             guard let c = contents(name) else { continue }
             guard let owner = c["dpb"] else { continue }
@@ -86,9 +86,9 @@ public struct LockDirectory: Sendable {
             if c["error"] != nil { continue }
             if let status = c["status"], status != "0", !status.isEmpty { continue }
             remove(name)
-            removed.append(name)
+            removed.append((name, c["locked"] ?? ""))
         }
-        return removed.sorted()
+        return removed.sorted { $0.name < $1.name }
     }
 }
 

@@ -36,6 +36,9 @@ final class Coordinator {
     var watchedLocks: [String: FullPkgPath] = [:]
     var history: [RunSnapshot.HistoryEntry] = []
     var failures: [String: RunSnapshot.Failure] = [:]
+    /// Ports whose work directory may be stale (interrupted or failed
+    /// before): their next build starts with `clean`.
+    var needsCleanFirst = Set<PkgPath>()
 
     var stopFileSeen = false
     var shutdownSignal: Int32?
@@ -76,8 +79,10 @@ final class Coordinator {
     func run() -> Int32 {
         if !config.dontCleanLocks {
             let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive)
-            for name in removed {
+            for (name, locked) in removed {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
+                // Its build was interrupted: start that port from a clean work directory.
+                if let p = try? FullPkgPath(locked) { needsCleanFirst.insert(p.pkgpath) }
             }
         }
         if config.wholeTree {
@@ -328,6 +333,7 @@ final class Coordinator {
             let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
             if engine.state(of: path) == .error {
                 reporter.event(.hotFix(path: path.canonical), at: t)
+                needsCleanFirst.insert(path.pkgpath)
                 failures.removeValue(forKey: path.canonical)
             }
             engine.lockGone(path, packageExists: exists)
@@ -373,6 +379,15 @@ final class Coordinator {
             watchedLocks[lockName] = path
             return
         }
+        // Another process may have built it since it was listed.
+        if FileIO.exists(config.packageFile(record.pkgname)) {
+            locks.remove(lockName)
+            let also = engine.unitMembers(of: path).filter {
+                $0.path != path && FileIO.exists(config.packageFile($0.pkgname))
+            }.map { $0.path }
+            engine.foundBuilt(path, alsoBuilt: also)
+            return
+        }
         let logPath: String
         do {
             logPath = try logs.preparePortLog(path, pkgname: record.pkgname)
@@ -383,7 +398,7 @@ final class Coordinator {
             return
         }
         var phases: [String] = []
-        if config.cleanFirst { phases.append("clean") }
+        if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil { phases.append("clean") }
         phases += ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
@@ -495,6 +510,14 @@ final class Coordinator {
     func jobFailed(_ job: BuildJob, status: String) {
         let t = now()
         releaseHostLock(job)
+        if job.host.alwaysClean && job.phase != "clean" {
+            // ALWAYS_CLEAN: clean the work directory even after an error.
+            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "clean"],
+                                environment: ["SUBDIR": job.path.canonical, "PHASE": "clean"], logPath: job.logPath)
+            _ = job.host.runner.start(spec) { _ in }
+        } else {
+            needsCleanFirst.insert(job.path.pkgpath)
+        }
         try? FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
         writeBuildLog(job, t, failed: true)
         removeJob(job)
