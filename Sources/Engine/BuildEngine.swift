@@ -63,8 +63,10 @@ public final class BuildEngine {
     /// How the queue is ordered; weights come from the caller.
     public var ordering: QueueOrdering
     /// Seconds a path is expected to take; missing paths use `defaultWeight`.
-    public var weights: [String: Double] = [:] { didSet { prioritiesDirty = true } }
+    public var weights: [String: Double] = [:] { didSet { prioritiesDirty = true; estimateCache = nil } }
     public var defaultWeight: Double = 1 { didSet { prioritiesDirty = true } }
+    /// Host each path should preferably be restarted on (affinity files).
+    public var affinity: [FullPkgPath: String] = [:]
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything
@@ -367,10 +369,16 @@ public final class BuildEngine {
     /// is already building are set aside (^). The caller must follow up
     /// with `started` or `lockHeld`.
     public func nextJob(accepting: (PortRecord) -> Bool = { _ in true }) -> PortRecord? {
+        take(fromLightEnd: false, accepting: accepting)
+    }
+
+    /// Takes the best queued path that `accepting` allows, from the heavy
+    /// end of the queue or (for squiggles) from the light end.
+    func take(fromLightEnd: Bool, accepting: (PortRecord) -> Bool) -> PortRecord? {
         if prioritiesDirty { recomputePriorities() }
         var refused: [QueueEntry] = []
         defer { for e in refused { queue.insert(e) } }
-        while let top = queue.popMax() {
+        while let top = fromLightEnd ? queue.popMin() : queue.popMax() {
             let i = top.id
             guard nodes[i].state == .queued, nodes[i].aliasOf == nil else { continue }
             guard let record = nodes[i].record else { continue }
@@ -535,7 +543,48 @@ public final class BuildEngine {
 
     func weight(_ i: Int) -> Double {
         let p = nodes[i].path
-        return weights[p.canonical] ?? weights[p.pkgpath.value] ?? defaultWeight
+        if let w = weights[p.canonical] ?? weights[p.pkgpath.value] { return w * scale(i) }
+        return estimate(i) * scale(i)
+    }
+
+    func scale(_ i: Int) -> Double {
+        scales[nodes[i].path.canonical] ?? scales[nodes[i].path.pkgpath.value] ?? 1
+    }
+
+    /// `file*scale` factors from the command line, by path.
+    public var scales: [String: Double] = [:] { didSet { prioritiesDirty = true } }
+
+    /// A path without history: the median of known paths in its category
+    /// when there are at least three, else the median of all known paths,
+    /// else `defaultWeight`.
+    func estimate(_ i: Int) -> Double {
+        if estimateCache == nil { buildEstimates() }
+        let category = String(nodes[i].path.pkgpath.value.prefix { $0 != "/" })
+        return estimateCache?.byCategory[category] ?? estimateCache?.overall ?? defaultWeight
+    }
+
+    var estimateCache: (byCategory: [String: Double], overall: Double?)?
+
+    func buildEstimates() {
+        var perCategory: [String: [Double]] = [:]
+        var all: [Double] = []
+        for (path, w) in weights {
+            let category = String(path.prefix { $0 != "/" })
+            perCategory[category, default: []].append(w)
+            all.append(w)
+        }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
+        var byCategory: [String: Double] = [:]
+        for (c, xs) in perCategory where xs.count >= 3 { byCategory[c] = median(xs) }
+        estimateCache = (byCategory, all.isEmpty ? nil : median(all))
+    }
+
+    /// Expected seconds of a path at speed factor 1 (history or estimate).
+    public func weight(of path: FullPkgPath) -> Double { weight(id(for: path)) }
+
+    /// Whether the weight of a path comes from history.
+    public func hasHistory(_ path: FullPkgPath) -> Bool {
+        weights[path.canonical] != nil || weights[path.pkgpath.value] != nil
     }
 
     /// Current priority of a path (for tests and the display).

@@ -1,0 +1,85 @@
+import HeapModule
+
+/// What the engine needs to know about a host to choose a job for one of
+/// its free slots. The coordinator and `bulkbuild simulate` fill it the
+/// same way, so both make the same choices.
+public struct HostView: Sendable {
+    public var name: String
+    public var speedFactor: Double
+    /// The largest speed factor among hosts that are up.
+    public var maxSpeedFactor: Double
+    /// Seconds until the fastest host frees a slot (0 when one is free now
+    /// or this host is the fastest).
+    public var fastestFreeIn: Double
+    /// This free slot is the host's squiggle: it takes small ports from the
+    /// light end of the queue to fill the tail.
+    public var squiggle: Bool
+    public var runningCount: Int
+    public var runningTags: Set<String>
+    public var runningMemoryhogs: Int
+    public var lonesomeRunning: Bool
+    /// Hosts that are up, for affinity: a path is kept for its own host
+    /// only while that host is up.
+    public var hostsUp: Set<String>
+
+    public init(name: String, speedFactor: Double = 1, maxSpeedFactor: Double = 1, fastestFreeIn: Double = 0,
+                squiggle: Bool = false, runningCount: Int = 0, runningTags: Set<String> = [],
+                runningMemoryhogs: Int = 0, lonesomeRunning: Bool = false, hostsUp: Set<String> = []) {
+        self.name = name; self.speedFactor = speedFactor; self.maxSpeedFactor = maxSpeedFactor
+        self.fastestFreeIn = fastestFreeIn; self.squiggle = squiggle; self.runningCount = runningCount
+        self.runningTags = runningTags; self.runningMemoryhogs = runningMemoryhogs
+        self.lonesomeRunning = lonesomeRunning; self.hostsUp = hostsUp
+    }
+}
+
+public struct JobChoice: Sendable {
+    public var record: PortRecord
+    public var squiggle: Bool
+}
+
+extension BuildEngine {
+    /// Chooses the job for one free slot of `host`, following the rules
+    /// documented in bulkbuild(1), SCHEDULING:
+    /// - a `lonesome` job runs alone on its host;
+    /// - at most one `memoryhog` per host; two ports sharing a `tag:` never
+    ///   build together on one host (the clash is logged as K);
+    /// - speed factors: a host slower than the fastest takes a job only if
+    ///   it would finish it no later than the fastest host could, counting
+    ///   the time until that host frees a slot: w/sf <= freeIn + w/maxSf;
+    /// - affinity: a path that last ran on another host that is up is left
+    ///   for that host (A), unless nothing else can run here (Y).
+    public func nextJob(for host: HostView) -> JobChoice? {
+        if host.lonesomeRunning { return nil }
+        var affinityRefused: PortRecord?
+        let choice = take(fromLightEnd: host.squiggle) { record in
+            if record.has(property: "lonesome") && host.runningCount > 0 { return false }
+            if record.has(property: "memoryhog") && host.runningMemoryhogs > 0 { return false }
+            let tags = record.tags
+            if !tags.isEmpty && !host.runningTags.isDisjoint(with: tags) {
+                log(id(for: record.path), .tagMismatch, host.name)
+                return false
+            }
+            if host.speedFactor < host.maxSpeedFactor {
+                let w = weight(of: record.path)
+                if w / host.speedFactor > host.fastestFreeIn + w / host.maxSpeedFactor { return false }
+            }
+            if let home = affinity[record.path], home != host.name, host.hostsUp.contains(home) {
+                log(id(for: record.path), .affinityMismatch, "\(home) (considered for \(host.name))")
+                if affinityRefused == nil { affinityRefused = record }
+                return false
+            }
+            return true
+        }
+        if let choice { return JobChoice(record: choice, squiggle: host.squiggle) }
+        if let fallback = affinityRefused {
+            // Nothing else fits here: take it on the wrong host anyway.
+            let i = id(for: fallback.path)
+            if nodes[i].state == .queued {
+                queue = Heap(queue.unordered.filter { $0.id != i })
+                log(i, .affinityOverride, host.name)
+                return JobChoice(record: fallback, squiggle: host.squiggle)
+            }
+        }
+        return nil
+    }
+}
