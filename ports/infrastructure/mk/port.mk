@@ -80,6 +80,9 @@ _ALL_LIB_DEPENDS := $(foreach s,$(BUILD_PACKAGES),$(LIB_DEPENDS$s))
 _word_path = $(firstword $(subst $(comma), ,$(lastword $(filter %/%,$(subst :, ,$1)))))
 _not_self = $(foreach w,$1,$(if $(filter $(PKGPATH),$(call _word_path,$w)),,$w))
 _BUILD_DEPS := $(sort $(call _not_self,$(BUILD_DEPENDS) $(_ALL_LIB_DEPENDS)))
+# Words carry < > = : and must reach the shell quoted.
+_quote = $(foreach w,$1,'$w')
+_QUOTED_BUILD_DEPS := $(call _quote,$(_BUILD_DEPS))
 
 # ---- where things happen -------------------------------------------------
 PREFIX ?= $(LOCALBASE)
@@ -101,7 +104,7 @@ CPPFLAGS += -I$(LOCALBASE)/include
 LDFLAGS += -L$(LOCALBASE)/lib
 # The environment of the port's own build: the framework's make flags must
 # not reach the source's Makefiles.
-_SRC_ENV = unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES; \
+_SRC_ENV = unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES SUBDIR PHASE JUNK_KEEP; \
 	CC='$(CC)' CFLAGS='$(CFLAGS)' CPPFLAGS='$(CPPFLAGS)' LDFLAGS='$(LDFLAGS)' \
 	PREFIX='$(PREFIX)' LOCALBASE='$(LOCALBASE)' MAKE_JOBS='$(_JOBS)' \
 	PATH='$(LOCALBASE)/bin:$(PATH)'; export CC CFLAGS CPPFLAGS LDFLAGS \
@@ -175,10 +178,10 @@ _ignored:
 else
 
 depends:
-	@$(_BIN)/pkg depends $(_BUILD_DEPS)
+	@$(_BIN)/pkg depends $(_QUOTED_BUILD_DEPS)
 
 prepare:
-	@$(_BIN)/pkg prepare $(_BUILD_DEPS)
+	@$(_BIN)/pkg prepare $(_QUOTED_BUILD_DEPS)
 
 _DIST_ENV = _DISTFILES='$(DISTFILES)' _SITES='$(SITES)' \
 	_FULLDISTDIR='$(_FULLDISTDIR)' _DIST_SUBDIR='$(DIST_SUBDIR)' \
@@ -258,7 +261,7 @@ _pkgargs = --name '$(FULLPKGNAME$1)' --fullpkgpath '$(call _fullpath,$1)' \
 	--version '$(PKGVERSION)' --comment '$(COMMENT$1)' --work '$(WRKDIR)' --out '$(call _pkgfile,$1)' \
 	--stage '$(WRKINST)$(PREFIX)' \
 	$(if $(filter $(_main),$1),--exclude '$(_CLAIMED)',--include '$(FILES$1)') \
-	-- $(LIB_DEPENDS$1) $(RUN_DEPENDS$1)
+	-- $(call _quote,$(LIB_DEPENDS$1) $(RUN_DEPENDS$1))
 
 ifeq ($(filter-out $(wildcard $(_PKGFILES)),$(_PKGFILES)),)
 package:

@@ -14,7 +14,7 @@ n=$1
 echo "long part$n(long x) {"
 echo "  long a = x, b = $n, c = 1;"
 i=0
-while [ $i -lt 150 ]; do
+while [ $i -lt 60 ]; do
 	echo "  a = (a * $((i % 7 + 3)) + b) % 1000003; b ^= a >> $((i % 5 + 1)); c += (a & $((i + 1))) ? b : a;"
 	i=$((i + 1))
 done
