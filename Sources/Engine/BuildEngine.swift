@@ -65,6 +65,8 @@ public final class BuildEngine {
     /// Seconds a path is expected to take; missing paths use `defaultWeight`.
     public var weights: [String: Double] = [:] { didSet { prioritiesDirty = true; estimateCache = nil } }
     public var defaultWeight: Double = 1 { didSet { prioritiesDirty = true } }
+    /// The caller runs (and rate-limits) priority passes itself.
+    public var priorityPassesByCaller = false
     /// Host each path should preferably be restarted on (affinity files).
     public var affinity: [FullPkgPath: String] = [:]
 
@@ -375,7 +377,7 @@ public final class BuildEngine {
     /// Takes the best queued path that `accepting` allows, from the heavy
     /// end of the queue or (for squiggles) from the light end.
     func take(fromLightEnd: Bool, accepting: (PortRecord) -> Bool) -> PortRecord? {
-        if prioritiesDirty { recomputePriorities() }
+        if prioritiesDirty && !priorityPassesByCaller { recomputePriorities() }
         var refused: [QueueEntry] = []
         defer { for e in refused { queue.insert(e) } }
         while let top = fromLightEnd ? queue.popMin() : queue.popMax() {
@@ -586,6 +588,9 @@ public final class BuildEngine {
     public func hasHistory(_ path: FullPkgPath) -> Bool {
         weights[path.canonical] != nil || weights[path.pkgpath.value] != nil
     }
+
+    /// The graph changed since the last priority pass.
+    public var needsPriorityPass: Bool { prioritiesDirty }
 
     /// Current priority of a path (for tests and the display).
     public func priority(of path: FullPkgPath) -> Double { nodes[id(for: path)].priority }

@@ -14,7 +14,7 @@ public struct BuildStats: Sendable {
         public init(path: String, host: String, time: Double, size: Int64, timestamp: Double) {
             self.path = path; self.host = host; self.time = time; self.size = size; self.timestamp = timestamp
         }
-        var line: String {
+        public var line: String {
             "\(path) host=\(host) time=\(FileIO.stamp(time)) size=\(size) ts=\(Int(timestamp))\n"
         }
     }

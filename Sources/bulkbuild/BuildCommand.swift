@@ -45,22 +45,17 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    if o.buildLogPrime != nil { throw notImplemented("-b (priming build statistics)") }
     if let f = o.fetchJobs, f > 0 { throw notImplemented("-f \(f) (separate fetch jobs; the fetch phase runs inside each build, as with -f 0)") }
     if o.fetchOnly != nil { throw notImplemented("-F (fetch-only mode)") }
     if !o.installLists.isEmpty { throw notImplemented("-I (install on the local box)") }
     if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
     if o.sizeLog != nil { throw notImplemented("-S (size log)") }
-    if o.parallel != nil { throw notImplemented("-p (parallel builds)") }
     if !o.hostsFiles.isEmpty { throw notImplemented("-h (remote hosts)") }
     for (name, value) in o.defines {
         guard knownParameters.contains(name) else {
             throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
         }
         if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
-    }
-    for name in ["STUCK_TIMEOUT", "BUILD_TIMEOUT", "HEURISTICS"] where o.define(name) != nil {
-        throw notImplemented("-D \(name)")
     }
     func seconds(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = o.define(name) else { return fallback }
@@ -99,6 +94,23 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     var junkKeep = PathRequest()
     for list in o.junkKeepLists { try readPathList(list, into: &junkKeep, portsdir: portsdir) }
     let wholeTree = o.has("a") || request.paths.isEmpty
+    var ordering: QueueOrdering = .criticalPath
+    switch o.define("HEURISTICS") ?? "critical-path" {
+    case "critical-path": ordering = .criticalPath
+    case "dpb": ordering = .dpb
+    case let other:
+        throw UsageError(description: "-D HEURISTICS=\(other): expected critical-path or dpb (-r gives random order)")
+    }
+    if o.has("r") { ordering = .random(SplitMix(seed: UInt64(start * 1000))) }
+    func optionalSeconds(_ name: String) throws -> Double? {
+        guard o.define(name) != nil else { return nil }
+        let v = try seconds(name, 0)
+        guard v > 0 else { throw UsageError(description: "-D \(name)=\(o.define(name)!): expected a positive number of seconds") }
+        return v
+    }
+    if let b = o.buildLogPrime, !FileManager.default.isReadableFile(atPath: exp.expand(b)) {
+        throw UsageError(description: "-b \(b): cannot read that build log")
+    }
 
     return RunConfig(
         portsdir: portsdir, make: make, logdir: logdir, lockdir: lockdir, tree: tree, request: request,
@@ -106,8 +118,11 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         keepWorkdir: Set(keep.paths.map { $0.pkgpath }), junkKeep: junkKeep.paths,
         displayTimeout: try seconds("DISPLAY_TIMEOUT", 10), killGrace: try seconds("KILL_GRACE", 20),
         extraListing: o.has("e"), dontCleanLocks: flag("DONT_CLEAN_LOCKS"), alwaysClean: flag("ALWAYS_CLEAN"),
-        localHost: hostName(),
-        ordering: o.has("r") ? .random(SplitMix(seed: UInt64(start * 1000))) : .criticalPath)
+        localHost: hostName(), ordering: ordering,
+        noBuildStats: flag("NO_BUILD_STATS"), statsPath: exp.expand("%f/build-stats/%a"),
+        primeLog: o.buildLogPrime.map { exp.expand($0) },
+        stuckTimeout: try optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try optionalSeconds("BUILD_TIMEOUT"),
+        parallel: o.parallel)
 }
 
 func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {

@@ -7,6 +7,10 @@ final class BuildHost {
     let runner: TaskRunner
     var slots: Int
     var speedFactor: Double
+    var parallel: ParallelSetting = .fraction(2)
+    /// Ports expected to take less than this many seconds here skip
+    /// patch, configure and fake.
+    var small: Double = 120
     var junkEvery: Int
     var buildsSinceJunk = 0
     var stuckTimeout: Double?

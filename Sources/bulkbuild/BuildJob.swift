@@ -17,13 +17,21 @@ final class BuildJob {
     var phaseTimes: [(String, Double)] = []
     var handle: TaskHandle?
     var waitingForLock = false
-    /// Extra slots taken (parallel builds).
+    /// Extra slots taken (parallel builds), and how many more it waits for.
     var swallowed = 0
+    var wantsSlots = 0
+    /// Started in the host's squiggle slot (a light port to fill the tail).
+    var squiggle = false
+    /// Expected seconds on this host, from history or the estimate.
+    var expected: Double = 0
+    var expectedLogSize: Int64?
     var makeJobs: Int?
     var lastLogSize: Int64 = 0
     var lastGrowth: Double
     var maxStuck: Double = 0
-    var killedAsStuck = false
+    /// Why bulkbuild killed the job (stuck, over its time limit).
+    var killReason: String?
+    var hardKillAt: Double?
     var stopping = false
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [String], now: Double) {

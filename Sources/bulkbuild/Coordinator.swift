@@ -27,6 +27,11 @@ final class Coordinator {
     var concurrentLog: AppendLog
     var varsLog: AppendLog
     var equivLog: AppendLog
+    var performanceLog: AppendLog
+    var statsFile: AppendLog?
+    var expectedLogSizes: [String: Int64] = [:]
+    var nextEngineRun = 0.0
+    var etaState = ETAState()
 
     var listings: [ListingJob] = []
     var listingSerial = 0
@@ -57,6 +62,7 @@ final class Coordinator {
         self.queue = queue
         self.startTime = startTime
         engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
+        engine.priorityPassesByCaller = true
         logs = LogDirectory(root: config.logdir)
         locks = LockDirectory(root: config.lockdir)
         try logs.create()
@@ -67,9 +73,7 @@ final class Coordinator {
         concurrentLog = try AppendLog(path: logs.concurrentLog)
         varsLog = try AppendLog(path: logs.varsLog)
         equivLog = try AppendLog(path: logs.equivLog)
-        var weights: [String: Double] = [:]
-        for (p, w) in config.request.weights { weights[p.canonical] = w }
-        engine.weights = weights
+        performanceLog = try AppendLog(path: logs.performanceLog)
     }
 
     func now() -> Double { cp_now() }
@@ -85,6 +89,8 @@ final class Coordinator {
                 if let p = try? FullPkgPath(locked) { needsCleanFirst.insert(p.pkgpath) }
             }
         }
+        loadHistory()
+        loadAffinity()
         if config.wholeTree {
             startListing([])
         } else {
@@ -170,6 +176,7 @@ final class Coordinator {
         }
         for job in jobs where job.waitingForLock { startPhase(job) }
         watchLogs(t)
+        checkStuck(t)
         flushEngine(t)
         report(force: false)
         checkEnd(t)
@@ -217,6 +224,7 @@ final class Coordinator {
 
     func finish(status: Int32) {
         flushEngine(now())
+        reportEstimateError(now())
         finished = true
         exitStatus = status
         var snap = snapshot(now())
@@ -352,16 +360,8 @@ final class Coordinator {
         logs.hostStopFiles(host: host.name).contains { FileIO.exists($0) }
     }
 
-    func startJobs(_ t: Double) {
-        for host in hosts where host.state == .up && !hostStopped(host) {
-            while host.used < slotsAvailable(host) {
-                guard let record = engine.nextJob() else { return }
-                startJob(record, on: host, t)
-            }
-        }
-    }
-
-    func startJob(_ record: PortRecord, on host: BuildHost, _ t: Double) {
+    func startJob(_ choice: JobChoice, on host: BuildHost, _ t: Double) {
+        let record = choice.record
         let path = record.path
         let lockName = path.pkgpath.dotted
         let created: LockDirectory.CreateResult
@@ -397,11 +397,18 @@ final class Coordinator {
             engine.finished(path, .failed)
             return
         }
+        let expected = engine.weight(of: path) / host.speedFactor
+        let small = engine.hasHistory(path) && expected < host.small
         var phases: [String] = []
         if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil { phases.append("clean") }
-        phases += ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        phases += small ? ["depends", "prepare", "fetch", "build", "package"]
+            : ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
+        job.expected = expected
+        job.squiggle = choice.squiggle
+        job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
+        configureParallel(job)
         if config.cleanFirst { try? FileIO.replace(logPath, with: "") }
         try? FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
         job.lastLogSize = FileIO.size(logPath) ?? 0
@@ -466,12 +473,13 @@ final class Coordinator {
         }
         switch end {
         case .exited(0):
+            phaseSucceeded(job)
             job.phaseIndex += 1
             startPhase(job)
         case .lost(let why):
             jobNotFinished(job, why)
         default:
-            jobFailed(job, status: end.text)
+            jobFailed(job, status: job.killReason ?? end.text)
         }
     }
 
@@ -498,6 +506,7 @@ final class Coordinator {
         }
         removeJob(job)
         locks.remove(job.lockName)
+        recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
         job.host.buildsSinceJunk += 1
         addHistory(.built, path: path.canonical, host: job.host.name, duration: t - job.started, detail: nil)
@@ -631,9 +640,9 @@ final class Coordinator {
             let frozen = t - job.lastGrowth
             return RunSnapshot.Job(path: job.path.canonical, phase: job.waitingForLock ? "waiting-for-lock" : job.phase,
                                    host: job.host.isLocal ? nil : job.host.name, pid: job.pid, started: job.started,
-                                   logSize: job.lastLogSize, expectedLogSize: nil,
+                                   logSize: job.lastLogSize, expectedLogSize: job.expectedLogSize,
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
-                                   squiggle: false, nojunk: job.record.has(property: "nojunk"),
+                                   squiggle: job.squiggle, nojunk: job.record.has(property: "nojunk"),
                                    waitingForLock: job.waitingForLock)
         }
         s.hosts = hosts.map { h in
@@ -641,6 +650,7 @@ final class Coordinator {
                              running: h.running.count, reason: h.reason)
         }
         s.history = Array(history.suffix(50))
+        s.estimatedFinish = estimatedFinish(t)
         return s
     }
 
@@ -648,7 +658,10 @@ final class Coordinator {
         let t = now()
         if !force && t - lastSnapshotTime < 0.5 { return }
         lastSnapshotTime = t
+        let started = cp_monotonic()
         let snap = snapshot(t)
+        performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "REP", mark: force ? "!" : "+",
+                                                   next: t + 0.5, took: cp_monotonic() - started))
         if snap.counts != lastCounts {
             statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
             lastCounts = snap.counts

@@ -1,3 +1,5 @@
+import HostPool
+
 /// dpb's command line: single-letter flags that may be grouped (`-qx`),
 /// options whose value may be attached (`-j8`) or follow (`-j 8`), `--`
 /// to end options, plus `--help` and `--version`.
@@ -28,26 +30,14 @@ struct BuildOptions {
     func define(_ name: String) -> String? { defines.last(where: { $0.0 == name })?.1 }
 }
 
-/// `parallel=` / `-p`: a fixed number of cores, or `/n` (jobs/n, at least 2).
-enum ParallelSetting: Equatable {
-    case cores(Int)
-    case fraction(Int)
-
-    static func parse(_ text: String) -> ParallelSetting? {
-        if text.hasPrefix("/") {
-            guard let n = Int(text.dropFirst()), n > 0 else { return nil }
-            return .fraction(n)
-        }
-        guard let n = Int(text), n > 0 else { return nil }
-        return .cores(n)
+/// Parses `-p` / `parallel=`: a number of cores, or `/n` (jobs/n, at least 2).
+func parseParallel(_ text: String) -> ParallelSetting? {
+    if text.hasPrefix("/") {
+        guard let n = Int(text.dropFirst()), n > 0 else { return nil }
+        return .fraction(n)
     }
-
-    func cores(forJobs jobs: Int) -> Int {
-        switch self {
-        case .cores(let n): return n
-        case .fraction(let n): return max(2, jobs / n)
-        }
-    }
+    guard let n = Int(text), n > 0 else { return nil }
+    return .cores(n)
 }
 
 struct UsageError: Error, CustomStringConvertible {
@@ -120,7 +110,7 @@ func parseBuildOptions(_ args: [String]) throws -> BuildOptions {
             case "M": o.memoryThreshold = try positiveInt(value, c)
             case "P": o.pathListFiles.append(value)
             case "p":
-                guard let p = ParallelSetting.parse(value) else {
+                guard let p = parseParallel(value) else {
                     throw UsageError(description: "-p expects a number of cores or /n, got '\(value)'")
                 }
                 o.parallel = p

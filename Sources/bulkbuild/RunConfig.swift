@@ -1,4 +1,5 @@
 import Engine
+import HostPool
 
 /// Everything a build run needs, resolved from the command line, the
 /// environment and the tree.
@@ -27,6 +28,15 @@ struct RunConfig {
     var alwaysClean: Bool
     var localHost: String
     var ordering: QueueOrdering
+    var noBuildStats = false
+    /// `%f/build-stats/%a`
+    var statsPath = ""
+    /// -b: prime the statistics from this build.log.
+    var primeLog: String?
+    var stuckTimeout: Double?
+    var buildTimeout: Double?
+    /// -p: overrides every host's `parallel`.
+    var parallel: ParallelSetting?
     var batchSize = 64
     var parallelListings = 2
 

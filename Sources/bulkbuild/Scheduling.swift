@@ -1,0 +1,233 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+
+/// The scheduling side of the coordinator: which job goes to which slot,
+/// parallel builds, stuck jobs, history, affinity and the estimate.
+extension Coordinator {
+    // MARK: - Choosing jobs
+
+    func startJobs(_ t: Double) {
+        let up = hosts.filter { $0.state == .up && !hostStopped($0) }
+        guard !up.isEmpty else { return }
+        runEnginePass(t)
+        let maxSf = up.map { $0.speedFactor }.max() ?? 1
+        let upNames = Set(up.map { $0.name })
+        for host in up {
+            while host.used < slotsAvailable(host) {
+                // A parallel job takes the slots that free up on its host.
+                if let big = host.running.first(where: { $0.wantsSlots > 0 }) {
+                    big.wantsSlots -= 1
+                    big.swallowed += 1
+                    continue
+                }
+                let view = hostView(host, maxSf: maxSf, up: up, names: upNames, t)
+                guard let choice = engine.nextJob(for: view) else { break }
+                startJob(choice, on: host, t)
+            }
+        }
+    }
+
+    /// Priority passes are rate limited as dpb does: after a pass that took
+    /// `d`, the next may run no sooner than 50 d later.
+    func runEnginePass(_ t: Double) {
+        guard engine.needsPriorityPass else { return }
+        if t < nextEngineRun {
+            performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "ENG", mark: "-"))
+            return
+        }
+        let start = cp_monotonic()
+        engine.recomputePriorities()
+        let took = cp_monotonic() - start
+        nextEngineRun = t + 50 * took
+        performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "ENG", mark: "+",
+                                                   next: nextEngineRun, took: took))
+    }
+
+    func hostView(_ host: BuildHost, maxSf: Double, up: [BuildHost], names: Set<String>, _ t: Double) -> HostView {
+        var freeIn = 0.0
+        if host.speedFactor < maxSf {
+            let fastest = up.filter { $0.speedFactor == maxSf }
+            if fastest.contains(where: { $0.used < slotsAvailable($0) }) {
+                freeIn = 0
+            } else {
+                freeIn = fastest.flatMap { $0.running }.map { max(0, $0.expected - (t - $0.started)) }.min() ?? 0
+            }
+        }
+        let free = slotsAvailable(host) - host.used
+        let squiggle = host.slots > 3 && free == 1 && !host.running.contains { $0.squiggle }
+        var tags = Set<String>()
+        for j in host.running { tags.formUnion(j.record.tags) }
+        return HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf, fastestFreeIn: freeIn,
+                        squiggle: squiggle, runningCount: host.running.count, runningTags: tags,
+                        runningMemoryhogs: host.running.filter { $0.record.has(property: "memoryhog") }.count,
+                        lonesomeRunning: host.running.contains { $0.record.has(property: "lonesome") },
+                        hostsUp: names)
+    }
+
+    /// `parallel` ports get MAKE_JOBS=k and wait for k-1 more slots on their
+    /// host; `lonesome` ones take the whole host.
+    func configureParallel(_ job: BuildJob) {
+        let host = job.host
+        guard host.slots > 1 else { return }
+        let r = job.record
+        var k = 0
+        if r.has(property: "lonesome") { k = host.slots }
+        else if r.has(property: "parallel2") { k = 2 }
+        else if r.has(property: "parallel") { k = (config.parallel ?? host.parallel).cores(forJobs: host.slots) }
+        k = min(k, host.slots)
+        guard k > 1 else { return }
+        job.makeJobs = k
+        job.wantsSlots = k - 1
+    }
+
+    /// Bookkeeping after each phase that succeeded.
+    func phaseSucceeded(_ job: BuildJob) {
+        switch job.phase {
+        case "fetch", "checksum":
+            // Past fetch: a restart should come back to this host.
+            writeAffinity(job)
+        case "fake":
+            job.wantsSlots = 0
+            job.swallowed = 0
+        default: break
+        }
+        if job.phase == "build" && !job.phases.contains("fake") {
+            job.wantsSlots = 0
+            job.swallowed = 0
+        }
+    }
+
+    // MARK: - Stuck jobs and time limits
+
+    func checkStuck(_ t: Double) {
+        for job in jobs where job.handle != nil {
+            if let at = job.hardKillAt, t >= at {
+                job.handle?.stop(hard: true)
+                job.hardKillAt = nil
+                continue
+            }
+            guard job.killReason == nil else { continue }
+            let sf = job.host.speedFactor
+            let silent = t - job.lastGrowth
+            if let stuck = job.host.stuckTimeout ?? config.stuckTimeout, silent > stuck / sf {
+                killJob(job, reason: "stuck at \(job.phase)", detail: "no output for \(Int(silent))s", t)
+                reporter.event(.killedStuck(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                            seconds: silent), at: t)
+            } else if let limit = config.buildTimeout, t - job.started > limit / sf {
+                killJob(job, reason: "over BUILD_TIMEOUT at \(job.phase)", detail: "running for \(Int(t - job.started))s", t)
+            }
+        }
+    }
+
+    func killJob(_ job: BuildJob, reason: String, detail: String, _ t: Double) {
+        job.killReason = "KILLED: \(reason)"
+        try? FileIO.append("KILLED: \(detail), \(reason)\n", to: job.logPath)
+        job.handle?.stop(hard: false)
+        job.hardKillAt = t + 10
+    }
+
+    // MARK: - History
+
+    func loadHistory() {
+        guard !config.noBuildStats || config.primeLog != nil else { return }
+        var stats = BuildStats()
+        if let prime = config.primeLog {
+            do {
+                stats = try BuildStats.fromBuildLog(prime)
+            } catch {
+                reporter.event(.message("-b: \(error)"), at: now())
+            }
+        } else {
+            stats = BuildStats.read(config.statsPath)
+            // Compact the file (last ten per path) before appending to it.
+            try? stats.write(to: config.statsPath)
+        }
+        let sfs = Dictionary(hosts.map { ($0.name, $0.speedFactor) }, uniquingKeysWith: { a, _ in a })
+        var weights = stats.weights { sfs[$0] ?? 1 }
+        for (p, w) in config.request.weights { weights[p.canonical] = w }
+        engine.weights = weights
+        var scales: [String: Double] = [:]
+        for (p, s) in config.request.scales { scales[p.canonical] = s }
+        engine.scales = scales
+        expectedLogSizes = stats.logSizes()
+        if !config.noBuildStats {
+            try? FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
+            statsFile = try? AppendLog(path: config.statsPath)
+        }
+    }
+
+    func recordSuccess(_ job: BuildJob, _ t: Double) {
+        unlink(affinityFile(job.path))
+        guard let statsFile else { return }
+        let size = FileIO.size(job.logPath) ?? 0
+        let entry = BuildStats.Entry(path: job.path.canonical, host: job.host.name, time: t - job.started,
+                                     size: size, timestamp: t)
+        statsFile.write(entry.line)
+    }
+
+    // MARK: - Affinity
+
+    func affinityFile(_ path: FullPkgPath) -> String { logs.affinityDirectory + "/" + path.dotted }
+
+    func writeAffinity(_ job: BuildJob) {
+        try? FileIO.makeDirectory(logs.affinityDirectory)
+        try? FileIO.replace(affinityFile(job.path), with: "host=\(job.host.name)\npath=\(job.path.canonical)\n")
+    }
+
+    func loadAffinity() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: logs.affinityDirectory) else { return }
+        let log = try? AppendLog(path: logs.affinityLog)
+        for name in names.sorted() {
+            guard let text = FileIO.read(logs.affinityDirectory + "/" + name) else { continue }
+            let fields = LockDirectory.parse(text)
+            guard let host = fields["host"], let p = fields["path"], let path = try? FullPkgPath(p) else { continue }
+            engine.affinity[path] = host
+            log?.write("\(pid):\(path.canonical) => \(host)\n")
+        }
+    }
+
+    // MARK: - Estimate
+
+    /// Seconds from now to the end: the longer of the critical path left
+    /// (on the fastest host) and the work left spread over every slot.
+    func estimatedFinish(_ t: Double) -> Double? {
+        if let cached = etaState.value, t - etaState.computedAt < 5 { return cached }
+        let up = hosts.filter { $0.state == .up }
+        guard !up.isEmpty, !(listings.isEmpty == false && engine.summary().counts.total == 0) else { return nil }
+        var elapsed: [FullPkgPath: Double] = [:]
+        for job in jobs { elapsed[job.path] = (t - job.started) * job.host.speedFactor }
+        let left = engine.remaining(elapsed: elapsed)
+        let capacity = up.reduce(0.0) { $0 + Double($1.slots) * $1.speedFactor }
+        let maxSf = up.map { $0.speedFactor }.max() ?? 1
+        let seconds = max(left.criticalPath / maxSf, left.work / max(capacity, 1))
+        let eta = t + seconds
+        etaState.value = eta
+        etaState.computedAt = t
+        // The first estimate made once listing is over is the one judged at the end.
+        if etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0 && seconds > 0 {
+            etaState.judged = (t, eta)
+        }
+        return eta
+    }
+
+    func reportEstimateError(_ t: Double) {
+        guard let (madeAt, predicted) = etaState.judged, shutdownSignal == nil else { return }
+        let actual = t - madeAt
+        let predictedSpan = predicted - madeAt
+        let error = predictedSpan - actual
+        let pct = actual > 0 ? 100 * error / actual : 0
+        let line = String(format: "estimate made at %.0fs into the run: %.0fs left; it took %.0fs (error %+.0fs, %+.1f%%)",
+                          madeAt - startTime, predictedSpan, actual, error, pct)
+        performanceLog.write("\(pid)@\(FileIO.stamp(t)): ETA \(line)\n")
+        reporter.event(.message(line), at: t)
+    }
+}
+
+struct ETAState {
+    var value: Double?
+    var computedAt = 0.0
+    var judged: (Double, Double)?
+}

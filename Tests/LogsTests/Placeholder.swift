@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderLogsTests: XCTestCase { func testBuilds() {} }
