@@ -50,7 +50,6 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if !o.installLists.isEmpty { throw notImplemented("-I (install on the local box)") }
     if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
     if o.sizeLog != nil { throw notImplemented("-S (size log)") }
-    if !o.hostsFiles.isEmpty { throw notImplemented("-h (remote hosts)") }
     for (name, value) in o.defines {
         guard knownParameters.contains(name) else {
             throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
@@ -75,7 +74,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     }
     let tree = try TreeSettings.query(make: make, portsdir: portsdir, scratch: NSTemporaryDirectory())
     if let w = tree.warning { printError("bulkbuild: warning: \(w)") }
-    if let a = o.arch, a != tree.machineArch {
+    if let a = o.arch, a != tree.machineArch, o.hostsFiles.isEmpty {
         throw UsageError(description: "-A \(a): this host builds for \(tree.machineArch) and no remote host of that architecture is configured")
     }
     let arch = o.arch ?? tree.machineArch
@@ -108,6 +107,9 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         guard v > 0 else { throw UsageError(description: "-D \(name)=\(o.define(name)!): expected a positive number of seconds") }
         return v
     }
+    if let script = o.define("STARTUP"), !FileManager.default.isReadableFile(atPath: script) {
+        throw UsageError(description: "-D STARTUP=\(script): cannot read that script (it is a local file sent to each host)")
+    }
     if let b = o.buildLogPrime, !FileManager.default.isReadableFile(atPath: exp.expand(b)) {
         throw UsageError(description: "-b \(b): cannot read that build log")
     }
@@ -118,30 +120,61 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         keepWorkdir: Set(keep.paths.map { $0.pkgpath }), junkKeep: junkKeep.paths,
         displayTimeout: try seconds("DISPLAY_TIMEOUT", 10), killGrace: try seconds("KILL_GRACE", 20),
         extraListing: o.has("e"), dontCleanLocks: flag("DONT_CLEAN_LOCKS"), alwaysClean: flag("ALWAYS_CLEAN"),
-        localHost: hostName(), ordering: ordering,
+        localHost: hostName(), arch: arch, ordering: ordering,
         noBuildStats: flag("NO_BUILD_STATS"), statsPath: exp.expand("%f/build-stats/%a"),
         primeLog: o.buildLogPrime.map { exp.expand($0) },
         stuckTimeout: try optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try optionalSeconds("BUILD_TIMEOUT"),
-        parallel: o.parallel)
+        parallel: o.parallel, startupScript: o.define("STARTUP"))
+}
+
+/// Reads the hosts files; their NAME=value lines are -D parameters that the
+/// command line overrides.
+func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: String]) {
+    var parameters: [String: String] = [:]
+    var file: HostsFile?
+    if !o.hostsFiles.isEmpty {
+        let loaded: HostsFile
+        do {
+            loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: ["localhost", hostName()])
+        } catch let e as HostsFileError {
+            throw UsageError(description: e.description)
+        }
+        for p in loaded.parameters {
+            guard knownParameters.contains(p.name) else {
+                throw UsageError(description: "\(p.origin): unknown parameter \(p.name) (known: \(knownParameters.sorted().joined(separator: " ")))")
+            }
+            if unimplementedParameters.contains(p.name) { throw notImplemented("\(p.name) (\(p.origin))") }
+            parameters[p.name] = p.value
+        }
+        guard !loaded.hosts.isEmpty else {
+            throw UsageError(description: "\(o.hostsFiles.joined(separator: ", ")): no host to build on for \(arch)")
+        }
+        file = loaded
+    }
+    for (k, v) in o.defines { parameters[k] = v }
+    return (file, parameters)
 }
 
 func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {
+    let (file, parameters) = try loadHosts(o, arch: config.arch)
+    var cfg = config
+    if cfg.startupScript == nil, let s = parameters["STARTUP"] {
+        guard FileManager.default.isReadableFile(atPath: s) else {
+            throw UsageError(description: "STARTUP=\(s) in the hosts file: cannot read that script")
+        }
+        cfg.startupScript = s
+    }
     let queue = CoordinatorQueue()
     var ropts = ReporterOptions()
     ropts.forceScreen = o.has("m")
     ropts.importantOnly = o.has("x")
-    ropts.displayTimeout = config.displayTimeout
+    ropts.displayTimeout = cfg.displayTimeout
     ropts.noCursor = (o.define("NO_CURSOR") ?? "0") != "0"
-    // Signals are blocked before the reporter or any thread starts.
-    let coordinatorStart = cp_now()
-    var coordinator: Coordinator!
+    // The coordinator blocks signals before any thread (ssh, screen) starts.
     let reporterBox = LateReporter()
-    coordinator = try Coordinator(config: config, reporter: reporterBox, queue: queue, startTime: coordinatorStart)
+    let coordinator = try Coordinator(config: cfg, reporter: reporterBox, queue: queue, startTime: cp_now())
     reporterBox.target = makeReporter(options: ropts)
-    let jobs = o.jobs ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-    let local = LocalRunner(hostName: config.localHost, reaper: coordinator.reaper, queue: queue)
-    coordinator.hosts = [BuildHost(name: "localhost", runner: local, slots: jobs, junkEvery: o.junkEvery ?? 150,
-                                   alwaysClean: config.alwaysClean)]
+    coordinator.setUpHosts(file: file, jobsOverride: o.jobs, junkOverride: o.junkEvery, parameters: parameters)
     return coordinator.run()
 }
 

@@ -18,6 +18,8 @@ final class BuildHost {
     var state: RunSnapshot.HostState = .up
     var reason: String?
     var running: [BuildJob] = []
+    /// The connection of a remote host (nil for local slots).
+    var pool: HostPool.Host?
     /// The job that holds this host's depends/prepare/junk lock.
     var dependsHolder: BuildJob?
 

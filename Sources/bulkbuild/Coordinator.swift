@@ -28,6 +28,9 @@ final class Coordinator {
     var varsLog: AppendLog
     var equivLog: AppendLog
     var performanceLog: AppendLog
+    var hostsLog: AppendLog
+    var localRunner: LocalRunner?
+    var referenceFacts: (String, HostFacts)?
     var statsFile: AppendLog?
     var expectedLogSizes: [String: Int64] = [:]
     var nextEngineRun = 0.0
@@ -74,6 +77,7 @@ final class Coordinator {
         varsLog = try AppendLog(path: logs.varsLog)
         equivLog = try AppendLog(path: logs.equivLog)
         performanceLog = try AppendLog(path: logs.performanceLog)
+        hostsLog = try AppendLog(path: logs.root + "/hosts.log")
     }
 
     func now() -> Double { cp_now() }
@@ -192,6 +196,11 @@ final class Coordinator {
 
     func checkEnd(_ t: Double) {
         guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty else { return }
+        if !hosts.isEmpty && hosts.allSatisfy({ $0.state == .failed }) {
+            reporter.event(.message("no usable host: every host failed its init (see \(logs.root)/init.*.log)"), at: t)
+            finish(status: 1)
+            return
+        }
         if stopFileSeen { finish(status: endStatus()); return }
         guard engine.isIdle, engine.listingBacklog == 0 else { return }
         let s = engine.summary()
@@ -278,7 +287,7 @@ final class Coordinator {
         var spec = job.spec(make: config.make, portsdir: config.portsdir)
         if paths.isEmpty { spec.environment["SUBDIR"] = "" }
         listings.append(job)
-        let runner = hosts.first(where: { $0.isLocal })?.runner ?? hosts[0].runner
+        let runner: TaskRunner = localRunner ?? hosts[0].runner
         job.handle = runner.start(spec) { [weak self] end in self?.listingEnded(job, end) }
     }
 
@@ -472,7 +481,7 @@ final class Coordinator {
             return
         }
         switch end {
-        case .exited(0):
+        case .exited(0) where job.killReason == nil:
             phaseSucceeded(job)
             job.phaseIndex += 1
             startPhase(job)

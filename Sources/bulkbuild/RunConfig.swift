@@ -27,6 +27,8 @@ struct RunConfig {
     var dontCleanLocks: Bool
     var alwaysClean: Bool
     var localHost: String
+    /// Target architecture (-A, default the tree's MACHINE_ARCH).
+    var arch: String
     var ordering: QueueOrdering
     var noBuildStats = false
     /// `%f/build-stats/%a`
@@ -37,6 +39,8 @@ struct RunConfig {
     var buildTimeout: Double?
     /// -p: overrides every host's `parallel`.
     var parallel: ParallelSetting?
+    /// STARTUP: a local script run on every host at init.
+    var startupScript: String?
     var batchSize = 64
     var parallelListings = 2
 

@@ -1,0 +1,110 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+
+/// Hosts of a run: the hosts file (or just this machine), their init jobs
+/// and their comings and goings.
+extension Coordinator {
+    /// Creates the build hosts. Remote ones connect at once in their own
+    /// threads; every host runs its init job before it gets slots.
+    func setUpHosts(file: HostsFile?, jobsOverride: Int?, junkOverride: Int?, parameters: [String: String]) {
+        let local = LocalRunner(hostName: config.localHost, reaper: reaper, queue: queue)
+        localRunner = local
+        let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
+        for hc in configs {
+            let p = hc.properties
+            let host: BuildHost
+            if hc.isLocal {
+                host = BuildHost(name: hc.name, runner: local, slots: jobsOverride ?? p.jobs ?? 0)
+            } else {
+                let pool = HostPool.Host.remote(hc, parameters: parameters, queue: queue) { [weak self] h in
+                    self?.remoteStatusChanged(h)
+                }
+                host = BuildHost(name: hc.name, runner: pool.runner, slots: p.jobs ?? 0)
+                host.pool = pool
+            }
+            host.speedFactor = p.sf
+            host.parallel = p.parallel
+            host.small = Double(p.small)
+            host.junkEvery = junkOverride ?? p.junk
+            host.stuckTimeout = p.stuck.map(Double.init)
+            host.alwaysClean = p.alwaysClean ?? config.alwaysClean
+            host.state = .starting
+            host.reason = "init"
+            hosts.append(host)
+            if hc.isLocal { startInit(host) }
+        }
+        for note in file?.notes ?? [] { reporter.event(.message(note), at: now()) }
+    }
+
+    func startInit(_ host: BuildHost) {
+        host.state = .starting
+        host.reason = "init"
+        HostInit.run(on: host.runner, logDir: logs.root, startupScript: config.startupScript) { [weak self] result in
+            self?.initEnded(host, result)
+        }
+    }
+
+    func initEnded(_ host: BuildHost, _ result: Result<HostFacts, HostInitError>) {
+        let t = now()
+        switch result {
+        case .failure(let e) where e.lost:
+            host.state = .down
+            host.reason = e.reason
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init lost: \(e.reason)\n")
+        case .failure(let e):
+            host.state = .failed
+            host.reason = e.reason
+            host.pool?.markFailed(e.reason)
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init failed: \(e.reason)\n")
+            reporter.event(.hostDown(host: host.name, reason: "init failed: \(e.reason)"), at: t)
+        case .success(let facts):
+            if let (refName, ref) = referenceFacts, refName != host.name,
+               let why = facts.signatureMismatch(with: ref, referenceName: refName) {
+                host.state = .failed
+                host.reason = "signature mismatch"
+                host.pool?.markFailed(why)
+                try? FileIO.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
+                                   to: logs.signatureLog)
+                reporter.event(.hostDown(host: host.name, reason: why), at: t)
+                return
+            }
+            if referenceFacts == nil { referenceFacts = (host.name, facts) }
+            if host.slots <= 0 { host.slots = max(1, facts.cpus) }
+            host.pool?.markUp(facts: facts)
+            host.state = .up
+            host.reason = nil
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs\n")
+            if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
+        }
+        report(force: true)
+    }
+
+    /// A remote host's connection came or went (posted by its runner).
+    func remoteStatusChanged(_ pool: HostPool.Host) {
+        guard let host = hosts.first(where: { $0.pool === pool }) else { return }
+        let t = now()
+        switch pool.status {
+        case .up:
+            host.state = .up
+            host.reason = nil
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) came up\n")
+            reporter.event(.hostUp(host: host.name), at: t)
+        case .down:
+            let why = pool.reason ?? "connection lost"
+            host.state = .down
+            host.reason = why
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
+            reporter.event(.hostDown(host: host.name, reason: why), at: t)
+        case .starting:
+            // First connection made: init runs over it.
+            if host.state == .starting { startInit(host) }
+        case .failed:
+            host.state = .failed
+            host.reason = pool.reason
+        }
+        report(force: true)
+    }
+}
