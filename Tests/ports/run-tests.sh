@@ -254,6 +254,18 @@ t_fetch_manually() {
 }
 check "FETCH_MANUALLY files are listed and not fetched" t_fetch_manually
 
+t_prepare() {
+	mkdir -p "$T/test/needy"
+	printf 'DISTNAME = needy-1.0\nDISTFILES =\nBUILD_TOOLS = nonesuch-tool-xyz\ninclude ../../infrastructure/mk/port.mk\n' \
+		>"$T/test/needy/Makefile"
+	! phases test/needy prepare && has_re 'needs nonesuch-tool-xyz, which is not installed' &&
+	! phases text/upper prepare && has_re 'not installed: libfmt-1.2'
+	local s=$?
+	rm -rf "$T/test"
+	return $s
+}
+check "prepare finds a missing tool and a missing dependency" t_prepare
+
 # ---- a dependency chain, by hand ---------------------------------------
 CHAIN="devel/libfmt devel/libgreet devel/libbanner misc/hello"
 t_chain() {

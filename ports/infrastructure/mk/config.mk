@@ -1,8 +1,11 @@
 # Settings shared by the tree dispatcher (tree.mk) and every port (port.mk).
 #
-# Precedence for each setting: an assignment in PORTSDIR/mk.conf, then the
-# environment (or the make command line), then the default below.  Nothing
-# here needs root: by default everything lives under PORTSDIR/.work.
+# Precedence for each setting: the make command line, then an assignment in
+# PORTSDIR/mk.conf or PORTSDIR/mk.conf.HOST (HOST: this machine's short
+# name; for hosts of a cluster that share the tree), then the environment,
+# then the default below.  An assignment with ?= in those files gives way to
+# the environment.  Nothing needs root: by default everything lives under
+# PORTSDIR/.work.
 
 ifndef _CONFIG_MK_INCLUDED
 _CONFIG_MK_INCLUDED := 1
@@ -10,11 +13,16 @@ _CONFIG_MK_INCLUDED := 1
 PORTSDIR := $(realpath $(dir $(lastword $(MAKEFILE_LIST)))../..)
 PORTSBIN := $(PORTSDIR)/infrastructure/bin
 
--include $(PORTSDIR)/mk.conf
-
-ifndef MACHINE_ARCH
-MACHINE_ARCH := $(shell uname -m)
+# One uname for the whole run: sub-makes inherit the exported results.
+ifndef _PORTS_UNAME
+_PORTS_UNAME := $(shell uname -n -m)
 endif
+PORTS_HOST ?= $(firstword $(subst ., ,$(firstword $(_PORTS_UNAME))))
+
+-include $(PORTSDIR)/mk.conf
+-include $(PORTSDIR)/mk.conf.$(PORTS_HOST)
+
+MACHINE_ARCH ?= $(lastword $(_PORTS_UNAME))
 WORKBASE ?= $(PORTSDIR)/.work
 PACKAGE_REPOSITORY ?= $(PORTSDIR)/packages
 DISTDIR ?= $(PORTSDIR)/distfiles
@@ -35,7 +43,7 @@ PACKAGE_DIR := $(PACKAGE_REPOSITORY)/$(MACHINE_ARCH)/all
 # Where the demo ports find their distfiles: archives shipped in the tree.
 DEMO_SITES := file://$(PORTSDIR)/distfiles-src/
 
-export PORTSDIR PORTSBIN MACHINE_ARCH PACKAGE_REPOSITORY PACKAGE_DIR DISTDIR \
+export _PORTS_UNAME PORTSDIR PORTSBIN MACHINE_ARCH PACKAGE_REPOSITORY PACKAGE_DIR DISTDIR \
 	LOCALBASE WRKOBJDIR PKG_DBDIR
 
 endif

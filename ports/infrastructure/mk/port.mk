@@ -96,6 +96,11 @@ else
 WRKBUILD ?= $(WRKSRC)
 endif
 PATCHDIR ?= $(CURDIR)/patches
+# Programs of the host that the build needs; prepare checks them.
+BUILD_TOOLS ?=
+BUILD_TOOLS += cc make $(if $(filter cmake,$(CONFIGURE_STYLE)),cmake) \
+	$(if $(filter %.xz,$(EXTRACT_ONLY)),xz) $(if $(filter %.bz2,$(EXTRACT_ONLY)),bzip2) \
+	$(if $(filter %.zip,$(EXTRACT_ONLY)),unzip)
 
 _JOBS := $(if $(filter parallel parallel2,$(DPB_PROPERTIES)),$(MAKE_JOBS),1)
 CC ?= cc
@@ -181,6 +186,8 @@ depends:
 	@$(_BIN)/pkg depends $(_QUOTED_BUILD_DEPS)
 
 prepare:
+	@for t in $(BUILD_TOOLS); do command -v $$t >/dev/null || \
+	  { echo ">> $(FULLPKGNAME) needs $$t, which is not installed" >&2; exit 1; }; done
 	@$(_BIN)/pkg prepare $(_QUOTED_BUILD_DEPS)
 
 _DIST_ENV = _DISTFILES='$(DISTFILES)' _SITES='$(SITES)' \
