@@ -1,6 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPosix
+import Engine
+import Logs
+import TTYReport
+
+/// Set by the signal handlers, read by the monitor loop.
+private var monitorStopSignal: sig_atomic_t = 0
+private var monitorSuspendRequested: sig_atomic_t = 0
+
+private func monitorOnStop(_ sig: Int32) { monitorStopSignal = sig }
+private func monitorOnSuspend(_ sig: Int32) { monitorSuspendRequested = 1 }
+
+private let monitorUsage = "usage: bulkbuild monitor [-L logdir]"
+
 /// `bulkbuild monitor [-L logdir]`: draws a running build's screen from
 /// its status.json.
+///
+/// The status file is LOGDIR/status.json with `-L`, otherwise
+/// ./status.json (run it from the log directory). It is read again every
+/// second; `q`, INT or TERM end the monitor and give the terminal back.
+/// Without a usable terminal it prints a counters line when they change
+/// (at most every 10 s) and a line per new result, and stops once the run
+/// has ended. A status file that is missing (after waiting up to 5 s for
+/// it) or unreadable at start is an error: exit 2.
 func runMonitorCommand(_ args: [String]) -> Int32 {
-    printError("bulkbuild monitor: not implemented yet")
-    return 2
+    var logDir: String?
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a == "-L" {
+            guard i + 1 < args.count else { printError(monitorUsage); return 2 }
+            logDir = args[i + 1]; i += 2
+        } else if a.hasPrefix("-L") {
+            logDir = String(a.dropFirst(2)); i += 1
+        } else if a == "-h" || a == "--help" {
+            print(monitorUsage)
+            return 0
+        } else {
+            printError("bulkbuild monitor: unknown argument \(a)")
+            printError(monitorUsage)
+            return 2
+        }
+    }
+    let path: String
+    if let logDir {
+        path = StatusFile.path(inLogDir: logDir)
+    } else {
+        path = StatusFile.fileName
+        if access(path, F_OK) != 0 {
+            printError("bulkbuild monitor: no \(StatusFile.fileName) in the current directory; " +
+                       "give the run's log directory with -L logdir")
+            return 2
+        }
+    }
+
+    // Wait a little for a run that is just starting.
+    var first: RunSnapshot?
+    let deadline = cp_monotonic() + 5
+    while first == nil {
+        do {
+            first = try StatusFile.read(path)
+        } catch StatusFile.Failure.missing(_) where cp_monotonic() < deadline {
+            monitorSleep(0.2)
+        } catch {
+            printError("bulkbuild monitor: \(error)")
+            return 2
+        }
+    }
+
+    installMonitorSignals()
+    var config = CursesReporter.Config()
+    config.readsKeys = true
+    config.displayTimeout = 1
+    if let screen = CursesReporter.open(fd: 1, config: config) {
+        return monitorScreen(screen, path: path, first: first!)
+    }
+    return monitorPlain(path: path, first: first!)
+}
+
+private func installMonitorSignals() {
+    var sa = sigaction()
+    sigemptyset(&sa.sa_mask)
+    sa.sa_flags = 0
+    sa.__sigaction_handler.sa_handler = monitorOnStop
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaction(sig, &sa, nil) }
+    sa.__sigaction_handler.sa_handler = monitorOnSuspend
+    sigaction(SIGTSTP, &sa, nil)
+}
+
+private func monitorSleep(_ seconds: Double) {
+    var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+    nanosleep(&ts, nil)
+}
+
+/// Rereads the file; keeps the last good snapshot when it cannot.
+private struct StatusPoller {
+    let path: String
+    var snapshot: RunSnapshot
+    var problem: String?
+    var lastRead = cp_monotonic()
+
+    /// True when a new, different snapshot came in.
+    mutating func poll() -> Bool {
+        lastRead = cp_monotonic()
+        do {
+            let s = try StatusFile.read(path)
+            problem = nil
+            if s == snapshot { return false }
+            snapshot = s
+            return true
+        } catch {
+            problem = "\(error)"
+            return false
+        }
+    }
+
+    func notice(now: Double) -> String? {
+        if let problem { return "cannot reread: \(problem)" }
+        if snapshot.ended { return "press q to quit" }
+        if snapshot.time > 0 && now - snapshot.time > 30 {
+            return "no news for \(ReportFormat.duration(now - snapshot.time)): is the run still going?"
+        }
+        return nil
+    }
+}
+
+private func monitorScreen(_ screen: CursesReporter, path: String, first: RunSnapshot) -> Int32 {
+    var poller = StatusPoller(path: path, snapshot: first)
+    screen.notice = poller.notice(now: cp_now())
+    screen.update(first, force: true)
+    while monitorStopSignal == 0 {
+        if monitorSuspendRequested != 0 {
+            monitorSuspendRequested = 0
+            screen.suspend()
+            signal(SIGTSTP, SIG_DFL)
+            raise(SIGTSTP)
+            installMonitorSignals()
+            screen.resume()
+        }
+        let key = screen.readKey(timeoutMs: 200)
+        if key == Int32(UInt8(ascii: "q")) || key == Int32(UInt8(ascii: "Q")) { break }
+        var changed = false
+        if cp_monotonic() - poller.lastRead >= 1 { changed = poller.poll() }
+        if key == 12 { screen.redraw() } // ^L
+        screen.notice = poller.notice(now: cp_now())
+        screen.update(poller.snapshot, force: changed)
+    }
+    screen.close()
+    let s = poller.snapshot
+    let now = cp_now()
+    if s.ended {
+        for line in ReportFormat.finalSummary(s, now: now) { print(line) }
+    } else {
+        print("bulkbuild monitor: " + ReportFormat.summaryLine(s, now: now))
+    }
+    return 0
+}
+
+private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
+    setvbuf(stdout, nil, _IOLBF, 0)
+    let plain = PlainReporter(fd: 1, summaryInterval: 10)
+    var poller = StatusPoller(path: path, snapshot: first)
+    var seen = first.history.last?.time ?? -Double.infinity
+    // Results already in the file are summed up by the counters; only new
+    // ones get a line.
+    while monitorStopSignal == 0 {
+        let s = poller.snapshot
+        for e in s.history where e.time > seen {
+            plain.event(monitorEvent(for: e), at: e.time)
+        }
+        seen = max(seen, s.history.last?.time ?? seen)
+        if let p = poller.problem { printError("bulkbuild monitor: \(p)") }
+        if s.ended {
+            plain.finish(s)
+            return 0
+        }
+        plain.update(s, force: false)
+        monitorSleep(1)
+        _ = poller.poll()
+    }
+    return 0
+}
+
+private func monitorEvent(for e: RunSnapshot.HistoryEntry) -> ReportEvent {
+    switch e.outcome {
+    case .built: return .jobEnded(path: e.path, host: e.host, seconds: e.duration ?? 0)
+    case .failed: return .jobFailed(path: e.path, host: e.host, log: e.detail ?? "?")
+    case .ignored: return .ignored(path: e.path, reason: e.detail ?? "")
+    case .notFinished: return .jobNotFinished(path: e.path, host: e.host, reason: e.detail ?? "")
+    }
 }

@@ -1,0 +1,255 @@
+import XCTest
+import Glibc
+import Foundation
+import Engine
+@testable import TTYReport
+
+/// The real `bulkbuild monitor` in a real terminal: a detached tmux
+/// session on a private server, read back with capture-pane.
+final class TerminalTests: XCTestCase {
+    var socket = ""
+    var dir = ""
+    var bin = ""
+    var session = ""
+    var tmuxEnv: [String] = []
+    static var counter = 0
+
+    override func setUpWithError() throws {
+        guard which("tmux") != nil else { throw XCTSkip("tmux is not installed") }
+        guard let b = bulkbuildBinary() else {
+            XCTFail("no bulkbuild binary next to the test bundle: swift build --product bulkbuild first")
+            throw XCTSkip("no binary")
+        }
+        bin = b
+        TerminalTests.counter += 1
+        socket = "bbtty-\(getpid())"
+        session = "mon\(TerminalTests.counter)"
+        dir = NSTemporaryDirectory() + "/bbtty-\(getpid())-\(TerminalTests.counter)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        tmuxEnv = environment(["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm", "TMUX": nil])
+    }
+
+    override func tearDown() {
+        if !socket.isEmpty {
+            tmux(["kill-session", "-t", session])
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    override class func tearDown() {
+        spawn(["tmux", "-L", "bbtty-\(getpid())", "kill-server"])
+    }
+
+    // MARK: helpers
+
+    @discardableResult
+    func tmux(_ args: [String]) -> Spawned {
+        spawn(["tmux", "-u", "-f", "/dev/null", "-L", socket] + args, env: tmuxEnv, timeout: 10)
+    }
+
+    func write(_ s: RunSnapshot) throws {
+        try StatusFile.write(s, to: StatusFile.path(inLogDir: dir))
+    }
+
+    func start(_ command: String, width: Int = 120, height: Int = 30) {
+        let r = tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session, command])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        tmux(["set-option", "-t", session, "remain-on-exit", "on"])
+    }
+
+    /// The visible rows (`all`: with the scrollback, wrapped rows joined).
+    func capture(all: Bool = false) -> [String] {
+        var lines = tmux(["capture-pane", "-p", "-t", session] + (all ? ["-J", "-S", "-"] : [])).out
+            .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+
+    /// Captures until `ok` holds (5 s at most); returns the last capture.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 5, _ ok: ([String]) -> Bool) -> [String] {
+        let end = Date().addingTimeInterval(timeout)
+        var lines = capture()
+        while !ok(lines) && Date() < end {
+            usleep(100_000)
+            lines = capture()
+        }
+        XCTAssertTrue(ok(lines), "waiting for \(what); screen:\n" + lines.joined(separator: "\n"))
+        return lines
+    }
+
+    func paneDead() -> (dead: Bool, status: String) {
+        let r = tmux(["display-message", "-p", "-t", session, "#{pane_dead}:#{pane_dead_status}"]).out
+        let parts = r.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":", omittingEmptySubsequences: false)
+        return (parts.first == "1", parts.count > 1 ? String(parts[1]) : "")
+    }
+
+    /// Waits for the pane's process to end; returns its exit status.
+    func waitForExit(timeout: Double = 5) -> String? {
+        let end = Date().addingTimeInterval(timeout)
+        while Date() < end {
+            let d = paneDead()
+            if d.dead && !d.status.isEmpty { return d.status }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    func snapshot() -> RunSnapshot {
+        var s = sampleSnapshot(now: Date().timeIntervalSince1970)
+        s.jobs[0].path = "japanese/日本語"
+        return s
+    }
+
+    // MARK: tests
+
+    func testScreenShowsJobsHostsSummaryAndFollowsChanges() throws {
+        var s = snapshot()
+        try write(s)
+        start("\(bin) monitor -L \(dir)")
+        let lines = waitFor("the counters") { $0.contains("I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1 E=2 H=0") }
+        XCTAssertTrue(lines[0].contains("[4242]"), lines[0])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("2*~www/chromium(build)! [5130] on b2 1.1M") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("japanese/日本語(build) [5123] 46%") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("lang/ruby(waiting-for-lock) [5140]") })
+        XCTAssertTrue(lines.contains("Hosts: localhost 2/4 b2 [4711] 1/4 !b3(down: no route)"))
+        XCTAssertTrue(lines.contains("E=lang/bar(b2) x11/baz!"))
+        XCTAssertTrue(lines.contains("Latest results:"))
+        XCTAssertTrue(lines.contains { $0.contains("! FAILED  cat/port28 1m28s log /logs/cat/port28.log") })
+        XCTAssertFalse(lines.contains { $0.contains("STOPPED") })
+
+        s.counts.queued = 99
+        s.counts.installable = 1300
+        s.jobs.remove(at: 1)
+        s.failures = []
+        try write(s)
+        let after = waitFor("the new counters") { $0.contains("I=1300 B=12 Q=99 T=2345 F=3 !=78 L=1 E=2 H=0") }
+        XCTAssertFalse(after.contains { $0.contains("www/chromium(build)") }, after.joined(separator: "\n"))
+        XCTAssertFalse(after.contains { $0.hasPrefix("E=") })
+
+        s.stopping = true
+        try write(s)
+        waitFor("STOPPED") { $0.first?.contains(" STOPPED") == true }
+
+        s.ended = true
+        try write(s)
+        waitFor("the run-ended notice") { $0.first?.contains("run ended") == true }
+        // Still shows the last state.
+        XCTAssertTrue(capture().contains { $0.contains("Q=99") })
+    }
+
+    func testResizeRedrawsWithoutGarbage() throws {
+        try write(snapshot())
+        start("\(bin) monitor -L \(dir)")
+        waitFor("the first screen") { $0.contains { $0.hasPrefix("Hosts:") } }
+        tmux(["resize-window", "-t", session, "-x", "60", "-y", "15"])
+        let small = waitFor("a 60x15 screen") { lines in
+            lines.contains { $0.hasPrefix("I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1 E=2 H=0") }
+                && lines.first?.contains("[4242]") == true
+                && lines.allSatisfy { DisplayText.width(of: $0) <= 60 }
+                && lines.contains { $0.hasPrefix("[") && $0.contains("35% ") }
+        }
+        XCTAssertLessThanOrEqual(small.count, 15)
+        for line in small {
+            XCTAssertLessThanOrEqual(DisplayText.width(of: line), 60, line)
+        }
+        XCTAssertTrue(small.contains { $0.hasPrefix("Hosts: localhost 2/4 b2 [4711] 1/4") })
+        // Back to a big window: the history comes back.
+        tmux(["resize-window", "-t", session, "-x", "120", "-y", "30"])
+        waitFor("history again") { $0.contains("Latest results:") && $0.count >= 29 }
+        // Very small: header and counters survive.
+        tmux(["resize-window", "-t", session, "-x", "30", "-y", "4"])
+        waitFor("a 30x4 screen") { lines in
+            lines.first?.contains("[4242]") == true && lines.contains { $0.hasPrefix("I=1234 B=12") }
+                && lines.allSatisfy { DisplayText.width(of: $0) <= 30 }
+        }
+    }
+
+    func testQuitKeyEndsAndRestoresTheTerminal() throws {
+        try write(snapshot())
+        start("\(bin) monitor -L \(dir)")
+        waitFor("the screen") { $0.contains { $0.hasPrefix("Hosts:") } }
+        let t0 = Date()
+        tmux(["send-keys", "-t", session, "q"])
+        XCTAssertEqual(waitForExit(), "0", "monitor still running after q")
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 2)
+        // The screen is gone (alternate screen left) and the last line is
+        // the plain summary.
+        let lines = capture(all: true)
+        XCTAssertFalse(lines.contains { $0.hasPrefix("Hosts:") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("bulkbuild monitor: I=1234") }, lines.joined(separator: "\n"))
+    }
+
+    func testInterruptEndsTheMonitor() throws {
+        try write(snapshot())
+        start("\(bin) monitor -L \(dir)")
+        waitFor("the screen") { $0.contains { $0.hasPrefix("Hosts:") } }
+        tmux(["send-keys", "-t", session, "C-c"])
+        XCTAssertEqual(waitForExit(), "0")
+    }
+
+    func testDumbTerminalGetsPlainLines() throws {
+        var s = snapshot()
+        s.ended = true
+        try write(s)
+        let raw = dir + "/pane.raw"
+        // The pause lets pipe-pane start before the monitor writes.
+        start("sleep 1; TERM=dumb \(bin) monitor -L \(dir); sleep 30")
+        XCTAssertEqual(tmux(["pipe-pane", "-t", session, "-o", "cat > \(raw)"]).status, 0)
+        waitFor("the final summary") { $0.contains { $0.hasPrefix("bulkbuild: run over after") } }
+        usleep(200_000)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: raw))
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertFalse(bytes.contains(0x1b), text)
+        XCTAssertTrue(text.contains(" I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1 E=2 H=0"), text)
+        XCTAssertTrue(text.contains("error: lang/bar on b2, log /logs/lang/bar.log"), text)
+    }
+
+    func testPipeGetsPlainLines() throws {
+        var s = snapshot()
+        s.ended = true
+        try write(s)
+        let r = spawn([bin, "monitor", "-L", dir],
+                      env: environment(["TERM": "xterm-256color", "LANG": "C.UTF-8"]), timeout: 10)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stdout.contains(0x1b), r.out)
+        XCTAssertTrue(r.out.contains(" I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1 E=2 H=0 J=3 elapsed 1:02:03 done 1326/3700"), r.out)
+        XCTAssertTrue(r.out.contains("bulkbuild: run over after 1:02:03: 1326/3700 done"), r.out)
+    }
+
+    func testMissingOrCorruptStatusFileIsAnError() throws {
+        let path = dir + "/status.json"
+        try "{not json".write(toFile: path, atomically: true, encoding: .utf8)
+        var r = spawn([bin, "monitor", "-L", dir], timeout: 10)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains(path), r.stderr)
+        XCTAssertTrue(r.stderr.contains("not a valid status file"), r.stderr)
+
+        let t0 = Date()
+        r = spawn([bin, "monitor", "-L", dir + "/nowhere"], timeout: 15)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains(dir + "/nowhere/status.json: no such file"), r.stderr)
+        XCTAssertGreaterThan(Date().timeIntervalSince(t0), 4) // waited for it first
+
+        // Without -L the current directory must hold status.json.
+        r = spawn(["sh", "-c", "cd \(dir)/.. && exec \(bin) monitor"], timeout: 10)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("-L"), r.stderr)
+        r = spawn([bin, "monitor", "-Z"], timeout: 10)
+        XCTAssertEqual(r.status, 2)
+    }
+
+    func testStatusFileAppearingLateIsWaitedFor() throws {
+        let s = snapshot()
+        let writer = Thread { [dir] in
+            usleep(1_500_000)
+            var e = s
+            e.ended = true
+            try? StatusFile.write(e, to: dir + "/status.json")
+        }
+        writer.start()
+        let r = spawn([bin, "monitor", "-L", dir], env: environment(["TERM": "dumb"]), timeout: 15)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("I=1234"), r.out)
+    }
+}
