@@ -8,6 +8,7 @@ let status: Int32
 switch arguments.first {
 case "monitor": status = runMonitorCommand(Array(arguments.dropFirst()))
 case "hosts": status = runHostsCommand(Array(arguments.dropFirst()))
+case "simulate": status = runSimulateCommand(Array(arguments.dropFirst()))
 default: status = runBuildCommand(arguments)
 }
 exit(status)

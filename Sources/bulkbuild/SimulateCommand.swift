@@ -1,0 +1,114 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+
+/// `bulkbuild simulate [-h hosts] [-j n] [-b logfile] [-r] [-D ...]
+/// [--add-host 'NAME key=value ...'] [--json] [pathlist ...]`: lists the
+/// tree for real, then builds it in virtual time with the engine the real
+/// run uses, each job taking its history (or estimate) over its host's sf.
+func runSimulateCommand(_ args: [String]) -> Int32 {
+    var json = false
+    var extra: [String] = []
+    var rest: [String] = []
+    var i = 0
+    while i < args.count {
+        switch args[i] {
+        case "--json": json = true
+        case "--add-host":
+            guard i + 1 < args.count else { printError("bulkbuild simulate: --add-host needs a host line"); return 2 }
+            extra.append(args[i + 1]); i += 1
+        default: rest.append(args[i])
+        }
+        i += 1
+    }
+    do {
+        let options = try parseBuildOptions(rest)
+        if options.showHelp { print(usageText); return 0 }
+        let config = try resolveConfig(options)
+        var (file, _) = try loadHosts(options, arch: config.arch)
+        for (n, line) in extra.enumerated() {
+            var more = file ?? {
+                var f = HostsFile()
+                f.hosts = [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
+                return f
+            }()
+            do {
+                try more.parse(line, file: "--add-host #\(n + 1)", targetArch: config.arch, localNames: ["localhost", hostName()])
+            } catch let e as HostsFileError { throw UsageError(description: e.description) }
+            file = more
+        }
+        let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let hosts: [Simulator.SimHost] = (file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")])
+            .map { hc in
+                Simulator.SimHost(name: hc.name, speedFactor: hc.properties.sf,
+                                  slots: (hc.isLocal ? options.jobs : nil) ?? hc.properties.jobs ?? cpus)
+            }
+        let engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
+        var stats = BuildStats()
+        if let prime = config.primeLog { stats = try BuildStats.fromBuildLog(prime) }
+        else if !config.noBuildStats { stats = BuildStats.read(config.statsPath) }
+        let sfs = Dictionary(hosts.map { ($0.name, $0.speedFactor) }, uniquingKeysWith: { a, _ in a })
+        var weights = stats.weights { sfs[$0] ?? 1 }
+        for (p, w) in config.request.weights { weights[p.canonical] = w }
+        engine.weights = weights
+        var scales: [String: Double] = [:]
+        for (p, s) in config.request.scales { scales[p.canonical] = s }
+        engine.scales = scales
+        try listSynchronously(engine, config: config)
+        let known = stats.entries.count
+        let sim = Simulator(hosts: hosts)
+        let chain = engine.criticalChain()
+        let r = sim.run(engine)
+        if json {
+            let fields: [(String, String)] = [
+                ("makespan_s", fmt(r.makespan)), ("lower_bound_s", fmt(r.lowerBound)),
+                ("critical_path_s", fmt(r.criticalPath)), ("work_s", fmt(r.work)),
+                ("slots", "\(r.slots)"), ("utilisation", String(format: "%.4f", r.utilisation)),
+                ("built", "\(r.built)"), ("paths_with_history", "\(known)"),
+                ("busiest_path", "[" + chain.map { "\"\($0.canonical)\"" }.joined(separator: ",") + "]"),
+            ]
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            print("simulated \(r.built) builds on \(hosts.count) host(s), \(r.slots) slot(s); \(known) path(s) with history")
+            print("makespan      \(duration(r.makespan))")
+            print("lower bound   \(duration(r.lowerBound))  (max of critical path \(duration(r.criticalPath)) and work \(duration(r.work)) / capacity)")
+            print(String(format: "utilisation   %.1f%%", r.utilisation * 100))
+            print("busiest path  " + (chain.isEmpty ? "-" : chain.map { $0.canonical }.joined(separator: " -> ")))
+        }
+        return 0
+    } catch let e as UsageError {
+        printError("bulkbuild simulate: \(e.description)")
+        return 2
+    } catch {
+        printError("bulkbuild simulate: \(error)")
+        return 2
+    }
+}
+
+func fmt(_ x: Double) -> String { String(format: "%.2f", x) }
+
+func duration(_ s: Double) -> String {
+    let t = Int(s.rounded())
+    return String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) + String(format: " (%.1fs)", s)
+}
+
+/// Lists everything the engine wants, in rounds, before the simulation.
+func listSynchronously(_ engine: BuildEngine, config: RunConfig) throws {
+    func list(_ paths: [FullPkgPath]) {
+        let env = ["SUBDIR": paths.map { $0.canonical }.joined(separator: " "), "PHASE": ""]
+        let (_, output) = runMakeOnce(make: config.make, portsdir: config.portsdir, target: "dump-vars",
+                                      environment: env, scratch: NSTemporaryDirectory())
+        var result = ListingResult.interpret(DumpVarsOutput.parse(Substring(output)), requested: paths)
+        for k in result.records.indices { result.records[k].packageExists = false }
+        engine.listed(result, requested: paths)
+    }
+    if config.wholeTree { list([]) } else { engine.request(config.request.paths) }
+    while true {
+        let batch = engine.takePathsToList(limit: 256)
+        if batch.isEmpty { break }
+        list(batch)
+    }
+    _ = engine.takeChanges()
+}
