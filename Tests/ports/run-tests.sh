@@ -127,9 +127,12 @@ t_dump_batch() {
 	has "text/wordlist,-lib.MULTI_PACKAGES=-main -lib" &&
 	has "===> math/calc,double" && has "math/calc,double.FULLPKGNAME=calc-1.4-double" &&
 	has "math/calc,double.FLAVOR=double" &&
-	has "===> devel/libfmt" && has "devel/libfmt.FULLPKGNAME=libfmt-1.2" &&
+	has "===> devel/libfmt," && has "devel/libfmt.FULLPKGNAME=libfmt-1.2" &&
 	has "games/anagram.LIB_DEPENDS=text/wordlist,-lib" &&
-	[ "$(grep -c '^===> ' "$LOG")" = 5 ]
+	[ "$(grep -c '^===> ' "$LOG")" = 5 ] &&
+	SUBDIR="text/wordlist,-lib" tree dump-vars && has "===> text/wordlist,-lib" &&
+	has "text/wordlist,-main.FULLPKGNAME=wordlist-1.0" &&
+	has "text/wordlist,-lib.FULLPKGNAME=wordlist-lib-1.0"
 }
 check "dump-vars lists a batch of fullpkgpaths" t_dump_batch
 

@@ -24,6 +24,16 @@ valid_pkgpath() {
 	return 0
 }
 
+# is_port PKGPATH: a valid pkgpath naming a port directory of this tree
+# (not a directory of the framework, its products or hidden).
+is_port() {
+	valid_pkgpath "$1" || return 1
+	case $1 in
+	infrastructure/*|distfiles-src/*|packages/*|distfiles/*|logs/*|.*|*/.*) return 1 ;;
+	esac
+	[ -f "$PORTSDIR/$1/Makefile" ]
+}
+
 # split_fullpkgpath FULLPKGPATH: sets pkgpath, flavor (space-separated,
 # as given) and sub (the subpackage, with its dash, or empty).
 split_fullpkgpath() {
