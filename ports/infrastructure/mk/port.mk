@@ -128,8 +128,7 @@ _CONFIGURE_COOKIE := $(_C)-configure
 _BUILD_COOKIE := $(_C)-build
 _FAKE_COOKIE := $(_C)-fake
 
-_PORT_ENV = PKGPATH='$(PKGPATH)' _FULLPKGPATH='$(call _fullpath,$(_SUB))'
-_BIN = $(_PORT_ENV) sh $(PORTSBIN)
+_BIN = sh $(PORTSBIN)
 
 .PHONY: depends prepare fetch checksum extract patch configure build fake \
 	package install clean makesum show _dump-vars _dep-info _ignored
@@ -261,8 +260,8 @@ endif
 	@touch $@
 
 # The package files: one per subpackage in BUILD_PACKAGES, all from one fake
-# tree.  Files go to the first subpackage whose FILES-SUB patterns match;
-# what no pattern claims goes to the first subpackage.
+# tree.  Files matching the patterns of FILES-SUB go to subpackage SUB; the
+# first subpackage gets every file that no FILES-SUB claims.
 _CLAIMED := $(foreach s,$(filter-out $(_main),$(_SUBS)),$(FILES$s))
 _pkgargs = --name '$(FULLPKGNAME$1)' --fullpkgpath '$(call _fullpath,$1)' \
 	--version '$(PKGVERSION)' --comment '$(COMMENT$1)' --work '$(WRKDIR)' --out '$(call _pkgfile,$1)' \
