@@ -24,7 +24,7 @@ trap cleanup EXIT
 # Nothing from the caller's environment may steer the framework.
 unset LOCALBASE WRKOBJDIR PACKAGE_REPOSITORY DISTDIR MACHINE_ARCH PKG_DBDIR \
 	PORTSDIR PORTSBIN PACKAGE_DIR WORKBASE MAKEFLAGS MFLAGS MAKELEVEL SUBDIR \
-	PHASE FLAVOR SUBPACKAGE JUNK_KEEP MAKE_JOBS
+	PHASE FLAVOR SUBPACKAGE JUNK_KEEP MAKE_JOBS SSH_CONNECTION PORTS_HOST PORTS_HOST_ID
 export HOME=$TMP/home LC_ALL=C
 mkdir -p "$HOME"
 
@@ -32,7 +32,8 @@ mkdir -p "$HOME"
 	--exclude=./ports/distfiles --exclude=./ports/logs --exclude=./ports/mk.conf \
 	./ports) | tar -xf - -C "$TMP" || exit 1
 T=$(cd "$T" && pwd -P)
-LB=$T/.work/localbase
+HOSTNAME_SHORT=$(uname -n | cut -d. -f1)
+LB=$T/.work/$HOSTNAME_SHORT/localbase
 PKGS=$T/packages/$(uname -m)/all
 
 ok() {
@@ -92,7 +93,7 @@ snapshot >"$TMP/before"
 t_print_data() {
 	tree print-data &&
 	has "PACKAGE_REPOSITORY=$T/packages" && has "DISTDIR=$T/distfiles" &&
-	has "MACHINE_ARCH=$(uname -m)" && has "LOCALBASE=$T/.work/localbase" &&
+	has "MACHINE_ARCH=$(uname -m)" && has "LOCALBASE=$LB" &&
 	has "WRKOBJDIR=$T/.work/obj" && ! grep -qv '^[A-Z_]*=' "$LOG"
 }
 check "print-data prints the defaults, all inside the tree" t_print_data
@@ -103,9 +104,12 @@ t_print_data_env() {
 	printf 'PACKAGE_REPOSITORY = /srv/pkgs\nLOCALBASE ?= /opt/lb\n' >"$T/mk.conf"
 	tree print-data; local s=$?
 	rm -f "$T/mk.conf"
-	[ $s = 0 ] && has "PACKAGE_REPOSITORY=/srv/pkgs" && has "LOCALBASE=/opt/lb"
+	[ $s = 0 ] && has "PACKAGE_REPOSITORY=/srv/pkgs" && has "LOCALBASE=/opt/lb" || return 1
+	# a call through ssh gets a LOCALBASE of the address it reached
+	SSH_CONNECTION="10.200.0.1 40000 10.200.0.7 22" tree print-data &&
+	has "LOCALBASE=$T/.work/$HOSTNAME_SHORT@10.200.0.7/localbase"
 }
-check "print-data follows the environment and mk.conf" t_print_data_env
+check "print-data follows the environment, mk.conf and the host" t_print_data_env
 
 # ---- listing -----------------------------------------------------------
 # Every line of a listing has one of the shapes of the protocol.

@@ -17,7 +17,12 @@ PORTSBIN := $(PORTSDIR)/infrastructure/bin
 ifndef _PORTS_UNAME
 _PORTS_UNAME := $(shell uname -n -m)
 endif
+# PORTS_HOST: this machine's short name.  PORTS_HOST_ID tells apart the
+# hosts of one bulk build even when they are one machine reached at several
+# addresses (network namespaces): a call that came through ssh adds the
+# address it reached.
 PORTS_HOST ?= $(firstword $(subst ., ,$(firstword $(_PORTS_UNAME))))
+PORTS_HOST_ID ?= $(subst :,_,$(PORTS_HOST)$(if $(word 3,$(SSH_CONNECTION)),@$(word 3,$(SSH_CONNECTION))))
 
 -include $(PORTSDIR)/mk.conf
 -include $(PORTSDIR)/mk.conf.$(PORTS_HOST)
@@ -26,7 +31,7 @@ MACHINE_ARCH ?= $(lastword $(_PORTS_UNAME))
 WORKBASE ?= $(PORTSDIR)/.work
 PACKAGE_REPOSITORY ?= $(PORTSDIR)/packages
 DISTDIR ?= $(PORTSDIR)/distfiles
-LOCALBASE ?= $(WORKBASE)/localbase
+LOCALBASE ?= $(WORKBASE)/$(PORTS_HOST_ID)/localbase
 WRKOBJDIR ?= $(WORKBASE)/obj
 PKG_DBDIR ?= $(LOCALBASE)/db/pkg
 MAKE_JOBS ?= 1
