@@ -477,6 +477,13 @@ t_whole_tree() {
 	has "| Hello, MOO! (libfmt 1.2) |"
 }
 check "every port of the tree builds" t_whole_tree
+
+t_build_all_subset() {
+	PACKAGE_REPOSITORY=$TMP/pk2 LOCALBASE=$TMP/lb4 SUBDIR=games/guess tree build-all &&
+	[ "$(grep '^>>> Building' "$LOG" | sed -n 3p)" = ">>> Building games/guess" ] &&
+	[ "$(ls "$TMP/pk2/$(uname -m)/all" | tr '\n' ' ')" = "guess-1.0.tgz libfmt-1.2.tgz librand-2.1.tgz " ]
+}
+check "build-all of one port builds what it needs first" t_build_all_subset
 grep '^whole tree' "$LOG"
 
 t_nothing_written_elsewhere() {
