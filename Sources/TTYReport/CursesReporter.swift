@@ -74,7 +74,9 @@ public final class CursesReporter: Reporter {
         let dupOut = dup(outFD)
         if outFD != fd { Glibc.close(outFD) }
         guard dupOut >= 0, let out = fdopen(dupOut, "w") else { return nil }
-        let inFD = isatty(0) != 0 ? dup(0) : dup(dupOut)
+        // Keys come from stdin when it is a terminal; otherwise there are
+        // none to read (a write-only fd cannot be opened for reading).
+        let inFD = isatty(0) != 0 ? dup(0) : Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
         guard inFD >= 0, let input = fdopen(inFD, "r") else { fclose(out); return nil }
 
         let guarded = [SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGTSTP, SIGWINCH].filter { cn_ignore_if_default($0) != 0 }

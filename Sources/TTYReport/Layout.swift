@@ -27,11 +27,13 @@ public enum ScreenLayout {
         if let hosts = hostsLine(s) { fixed.append((hosts, 4, false)) }
         fixed.append((ScreenLine([Segment(ReportFormat.counts(s.counts), .bold)]), 8, false))
         if !s.lockedPaths.isEmpty {
-            fixed.append((ScreenLine([Segment("L=" + s.lockedPaths.map(DisplayText.sanitized).joined(separator: " "))]), 2, false))
+            fixed.append((listLine("L=", s.lockedPaths, width: width, style: .normal) { $0 }, 2, false))
         }
-        if !s.failures.isEmpty { fixed.append((errorsLine(s.failures), 5, false)) }
+        if !s.failures.isEmpty {
+            fixed.append((listLine("E=", s.failures, width: width, style: .red, errorItem), 5, false))
+        }
         if !s.waitingPackagePaths.isEmpty {
-            fixed.append((ScreenLine([Segment("H=" + s.waitingPackagePaths.map(DisplayText.sanitized).joined(separator: " "))]), 1, false))
+            fixed.append((listLine("H=", s.waitingPackagePaths, width: width, style: .normal) { $0 }, 1, false))
         }
 
         // Give up fixed rows until at least one row is left for jobs (when
@@ -141,14 +143,33 @@ public enum ScreenLayout {
         return ScreenLine(segs)
     }
 
-    static func errorsLine(_ failures: [RunSnapshot.Failure]) -> ScreenLine {
-        let items = failures.map { f -> String in
-            var t = DisplayText.sanitized(f.path)
-            if let h = f.host, !h.isEmpty { t += "(" + DisplayText.sanitized(h) + ")" }
-            if !f.locked { t += "!" }
-            return t
+    /// `E=lang/bar(b2) x11/baz!`: a failure with its host, and `!` when its
+    /// lock is gone.
+    static func errorItem(_ f: RunSnapshot.Failure) -> String {
+        var t = f.path
+        if let h = f.host, !h.isEmpty { t += "(" + h + ")" }
+        if !f.locked { t += "!" }
+        return t
+    }
+
+    /// `L=a b c`: as many items as fit in `width`, then ` +N` for the rest,
+    /// without formatting items that cannot be seen.
+    static func listLine<T>(_ label: String, _ items: [T], width: Int, style: TextStyle,
+                            _ name: (T) -> String) -> ScreenLine {
+        var text = label
+        var used = DisplayText.width(of: label)
+        var shown = 0
+        for (i, item) in items.enumerated() {
+            let word = (i == 0 ? "" : " ") + DisplayText.sanitized(name(item))
+            let w = DisplayText.width(of: word)
+            let rest = items.count - i - 1
+            let tail = rest > 0 ? DisplayText.width(of: " +\(rest)") : 0
+            if used + w + tail > width && i > 0 { break }
+            text += word; used += w; shown += 1
         }
-        return ScreenLine([Segment("E=" + items.joined(separator: " "), .red)])
+        var segs = [Segment(text, style)]
+        if shown < items.count { segs.append(Segment(" +\(items.count - shown)", .dim)) }
+        return ScreenLine(segs)
     }
 
     static func historyLine(_ e: RunSnapshot.HistoryEntry) -> ScreenLine {

@@ -177,3 +177,17 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(ReportFormat.size(1_204_312), "1.1M")
     }
 }
+
+final class ListLineTests: XCTestCase {
+    func testLongListsEndWithHowManyAreHidden() {
+        var s = sampleSnapshot()
+        s.lockedPaths = (0..<100).map { "cat/lock\($0)" }
+        s.failures = (0..<3).map { .init(path: "cat/f\($0)", host: "h", logPath: "/l", locked: $0 != 1) }
+        let t = ScreenLayout.render(s, width: 40, height: 40, now: s.time).map(\.text)
+        XCTAssertTrue(t.contains("L=cat/lock0 cat/lock1 cat/lock2 +97"), "\(t)")
+        XCTAssertTrue(t.contains("E=cat/f0(h) cat/f1(h)! cat/f2(h)"), "\(t)")
+        // Too narrow for even one item: cut like any line.
+        let narrow = ScreenLayout.render(s, width: 8, height: 40, now: s.time).map(\.text)
+        XCTAssertTrue(narrow.contains("L=cat/lo"), "\(narrow)")
+    }
+}

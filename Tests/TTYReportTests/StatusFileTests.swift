@@ -45,6 +45,23 @@ final class StatusFileTests: XCTestCase {
         }
     }
 
+    func testWriteCost() throws {
+        var s = sampleSnapshot()
+        s.jobs = (0..<32).map { .init(path: "cat/port\($0)", phase: "build", host: "b\($0 % 4)", pid: Int32($0),
+                                      started: s.time, logSize: 1000) }
+        s.history = Array(repeating: s.history[0], count: 50)
+        let path = dir + "/status.json"
+        let start = Date()
+        for _ in 0..<50 { try StatusFile.write(s, to: path) }
+        let each = Date().timeIntervalSince(start) / 50
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+        let encStart = Date()
+        for _ in 0..<50 { _ = try StatusFile.encode(s) }
+        let enc = Date().timeIntervalSince(encStart) / 50
+        print("measured: encoding alone \(Int(enc * 1e6)) µs")
+        print("measured: status.json of \(size ?? 0) bytes written (encode, fsync, rename) in \(Int(each * 1e6)) µs")
+    }
+
     func testWriteIntoMissingDirectoryFails() {
         XCTAssertThrowsError(try StatusFile.write(sampleSnapshot(), to: dir + "/nope/status.json"))
     }
