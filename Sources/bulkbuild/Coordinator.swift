@@ -41,7 +41,8 @@ final class Coordinator {
     var jobs: [BuildJob] = []
     var junkTasks: [BuildHost: TaskHandle] = [:]
     /// Lock names to watch for hot-fixes: errors and paths found locked.
-    var watchedLocks: [String: FullPkgPath] = [:]
+    /// Several paths of one directory share a lock name.
+    var watchedLocks: [String: [FullPkgPath]] = [:]
     var history: [RunSnapshot.HistoryEntry] = []
     var failures: [String: RunSnapshot.Failure] = [:]
     /// Ports whose work directory may be stale (interrupted or failed
@@ -203,7 +204,13 @@ final class Coordinator {
         }
         if stopFileSeen { finish(status: endStatus()); return }
         guard engine.isIdle, engine.listingBacklog == 0 else { return }
-        let s = engine.summary()
+        var s = engine.summary()
+        if s.counts.locked > 0 || (config.waitForFixes && s.counts.errors > 0) {
+            // Locks may have gone since the last look: look again first.
+            recheckLocks(t)
+            guard engine.isIdle else { return }
+            s = engine.summary()
+        }
         if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) { return }
         // Locks held by a live bulkbuild on this host will be released:
         // wait for them rather than give up on their dependents.
@@ -213,8 +220,9 @@ final class Coordinator {
 
     func locksHeldByLiveProcess() -> Bool {
         for (name, _) in watchedLocks {
-            guard let c = locks.contents(name), c["error"] == nil, c["status"] == nil,
-                  let owner = c["dpb"] else { continue }
+            // Gone since the last look: the next pass requeues its paths.
+            guard let c = locks.contents(name) else { return true }
+            guard c["error"] == nil, c["status"] == nil, let owner = c["dpb"] else { continue }
             let words = owner.split(separator: " ")
             if words.count >= 3, String(words[2]) == config.localHost, let p = Int32(words[0]),
                p != pid, processIsAlive(p) {
@@ -344,17 +352,22 @@ final class Coordinator {
         lastLockCheck = t
         guard !watchedLocks.isEmpty else { return }
         let present = locks.names()
-        for (name, path) in watchedLocks where !present.contains(name) {
+        for (name, paths) in watchedLocks where !present.contains(name) {
             watchedLocks.removeValue(forKey: name)
-            let record = engine.record(for: path)
-            let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
-            if engine.state(of: path) == .error {
-                reporter.event(.hotFix(path: path.canonical), at: t)
-                needsCleanFirst.insert(path.pkgpath)
-                failures.removeValue(forKey: path.canonical)
-            }
-            engine.lockGone(path, packageExists: exists)
+            for path in paths { lockVanished(path, t) }
         }
+    }
+
+    /// A lock that kept `path` in E or L went away.
+    func lockVanished(_ path: FullPkgPath, _ t: Double) {
+        let record = engine.record(for: path)
+        let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
+        if engine.state(of: path) == .error {
+            reporter.event(.hotFix(path: path.canonical), at: t)
+            needsCleanFirst.insert(path.pkgpath)
+            failures.removeValue(forKey: path.canonical)
+        }
+        engine.lockGone(path, packageExists: exists)
     }
 
     // MARK: - Jobs
@@ -380,12 +393,12 @@ final class Coordinator {
         } catch {
             reporter.event(.message("\(error)"), at: t)
             engine.lockHeld(path)
-            watchedLocks[lockName] = path
+            watchedLocks[lockName, default: []].append(path)
             return
         }
         if created == .alreadyLocked {
             engine.lockHeld(path)
-            watchedLocks[lockName] = path
+            watchedLocks[lockName, default: []].append(path)
             return
         }
         // Another process may have built it since it was listed.
@@ -540,7 +553,7 @@ final class Coordinator {
         writeBuildLog(job, t, failed: true)
         removeJob(job)
         locks.append(job.lockName, lines: [("status", status), ("todo", job.phase), ("end", LogFormat.epochWithDate(t))])
-        watchedLocks[job.lockName] = job.path
+        watchedLocks[job.lockName, default: []].append(job.path)
         engine.finished(job.path, .failed)
         failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                                            logPath: job.logPath, locked: true)

@@ -47,13 +47,15 @@ struct TreeSettings {
                 guard let eq = line.firstIndex(of: "=") else { continue }
                 values[String(line[..<eq])] = String(line[line.index(after: eq)...])
             }
-        } else if output.contains("No rule to make target") && output.contains("print-data") {
-            warning = "\(portsdir) has no print-data target: using default PACKAGE_REPOSITORY, DISTDIR and MACHINE_ARCH"
         } else if status == 127 {
             throw UsageError(description: "cannot run '\(make)': \(output)")
-        } else {
+        } else if output.split(separator: "\n").contains(where: { $0.contains("=") && !$0.contains(" ") }) {
             let excerpt = output.split(separator: "\n").prefix(5).joined(separator: "\n  ")
             throw UsageError(description: "PORTSDIR \(portsdir): '\(make) -C \(portsdir) -s print-data' failed with status \(status):\n  \(excerpt)")
+        } else {
+            // No settings at all: the tree has no print-data target.
+            let first = output.split(separator: "\n").first.map(String.init) ?? "no output"
+            warning = "\(portsdir) answered no print-data (\(first)): using default PACKAGE_REPOSITORY, DISTDIR and MACHINE_ARCH"
         }
         var uts = utsname()
         uname(&uts)
