@@ -11,10 +11,10 @@ PHASES := depends prepare fetch checksum extract patch configure build fake \
 	package install clean makesum
 export MAKE
 
-.PHONY: help print-data dump-vars list-ports regen-distfiles build-all junk $(PHASES)
+.PHONY: help print-data dump-vars list-ports regen-distfiles build-all installed junk $(PHASES)
 
 help:
-	@echo "targets: print-data dump-vars list-ports junk $(PHASES)"
+	@echo "targets: print-data dump-vars list-ports build-all installed junk $(PHASES)"
 	@echo "phases act on the fullpkgpaths in SUBDIR, e.g. SUBDIR=misc/hello"
 
 print-data:
@@ -35,6 +35,10 @@ list-ports:
 
 junk:
 	@exec sh $(PORTSBIN)/pkg junk
+
+# What is installed in LOCALBASE; "A" marks packages installed as dependencies.
+installed:
+	@exec sh $(PORTSBIN)/pkg info
 
 $(PHASES):
 	@exec sh $(PORTSBIN)/dispatch $@
