@@ -220,6 +220,13 @@ public final class BuildEngine {
     func apply(_ record: PortRecord) {
         let i = id(for: record.path)
         nodes[i].listingInFlight = false
+        if nodes[i].record != nil && nodes[i].state != .unlisted {
+            // Listed again only because some batch printed it too: what we
+            // know (and its progress) stands. A hot-fix relist comes in
+            // while the path is unlisted.
+            if wantsEverything { nodes[i].wanted = true }
+            return
+        }
         let relisting = nodes[i].record != nil
         if relisting { detachDependencies(i) }
         nodes[i].record = record
@@ -329,9 +336,11 @@ public final class BuildEngine {
         }
     }
 
-    /// dpb cuts long reasons at 58 characters.
+    /// dpb cuts long reasons at 58 characters; `because of DEP` is kept
+    /// whole so the dependency can be found.
     static func shorten(_ text: String) -> String {
-        text.count > 58 ? String(text.prefix(58)) + "..." : text
+        if text.hasPrefix("because of ") { return text }
+        return text.count > 58 ? String(text.prefix(58)) + "..." : text
     }
 
     // MARK: - Readiness
@@ -500,40 +509,16 @@ public final class BuildEngine {
     public func recomputePriorities() {
         prioritiesDirty = false
         let count = nodes.count
-        var value = [Double](repeating: -1, count: count)
-        var onStack = [Bool](repeating: false, count: count)
         switch ordering {
         case .random(var rng):
             for i in 0..<count { nodes[i].priority = Double(rng.next() % 1_000_000) }
             ordering = .random(rng)
-        case .criticalPath, .dpb:
-            let chain = ordering == .criticalPath
-            for root in 0..<count where value[root] < 0 && nodes[root].aliasOf == nil {
-                // Iterative post-order walk over dependents.
-                var stack: [(Int, Int)] = [(root, 0)]
-                onStack[root] = true
-                while let (n, k) = stack.last {
-                    let deps = nodes[n].buildDependents
-                    if k < deps.count {
-                        stack[stack.count - 1].1 = k + 1
-                        let d = deps[k]
-                        if value[d] < 0 && !onStack[d] {
-                            onStack[d] = true
-                            stack.append((d, 0))
-                        }
-                        continue
-                    }
-                    stack.removeLast()
-                    onStack[n] = false
-                    let own = weight(n)
-                    var best = 0.0
-                    for d in deps where value[d] >= 0 {
-                        best = chain ? max(best, value[d]) : best + value[d]
-                    }
-                    value[n] = own + best
-                }
-            }
-            for i in 0..<count { nodes[i].priority = max(0, value[i]) }
+        case .criticalPath:
+            let chains = longestChains(own: weight)
+            for i in 0..<count { nodes[i].priority = chains.value[i] }
+        case .dpb:
+            let full = dpbWeights()
+            for i in 0..<count { nodes[i].priority = full[i] }
         }
         var fresh = Heap<QueueEntry>()
         for i in 0..<count where nodes[i].state == .queued && nodes[i].aliasOf == nil {

@@ -29,7 +29,8 @@ public struct DumpVarsOutput: Sendable {
             if let b = current { out.blocks.append(b) }
             current = nil
         }
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is a single Character in Swift, so both ends are separators.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { continue }
             if line.hasPrefix("===> ") {

@@ -64,7 +64,12 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public init(_ text: String) throws(PathError) {
         let fields = text.split(separator: ",", omittingEmptySubsequences: false)
-        let base = try PkgPath(String(fields[0]))
+        let base: PkgPath
+        do {
+            base = try PkgPath(String(fields[0]))
+        } catch {
+            throw PathError(text: text, reason: error.reason)
+        }
         var flavors: [String] = []
         var sub: String?
         var sawEmpty = false
@@ -100,9 +105,7 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
         var text = pkgpath.value
         for f in sorted { text += "," + f }
         if self.explicitNoFlavor { text += "," }
-        if let s = subpackage {
-            if self.explicitNoFlavor { text += s } else { text += "," + s }
-        }
+        if let s = subpackage { text += "," + s }
         canonical = text
     }
 

@@ -37,7 +37,8 @@ public enum FileIO {
 
     /// Replaces `path` atomically with `text`.
     public static func replace(_ path: String, with text: String, sync: Bool = false) throws {
-        let tmp = path + ".tmp.\(getpid())"
+        // Unique per call: two threads replacing one file never share it.
+        let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let fd = cp_open_write_trunc(tmp, 0o644)
         guard fd >= 0 else { throw Failure(path: tmp, what: "cannot create", code: cp_errno()) }
         do {

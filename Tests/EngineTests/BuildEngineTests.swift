@@ -341,7 +341,6 @@ final class BuildEngineTests: XCTestCase {
     /// A dependency on the default flavor (`x/y`) of a path that was
     /// already listed and built (`x/y,a`) must not build it again.
     func testDefaultFlavorOfAnAlreadyBuiltPathIsNotRebuilt() throws {
-        try skipKnownBug("listing an already-listed path again (here through the alias x/y -> x/y,a) resets it from I to T/Q and builds it a second time")
         let h = Harness([port("x/y,a", pkgname: "y-a-1"), port("p/q", build: ["x/y"])],
                         aliases: ["x/y": "x/y,a"])
         h.request(["x/y,a"])
@@ -354,7 +353,6 @@ final class BuildEngineTests: XCTestCase {
     }
 
     func testListingARunningPathAgainLeavesItRunning() throws {
-        try skipKnownBug("apply() resets an already-listed path to T/Q whatever its state: a running job goes back to the queue")
         let h = Harness([port("a/b,x"), port("a/b,y")], aliases: ["a/b": "a/b,x"])
         h.request(["a/b,x"])
         h.start("a/b,x")

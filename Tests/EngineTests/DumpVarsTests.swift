@@ -138,7 +138,6 @@ final class DumpVarsTests: XCTestCase {
     }
 
     func testCRLFAndBlankLines() throws {
-        try skipKnownBug("DumpVarsOutput.parse splits on Character \"\\n\", which never matches the single grapheme \"\\r\\n\": CRLF output is one line")
         let out = parse(["===> x/y", "", "x/y.FULLPKGNAME=\"y-1\"", "x/y.IGNORE=", "===> Exiting z/w with an error"],
                         separator: "\r\n")
         XCTAssertEqual(out.blocks.map(\.header), ["x/y", "z/w"])

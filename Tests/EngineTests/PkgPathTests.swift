@@ -104,7 +104,6 @@ final class FullPkgPathTests: XCTestCase {
     /// `devel/foo,,-main` is not `devel/foo,-main` (whose unit is the
     /// default flavor, `devel/foo`).
     func testExplicitNoFlavorWithSubpackageKeepsItsEmptyField() throws {
-        try skipKnownBug("FullPkgPath(\"devel/foo,,-main\").canonical is \"devel/foo,-main\": the empty flavor field is lost, so it compares equal to devel/foo,-main")
         let p = try FullPkgPath("devel/foo,,-main")
         XCTAssertEqual(p.canonical, "devel/foo,,-main")
         XCTAssertNotEqual(p, try FullPkgPath("devel/foo,-main"))

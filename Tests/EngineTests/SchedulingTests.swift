@@ -82,7 +82,6 @@ final class SchedulingTests: XCTestCase {
     /// it, so it lies on the same chain: l/rt must come before the wide
     /// but short w/w.
     func testCriticalPathFollowsRunDependenciesOfBuildDependencies() throws {
-        try skipKnownBug("critical-path priorities walk build dependents only: l/rt (needed at run time by y/y, which five ports need to build) gets priority 1 and is built after w/w and its leaves")
         var ports = [port("l/rt"), port("y/y", run: ["l/rt"]), port("z/1", build: ["y/y"])]
         for k in 2...5 { ports.append(port("z/\(k)", build: ["z/\(k - 1)"])) }
         ports.append(port("w/w"))
@@ -97,7 +96,6 @@ final class SchedulingTests: XCTestCase {
     /// dpb-behaviour.md: the full weight adds the weight of every path
     /// that depends on it, each once.
     func testDpbFullWeightCountsADiamondOnce() throws {
-        try skipKnownBug(".dpb ordering sums the full weights of direct dependents, so a path below a diamond is counted twice (d/a gets 5, not 4) and weights grow exponentially with depth")
         let h = Harness([port("d/a"), port("d/b", build: ["d/a"]), port("d/c", build: ["d/a"]),
                          port("d/d", build: ["d/b", "d/c"])], engine: BuildEngine(ordering: .dpb))
         h.request(["d/d"])
@@ -131,7 +129,6 @@ final class SchedulingTests: XCTestCase {
     /// A reason that is a dependency's name reads the same whichever of
     /// the two was listed first.
     func testBecauseOfTextDoesNotDependOnListingOrder() throws {
-        try skipKnownBug("'! X because of DEP' is cut at 58 characters when X is listed after DEP (apply) but not when DEP is listed after X (propagateSkip)")
         let dep = "verylongcategoryname/an-extremely-long-port-name-for-testing"
         let ports = [port(dep, ignore: "no"), port("u/user", build: [dep])]
         let late = Harness(ports)

@@ -133,10 +133,3 @@ final class Harness {
     }
 }
 
-/// Skips a test that shows a known engine bug (named in the message), so
-/// the suite stays green while the assertions stay in the file. Run with
-/// BULKBUILD_KNOWN_BUGS=1 to check a fix, then drop the call.
-func skipKnownBug(_ what: String) throws {
-    if ProcessInfo.processInfo.environment["BULKBUILD_KNOWN_BUGS"] == "1" { return }
-    throw XCTSkip("known engine bug: \(what)")
-}

@@ -93,7 +93,6 @@ final class FileIOConcurrentReplaceTests: TempDirTestCase {
     /// Two threads of one process replacing the same file: every replace
     /// succeeds and the file always holds one whole version.
     func testConcurrentReplacesOfOneFileStayWhole() throws {
-        try skipKnownBug("FileIO.replace names its temporary file PATH.tmp.PID, so two threads replacing one file share it: one rename fails with ENOENT (and content can mix)")
         let file = path("status.json")
         let versions = (0..<2).map { String(repeating: Character(UnicodeScalar(UInt8(97 + $0))), count: 200_000) }
         let failures = Failures()

@@ -47,9 +47,3 @@ func deadPid() -> pid_t {
     return pid
 }
 
-/// Skips a test that shows a known bug (named in the message). Run with
-/// BULKBUILD_KNOWN_BUGS=1 to check a fix, then drop the call.
-func skipKnownBug(_ what: String) throws {
-    if ProcessInfo.processInfo.environment["BULKBUILD_KNOWN_BUGS"] == "1" { return }
-    throw XCTSkip("known bug: \(what)")
-}
