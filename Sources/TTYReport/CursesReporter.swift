@@ -22,8 +22,9 @@ public final class CursesReporter: Reporter {
         public var readsKeys = false
         /// Least time between two unforced redraws.
         public var minInterval: Double = 0.25
-        /// How long an event stays in the header.
-        public var flashSeconds: Double = 15
+        /// How long an event keeps its row on the screen, and how many do.
+        public var eventSeconds: Double = 120
+        public var maxEvents = 3
         public init() {}
     }
 
@@ -41,7 +42,7 @@ public final class CursesReporter: Reporter {
     private var lastDraw = -Double.infinity
     private var suspended = false
     private var closed = false
-    private var flash: (text: String, until: Double)?
+    private var recent: [ScreenLayout.RecentEvent] = []
     /// A line of its own for the header (monitor: stale or unreadable file).
     public var notice: String?
 
@@ -137,9 +138,21 @@ public final class CursesReporter: Reporter {
         }
     }
 
+    /// Jobs starting and ending and ignored paths show in the job list and
+    /// the history; anything else gets a row for `eventSeconds`.
     public func event(_ event: ReportEvent, at time: Double) {
-        guard let text = PlainReporter.describe(event, importantOnly: true) else { return }
-        flash = (text, cp_now() + config.flashSeconds)
+        switch event {
+        case .jobStarted, .jobEnded, .ignored: return
+        default: break
+        }
+        guard let text = PlainReporter.describe(event, importantOnly: false) else { return }
+        let severe: Bool
+        switch event {
+        case .jobFailed, .jobNotFinished, .hostDown, .killedStuck: severe = true
+        default: severe = false
+        }
+        recent.append(ScreenLayout.RecentEvent(time: time, text: text, severe: severe))
+        if recent.count > config.maxEvents { recent.removeFirst(recent.count - config.maxEvents) }
     }
 
     public func finish(_ snapshot: RunSnapshot) {
@@ -232,10 +245,9 @@ public final class CursesReporter: Reporter {
 
     private func draw(now: Double) {
         lastDraw = now
-        if let f = flash, f.until < now { flash = nil }
-        let text = [notice, flash?.text].compactMap { $0 }.joined(separator: "  ")
+        recent.removeAll { now - $0.time > config.eventSeconds }
         let lines = ScreenLayout.render(last, width: cols, height: rows, now: now,
-                                        notice: text.isEmpty ? nil : text)
+                                        notice: notice, recent: recent)
         let win = cn_stdscr()
         var newDrawn: [ScreenLine] = []
         for y in 0..<rows {

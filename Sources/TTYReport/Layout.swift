@@ -10,8 +10,21 @@ import Engine
 /// results go first, then jobs collapse into a `... N more` row, then the
 /// least useful fixed rows.
 public enum ScreenLayout {
+    /// An event worth a row for a while (host down, an error, a message).
+    public struct RecentEvent: Sendable, Equatable {
+        public var time: Double
+        public var text: String
+        public var severe: Bool
+        public init(time: Double, text: String, severe: Bool) {
+            self.time = time; self.text = text; self.severe = severe
+        }
+    }
+
+    /// `notice` goes at the end of the header; `recent` events get rows
+    /// (newest first) between the counters and the history, and give way
+    /// like the history does.
     public static func render(_ s: RunSnapshot, width: Int, height: Int, now: Double,
-                              notice: String? = nil) -> [ScreenLine] {
+                              notice: String? = nil, recent: [RecentEvent] = []) -> [ScreenLine] {
         guard width > 0, height > 0 else { return [] }
 
         let header = headerLine(s, now: now, notice: notice)
@@ -52,6 +65,10 @@ public enum ScreenLayout {
         }
 
         var rows = fixed.filter(\.top).map(\.line) + jobRows + fixed.filter { !$0.top }.map(\.line)
+        for e in recent.reversed() where rows.count < height {
+            rows.append(ScreenLine([Segment(ReportFormat.clock(e.time) + " ", .dim),
+                                    Segment(DisplayText.sanitized(e.text), e.severe ? .red : .yellow)]))
+        }
         let left = height - rows.count
         if left >= 2 && !s.history.isEmpty {
             rows.append(ScreenLine([Segment("Latest results:", .dim)]))

@@ -10,6 +10,7 @@ final class CursesReporterTests: XCTestCase {
     var master: Int32 = -1
     var slave: Int32 = -1
     var savedTerm: String?
+    var savedLCAll: String?
 
     override func setUpWithError() throws {
         // posix_openpt and friends do not import; the Linux ioctls do the
@@ -26,13 +27,14 @@ final class CursesReporterTests: XCTestCase {
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
         setSize(rows: 24, cols: 80)
         savedTerm = getenv("TERM").map { String(cString: $0) }
+        savedLCAll = getenv("LC_ALL").map { String(cString: $0) }
         setenv("TERM", "xterm", 1)
         setenv("LC_ALL", "C.UTF-8", 1)
     }
 
     override func tearDown() {
         if let savedTerm { setenv("TERM", savedTerm, 1) } else { unsetenv("TERM") }
-        unsetenv("LC_ALL")
+        if let savedLCAll { setenv("LC_ALL", savedLCAll, 1) } else { unsetenv("LC_ALL") }
         if slave >= 0 { close(slave) }
         if master >= 0 { close(master) }
     }

@@ -191,3 +191,24 @@ final class ListLineTests: XCTestCase {
         XCTAssertTrue(narrow.contains("L=cat/lo"), "\(narrow)")
     }
 }
+
+final class RecentEventTests: XCTestCase {
+    func testRecentEventsSitBetweenCountersAndHistory() {
+        let s = sampleSnapshot()
+        let recent = [ScreenLayout.RecentEvent(time: s.time - 5, text: "host b3 DOWN: no route", severe: true),
+                      ScreenLayout.RecentEvent(time: s.time - 1, text: "hot-fix: lang/bar queued again", severe: false)]
+        let lines = ScreenLayout.render(s, width: 120, height: 30, now: s.time, recent: recent)
+        let t = lines.map(\.text)
+        let e = t.firstIndex { $0.hasPrefix("E=") }!
+        XCTAssertTrue(t[e + 1].hasSuffix(" hot-fix: lang/bar queued again"), "\(t)")
+        XCTAssertTrue(t[e + 2].hasSuffix(" host b3 DOWN: no route"), "\(t)")
+        XCTAssertEqual(lines[e + 2].segments.last?.style, .red)
+        XCTAssertEqual(lines[e + 1].segments.last?.style, .yellow)
+        XCTAssertEqual(t[e + 3], "Latest results:")
+        // They give way before the jobs do.
+        let small = ScreenLayout.render(s, width: 120, height: 11, now: s.time, recent: recent).map(\.text)
+        XCTAssertTrue(small.contains { $0.hasPrefix("<gcc") })
+        XCTAssertEqual(small.count, 11)
+        XCTAssertTrue(small.last!.hasSuffix("hot-fix: lang/bar queued again"))
+    }
+}
