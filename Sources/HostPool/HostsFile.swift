@@ -1,0 +1,331 @@
+// The hosts file (`-h FILE`, may be repeated): which machines build, and
+// how. Pure parsing: nothing here touches the network or the disk except
+// `HostsFile.load`, which only reads the files.
+//
+// Line kinds, after `#` comments are cut and blanks are skipped:
+//   NAME=value            a -D parameter (the command line wins; the caller
+//                         merges them)
+//   DEFAULT key=value ... presets for every host line that follows it in
+//                         the same file (several DEFAULT lines accumulate)
+//   HOST key=value ...    one build host
+//
+// See hosts.example at the top of the repository for every property.
+
+/// How many cores a `parallel` port may take on a host.
+public enum ParallelSetting: Sendable, Equatable, CustomStringConvertible {
+    /// A fixed number of cores.
+    case cores(Int)
+    /// `/n`: max(2, jobs / n).
+    case fraction(Int)
+
+    /// Cores for a host that runs `jobs` jobs.
+    public func cores(forJobs jobs: Int) -> Int {
+        switch self {
+        case .cores(let n): return n
+        case .fraction(let n): return max(2, jobs / max(1, n))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .cores(let n): return String(n)
+        case .fraction(let n): return "/\(n)"
+        }
+    }
+}
+
+/// Per-host properties, as written in the hosts file (with defaults).
+public struct HostProperties: Sendable, Equatable {
+    /// Jobs run at once; nil: the host's CPU count, learnt by host init.
+    public var jobs: Int? = nil
+    /// Speed factor, relative to the other hosts.
+    public var sf: Double = 1
+    /// Stuck timeout in seconds (multiplied by sf); nil: STUCK_TIMEOUT or none.
+    public var stuck: Int? = nil
+    /// The host's architecture; a host for another arch is skipped.
+    public var arch: String? = nil
+    /// In-memory build threshold in KiB (sum of work dirs under /tmp).
+    public var memory: Int? = nil
+    public var parallel: ParallelSetting = .fraction(2)
+    /// Small-port threshold in seconds (multiplied by sf).
+    public var small: Int = 120
+    /// Junk unused packages every `junk` builds (0: never).
+    public var junk: Int = 150
+    /// ssh connection timeout in seconds; nil: CONNECTION_TIMEOUT or 60.
+    public var timeout: Int? = nil
+    /// Clean work directories even after an error; nil: ALWAYS_CLEAN.
+    public var alwaysClean: Bool? = nil
+
+    public init() {}
+
+    /// Every property name the file accepts, in documentation order.
+    public static let names = ["jobs", "sf", "stuck", "arch", "memory", "parallel",
+                               "small", "junk", "timeout", "always_clean"]
+}
+
+/// One host line, resolved.
+public struct HostConfig: Sendable, Equatable {
+    /// As written (`user@b2`, `b2`, `[fe80::1]`): the name shown everywhere.
+    public var name: String
+    /// The user part of `user@host`, if any.
+    public var user: String?
+    /// What ssh connects to (an ssh_config alias, a name or an address,
+    /// IPv6 brackets removed).
+    public var address: String
+    public var properties: HostProperties
+    /// Commands run directly, without ssh.
+    public var isLocal: Bool
+    /// `FILE:LINE` of the host line.
+    public var origin: String
+
+    public init(name: String, user: String? = nil, address: String,
+                properties: HostProperties = HostProperties(), isLocal: Bool,
+                origin: String = "") {
+        self.name = name; self.user = user; self.address = address
+        self.properties = properties; self.isLocal = isLocal; self.origin = origin
+    }
+}
+
+/// A parameter line (`NAME=value`).
+public struct HostsParameter: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public var origin: String
+}
+
+/// `FILE:LINE: what was expected`.
+public struct HostsFileError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public var description: String {
+        line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)"
+    }
+}
+
+public struct HostsFile: Sendable, Equatable {
+    /// Host lines, in file order, minus the skipped ones.
+    public var hosts: [HostConfig] = []
+    /// Parameter lines, in file order (a later one overrides an earlier one
+    /// in `parameterValues`).
+    public var parameters: [HostsParameter] = []
+    /// Notes for the user: hosts skipped for their arch.
+    public var notes: [String] = []
+
+    public init() {}
+
+    /// Parameters as a dictionary, last one winning.
+    public var parameterValues: [String: String] {
+        var d: [String: String] = [:]
+        for p in parameters { d[p.name] = p.value }
+        return d
+    }
+
+    /// Reads and parses several files; a host may appear in only one of them.
+    /// - Parameters:
+    ///   - targetArch: hosts with another `arch=` are skipped (nil: keep all).
+    ///   - localNames: names that mean this machine (`localhost` always does).
+    public static func load(paths: [String], targetArch: String?,
+                            localNames: Set<String>) throws -> HostsFile {
+        var result = HostsFile()
+        for path in paths {
+            guard let text = readWholeFile(path) else {
+                throw HostsFileError(file: path, line: 0, message: "cannot read the hosts file")
+            }
+            try result.parse(text, file: path, targetArch: targetArch, localNames: localNames)
+        }
+        return result
+    }
+
+    /// Parses one file's text into `self` (DEFAULT presets start afresh).
+    public mutating func parse(_ text: String, file: String, targetArch: String?,
+                               localNames: Set<String>) throws {
+        var defaults = HostProperties()
+        var lineNumber = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNumber += 1
+            func fail(_ message: String) -> HostsFileError {
+                HostsFileError(file: file, line: lineNumber, message: message)
+            }
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard let first = words.first else { continue }
+
+            if let eq = first.firstIndex(of: "=") {
+                // NAME=value: the value is the rest of the line, trimmed.
+                let name = String(first[..<eq])
+                guard Self.isParameterName(name) else {
+                    throw fail("expected a parameter NAME=value with NAME made of letters, digits and _, got '\(first)'")
+                }
+                let start = line.index(after: line.firstIndex(of: "=")!)
+                let value = line[start...].trimmingSpaces()
+                parameters.append(HostsParameter(name: name, value: value,
+                                                 origin: "\(file):\(lineNumber)"))
+                continue
+            }
+
+            let hostWord = String(first)
+            var props = defaults
+            for word in words.dropFirst() {
+                guard let eq = word.firstIndex(of: "=") else {
+                    throw fail("expected key=value, got '\(word)'")
+                }
+                let key = String(word[..<eq])
+                let value = String(word[word.index(after: eq)...])
+                if let problem = Self.apply(key: key, value: value, to: &props) {
+                    throw fail(problem)
+                }
+            }
+            if hostWord == "DEFAULT" {
+                defaults = props
+                continue
+            }
+            guard let parsed = Self.parseHostName(hostWord) else {
+                throw fail("expected a host name ([user@]host: letters, digits, '.', '-', '_', or an IPv6 address in [brackets]), got '\(hostWord)'")
+            }
+            if let dup = hosts.first(where: { $0.name.lowercased() == hostWord.lowercased() }) {
+                throw fail("host \(hostWord) is already listed at \(dup.origin)")
+            }
+            if let want = targetArch, let arch = props.arch, arch != want {
+                notes.append("\(file):\(lineNumber): skipping \(hostWord): arch=\(arch), building for \(want)")
+                continue
+            }
+            let local = parsed.user == nil &&
+                (parsed.address.lowercased() == "localhost" || localNames.contains(parsed.address.lowercased()))
+            hosts.append(HostConfig(name: hostWord, user: parsed.user, address: parsed.address,
+                                    properties: props, isLocal: local,
+                                    origin: "\(file):\(lineNumber)"))
+        }
+    }
+
+    static func isParameterName(_ s: String) -> Bool {
+        guard let f = s.unicodeScalars.first, f == "_" || isASCIILetter(f) else { return false }
+        return s.unicodeScalars.allSatisfy { $0 == "_" || isASCIILetter($0) || isASCIIDigit($0) }
+    }
+
+    /// Sets one property; returns what was expected when the value is bad.
+    static func apply(key: String, value: String, to p: inout HostProperties) -> String? {
+        func count(min: Int) -> Int? {
+            guard let n = Int(value), n >= min, value.first != "+" else { return nil }
+            return n
+        }
+        switch key {
+        case "jobs":
+            guard let n = count(min: 1) else { return "jobs: expected a number of jobs >= 1, got '\(value)'" }
+            p.jobs = n
+        case "sf":
+            guard let d = Double(value), d > 0, d.isFinite, value.first != "+" else {
+                return "sf: expected a speed factor > 0 (e.g. 1 or 2.5), got '\(value)'"
+            }
+            p.sf = d
+        case "stuck":
+            guard let n = count(min: 1) else { return "stuck: expected a timeout in seconds >= 1, got '\(value)'" }
+            p.stuck = n
+        case "arch":
+            guard !value.isEmpty, value.unicodeScalars.allSatisfy({
+                isASCIILetter($0) || isASCIIDigit($0) || $0 == "_" || $0 == "-" }) else {
+                return "arch: expected an architecture name (e.g. amd64, x86_64), got '\(value)'"
+            }
+            p.arch = value
+        case "memory":
+            guard let kib = parseKiB(value) else {
+                return "memory: expected a size in KiB (a number, or with a K, M or G suffix), got '\(value)'"
+            }
+            p.memory = kib
+        case "parallel":
+            if value.hasPrefix("/") {
+                guard let n = Int(value.dropFirst()), n >= 1, value.dropFirst().first != "+" else {
+                    return "parallel: expected a number of cores or /n with n >= 1, got '\(value)'"
+                }
+                p.parallel = .fraction(n)
+            } else {
+                guard let n = count(min: 0) else {
+                    return "parallel: expected a number of cores or /n with n >= 1, got '\(value)'"
+                }
+                p.parallel = .cores(n)
+            }
+        case "small":
+            guard let n = count(min: 0) else { return "small: expected a threshold in seconds >= 0, got '\(value)'" }
+            p.small = n
+        case "junk":
+            guard let n = count(min: 0) else { return "junk: expected a number of builds >= 0 (0: never), got '\(value)'" }
+            p.junk = n
+        case "timeout":
+            guard let n = count(min: 1) else { return "timeout: expected a connection timeout in seconds >= 1, got '\(value)'" }
+            p.timeout = n
+        case "always_clean":
+            switch value {
+            case "0": p.alwaysClean = false
+            case "1": p.alwaysClean = true
+            default: return "always_clean: expected 0 or 1, got '\(value)'"
+            }
+        default:
+            return "unknown property '\(key)': expected one of \(HostProperties.names.joined(separator: " "))"
+        }
+        return nil
+    }
+
+    static func parseKiB(_ v: String) -> Int? {
+        var digits = Substring(v)
+        var scale = 1
+        switch v.last {
+        case "K", "k": scale = 1; digits = digits.dropLast()
+        case "M", "m": scale = 1024; digits = digits.dropLast()
+        case "G", "g": scale = 1024 * 1024; digits = digits.dropLast()
+        default: break
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let n = Int(digits) else { return nil }
+        let (r, overflow) = n.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : r
+    }
+
+    /// `[user@]host`, `[user@][v6addr]`, or a bare IPv6 address. The result
+    /// reaches ssh and remote shells, so only a small alphabet is allowed.
+    static func parseHostName(_ word: String) -> (user: String?, address: String)? {
+        var user: String? = nil
+        var rest = Substring(word)
+        if let at = rest.firstIndex(of: "@") {
+            let u = rest[..<at]
+            guard !u.isEmpty, !u.hasPrefix("-"), u.unicodeScalars.allSatisfy({
+                isASCIILetter($0) || isASCIIDigit($0) || $0 == "." || $0 == "-" || $0 == "_" })
+            else { return nil }
+            user = String(u)
+            rest = rest[rest.index(after: at)...]
+        }
+        guard !rest.isEmpty, !rest.hasPrefix("-") else { return nil }
+        func isV6(_ s: Substring) -> Bool {
+            s.contains(":") && s.unicodeScalars.allSatisfy {
+                isASCIIDigit($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
+                    || $0 == ":" || $0 == "." }
+        }
+        if rest.hasPrefix("[") {
+            guard rest.hasSuffix("]"), rest.count > 2 else { return nil }
+            let inner = rest.dropFirst().dropLast()
+            guard isV6(inner) else { return nil }
+            return (user, String(inner))
+        }
+        if rest.contains(":") {
+            return isV6(rest) ? (user, String(rest)) : nil
+        }
+        guard rest.unicodeScalars.allSatisfy({
+            isASCIILetter($0) || isASCIIDigit($0) || $0 == "." || $0 == "-" || $0 == "_" })
+        else { return nil }
+        return (user, String(rest))
+    }
+}
+
+@inline(__always) func isASCIILetter(_ c: Unicode.Scalar) -> Bool {
+    ("a"..."z").contains(c) || ("A"..."Z").contains(c)
+}
+@inline(__always) func isASCIIDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+
+extension Substring {
+    func trimmingSpaces() -> String {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s = s.dropLast() }
+        return String(s)
+    }
+}

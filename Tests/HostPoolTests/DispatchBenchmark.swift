@@ -1,0 +1,58 @@
+// Benchmark, not a timed assertion: 1,000 trivial tasks over one ssh
+// session against the same locally through posix_spawn (LocalRunner).
+// Run with: BULKBUILD_BENCH=1 swift test --filter DispatchBenchmark
+// (BULKBUILD_BENCH_TASKS changes the count).
+import XCTest
+import CPosix
+@testable import HostPool
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class DispatchBenchmark: XCTestCase {
+    func testBenchmarkDispatch() throws {
+        guard getenv("BULKBUILD_BENCH") != nil else {
+            throw XCTSkip("benchmark: set BULKBUILD_BENCH=1 to run it")
+        }
+        let count = getenv("BULKBUILD_BENCH_TASKS").flatMap { Int(String(cString: $0)) } ?? 1000
+        let ssh = try SSHFixture()
+        defer { ssh.tearDown() }
+        try ssh.startServer(alias: "bench")
+        let driver = SyncDriver()
+        let remote = RemoteRunner(target: ssh.target("bench"), queue: driver.queue)
+        defer { remote.shutdown() }
+        let local = LocalRunner(hostName: "localhost", reaper: driver.reaper, queue: driver.queue)
+        // Connect first: the connection is not part of the measure.
+        XCTAssertEqual(driver.runTask(remote, TaskSpec(argv: ["true"], logPath: "\(ssh.dir)/warm.log"), timeout: 30), .exited(0))
+
+        var lines: [String] = []
+        for (name, runner) in [("ssh (1 session)", remote as TaskRunner), ("local posix_spawn", local)] {
+            for inFlight in [1, 10, 50] {
+                let t = measure(runner, driver, count: count, inFlight: inFlight, log: "\(ssh.dir)/bench.log")
+                lines.append("\(name), \(inFlight) in flight: \(count) tasks in \(format2(t)) s = "
+                             + "\(format2(t * 1000 / Double(count))) ms per task")
+            }
+        }
+        let report = lines.joined(separator: "\n")
+        print("== dispatch benchmark (`true`, \(count) tasks) ==\n" + report)
+        writeFile("/tmp/bulkbuild-dispatch-benchmark.txt", report + "\n")
+    }
+
+    func measure(_ runner: TaskRunner, _ driver: SyncDriver, count: Int, inFlight: Int, log: String) -> Double {
+        var started = 0, done = 0, failed = 0
+        func next() {
+            guard started < count else { return }
+            started += 1
+            driver.start(runner, TaskSpec(argv: ["true"], logPath: log)) { end in
+                done += 1
+                if !end.succeeded { failed += 1 }
+                next()
+            }
+        }
+        let t0 = cp_monotonic()
+        for _ in 0..<min(inFlight, count) { next() }
+        XCTAssertTrue(driver.run(until: { done == count }, timeout: 600))
+        XCTAssertEqual(failed, 0)
+        return cp_monotonic() - t0
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderHostPoolTests: XCTestCase { func testBuilds() {} }
