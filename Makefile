@@ -46,9 +46,10 @@ release: deps-build
 # ports/packages, logs in ports/logs; a second run builds nothing new.
 demo: deps-demo release
 	$(RELEASE_BIN) -D PORTSDIR=$(DEMO_PORTSDIR) -j $(JOBS)
-	@echo "==> demo programs:"; \
-	LB=$$($(MAKE) -s -C $(DEMO_PORTSDIR) print-data | sed -n 's/^LOCALBASE=//p'); \
-	echo "    packages in $(DEMO_PORTSDIR)/packages, logs in $(DEMO_PORTSDIR)/logs"
+	@SUBDIR=misc/hello PHASE=install $(MAKE) -s -C $(DEMO_PORTSDIR) install >/dev/null && \
+	LB=$$($(MAKE) -s -C $(DEMO_PORTSDIR) print-data | sed -n 's/^LOCALBASE=//p') && \
+	echo "==> $$LB/bin/hello demo (built on libbanner, libgreet and libfmt):" && "$$LB/bin/hello" demo
+	@echo "==> packages in $(DEMO_PORTSDIR)/packages, logs in $(DEMO_PORTSDIR)/logs/$$(uname -m)"
 
 check: deps-test
 	$(SWIFT) build --build-tests
