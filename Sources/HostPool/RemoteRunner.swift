@@ -3,9 +3,11 @@
 //
 // Remote command for a task (sshd runs it through the user's shell, which
 // OpenSSH makes a session and process-group leader):
-//   exec /bin/sh -c 'echo "@bulkbuild-pgid $$"; exec env K=V ... ARGV...'
+//   exec /bin/sh -c 'echo "@bulkbuild-pgid $$"; exec env K=V ... BULKBUILD_TASK=MARK ARGV...'
 // The first stdout line gives the process group to kill on stop(); the
-// rest of stdout and all of stderr is appended to the local log.
+// rest of stdout and all of stderr is appended to the local log. The mark
+// lets the runner kill, after a reconnection, the groups of tasks that were
+// lost with the connection (and only those).
 import CLibSSH
 import CPosix
 #if canImport(Glibc)
@@ -147,6 +149,13 @@ public final class RemoteRunner: TaskRunner {
     private var active: [RemoteTask] = []
     /// Channels running kill commands for stop().
     private var helpers: [(ssh_channel, UnsafeMutablePointer<bb_channel_watch>?)] = []
+    /// Tasks lost with the connection may still run on the host: their
+    /// process groups and marks, killed once the host is back.
+    private var orphans: [(pgid: Int32, mark: String)] = []
+    /// Marks tasks (BULKBUILD_TASK in their environment) so a reconnected
+    /// runner kills only its own leftovers, never a reused process group.
+    private let markPrefix = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    private var taskCount = 0
 
     private func threadMain() {
         defer { exitThread() }
@@ -175,7 +184,10 @@ public final class RemoteRunner: TaskRunner {
                 return
             case .lost(let why):
                 let reason = "\(hostName): connection lost: \(why)"
-                for t in active { finish(t, .lost(reason)) }
+                for t in active {
+                    if t.pgid > 0 { orphans.append((t.pgid, t.mark)) }
+                    finish(t, .lost(reason))
+                }
                 active.removeAll()
                 dropHelpers()
                 setState(.down(reason))
@@ -221,6 +233,7 @@ public final class RemoteRunner: TaskRunner {
             _ = ssh_event_remove_session(event, s.raw)
             ssh_event_free(event)
         }
+        killOrphans(on: s)
         var lastKeepalive = cp_monotonic()
         var buf = [UInt8](repeating: 0, count: 32768)
         while true {
@@ -300,8 +313,12 @@ public final class RemoteRunner: TaskRunner {
             return nil
         }
         t.logFd = fd
+        taskCount += 1
+        t.mark = "\(markPrefix)-\(taskCount)"
+        var env = t.spec.environment
+        env["BULKBUILD_TASK"] = t.mark
         let inner = "echo \"@bulkbuild-pgid $$\"; exec "
-            + shellCommand(argv: t.spec.argv, environment: t.spec.environment)
+            + shellCommand(argv: t.spec.argv, environment: env)
         let command = "exec /bin/sh -c " + shellQuote(inner)
         do {
             let (ch, watch) = try s.exec(command)
@@ -343,6 +360,17 @@ public final class RemoteRunner: TaskRunner {
         } catch let e as SSHError {
             return (e.kind == .lost || !s.isConnected) ? e.description : nil
         } catch { return nil }
+    }
+
+    /// Kills the process groups of tasks lost with the previous connection,
+    /// when their leader still carries our mark (Linux /proc).
+    private func killOrphans(on s: SSHSession) {
+        guard !orphans.isEmpty else { return }
+        let script = orphans.map { o in
+            "grep -qxz \(shellQuote("BULKBUILD_TASK=\(o.mark)")) /proc/\(o.pgid)/environ 2>/dev/null && kill -s KILL -- -\(o.pgid) 2>/dev/null"
+        }.joined(separator: "; ") + "; true"
+        orphans.removeAll()
+        if let h = try? s.exec("/bin/sh -c " + shellQuote(script)) { helpers.append(h) }
     }
 
     private func reapHelpers() {
@@ -433,6 +461,7 @@ final class RemoteTask: TaskHandle {
     var headerDone = false
     var pendingSignal: Int32?
     var stoppedWith: Int32?
+    var mark = ""
 
     init(spec: TaskSpec, completion: @escaping (TaskEnd) -> Void, runner: RemoteRunner) {
         self.spec = spec; self.completion = completion; self.runner = runner

@@ -128,9 +128,11 @@ final class HostLifecycleTests: XCTestCase {
         let r2 = make("ns2"), r3 = make("ns3")
         XCTAssertTrue(driver.run(until: { events["ns2"] == [.up] && events["ns3"] == [.up] }, timeout: 30), "\(events)")
         var end2: TaskEnd? = nil, end3: TaskEnd? = nil
-        driver.start(r2, TaskSpec(argv: ["sleep", "120"], logPath: "\(ssh.dir)/ns2.log")) { end2 = $0 }
+        let h2 = driver.start(r2, TaskSpec(argv: ["sleep", "120"], logPath: "\(ssh.dir)/ns2.log")) { end2 = $0 }
         driver.start(r3, TaskSpec(argv: ["sh", "-c", "sleep 20; echo done"], logPath: "\(ssh.dir)/ns3.log")) { end3 = $0 }
-        XCTAssertTrue(driver.run(until: { r2.state == .up && false }, timeout: 1) == false)
+        XCTAssertTrue(driver.run(until: { h2.pid > 0 }, timeout: 10))
+        let orphan = h2.pid   // same PID namespace: visible in our /proc
+        XCTAssertTrue(processAlive(orphan))
 
         let cut = cp_monotonic()
         netns!.setLink(veth, up: false)
@@ -151,6 +153,10 @@ final class HostLifecycleTests: XCTestCase {
         netns!.setLink(veth, up: true)
         XCTAssertTrue(driver.run(until: { events["ns2"]?.last == .up }, timeout: 30), "\(events)")
         XCTAssertEqual(driver.runTask(r2, TaskSpec(argv: ["true"], logPath: "\(ssh.dir)/ns2.log"), timeout: 30), .exited(0))
+        // The task lost with the connection was killed once the host came back.
+        let deadline = cp_monotonic() + 10
+        while processAlive(orphan) && cp_monotonic() < deadline { usleep(50_000) }
+        XCTAssertFalse(processAlive(orphan), "the lost task still runs on the host")
         XCTAssertTrue(driver.run(until: { end3 != nil }, timeout: 30))
         XCTAssertEqual(end3, .exited(0))
         XCTAssertEqual(events["ns3"], [.up])
