@@ -119,8 +119,16 @@ public enum HostsCheck {
             printError("bulkbuild hosts: no host to check in \(opts.hostsFiles.joined(separator: ", "))")
             return 1
         }
-        let reports = check(hosts: file.hosts, parameters: params, mode: opts.mode,
+        var reports = check(hosts: file.hosts, parameters: params, mode: opts.mode,
                             logDir: opts.logDir)
+        if let startup = params["STARTUP"] {
+            // Not run here (it may change the hosts); only checked.
+            if access(startup, R_OK) == 0 {
+                print("STARTUP script \(startup): readable (run by host init, not by this check)\n")
+            } else {
+                for i in reports.indices { reports[i].fail("STARTUP script \(startup) is not readable") }
+            }
+        }
         for r in reports { print(r.text) }
         let bad = reports.filter { $0.problem != nil }
         if bad.isEmpty {

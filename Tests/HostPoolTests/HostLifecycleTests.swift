@@ -102,6 +102,10 @@ final class HostLifecycleTests: XCTestCase {
         XCTAssertEqual(noPorts.status, 1)
         XCTAssertTrue(noPorts.out.contains("PORTSDIR /nonexistent/ports missing"), noPorts.out)
 
+        let noStartup = runHosts(["test", "-h", hostsFile("STARTUP=/nonexistent/startup\ngood\n")] + common)
+        XCTAssertEqual(noStartup.status, 1)
+        XCTAssertTrue(noStartup.err.contains("STARTUP script /nonexistent/startup is not readable"), noStartup.err)
+
         let usage = runHosts(["test", "-h", hostsFile("good\nbad jobs=x\n")] + common)
         XCTAssertEqual(usage.status, 2)
         XCTAssertTrue(usage.err.contains("\(ssh.dir)/hosts:2: jobs: expected"), usage.err)
