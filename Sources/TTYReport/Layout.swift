@@ -191,7 +191,7 @@ public enum ScreenLayout {
 
     static func historyLine(_ e: RunSnapshot.HistoryEntry) -> ScreenLine {
         let path = DisplayText.sanitized(e.path)
-        let host = e.host.map { " on " + DisplayText.sanitized($0) } ?? ""
+        let host = e.host.flatMap { $0.isEmpty || $0 == "localhost" ? nil : " on " + DisplayText.sanitized($0) } ?? ""
         let took = e.duration.map { " " + ReportFormat.duration($0) } ?? ""
         let detail = e.detail.map(DisplayText.sanitized)
         let time = Segment(ReportFormat.clock(e.time) + " ", .dim)

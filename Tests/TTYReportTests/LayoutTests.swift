@@ -86,6 +86,10 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(lines[12].segments.last?.style, .red)
         XCTAssertTrue(lines[13].text.contains("+ built   cat/port27 on b2 1m27s"))
         XCTAssertEqual(lines[13].segments.last?.style, .green)
+        // The local host is not named, as in job lines.
+        var local = s
+        local.history[29] = .init(time: now, path: "a/b", outcome: .built, host: "localhost", duration: 2, detail: nil)
+        XCTAssertTrue(render(local, 120, 30)[11].text.hasSuffix("+ built   a/b 2s"), render(local, 120, 30)[11].text)
         // Short history: no padding rows.
         var few = s
         few.history = Array(s.history.suffix(2))
