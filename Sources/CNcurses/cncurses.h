@@ -46,6 +46,12 @@ static inline int cn_terminal_usable(const char *term, int fd) {
     return ok;
 }
 
+// Columns the C library (and so ncurses) gives a wide character in the
+// current locale; -1 for non-printable ones. Declared here because glibc
+// hides wcwidth without _XOPEN_SOURCE.
+extern int wcwidth(wchar_t c);
+static inline int cn_wcwidth(wchar_t c) { return wcwidth(c); }
+
 // Whether the character type locale in force encodes UTF-8.
 static inline int cn_locale_is_utf8(void) {
     const char *cs = nl_langinfo(CODESET);

@@ -257,18 +257,29 @@ public final class CursesReporter: Reporter {
             newDrawn.append(line)
             if y < drawn.count && drawn[y] == line { continue }
             wmove(win, Int32(y), 0)
-            for seg in line.segments { put(win, seg) }
+            var x = 0
+            let limit = y == rows - 1 ? cols - 1 : cols
+            for seg in line.segments {
+                let (end, whole) = put(win, seg, x: x, limit: limit)
+                x = end
+                if !whole { break }
+            }
             wattr_set(win, cn_a_normal(), 0, nil)
             // A full row leaves the cursor on the next one: clearing there
             // would wipe a row this pass may not redraw.
-            if line.width < cols { wclrtoeol(win) }
+            if x < cols { wclrtoeol(win) }
         }
         drawn = newDrawn
         wmove(win, Int32(max(0, min(rows - 1, lines.count))), 0)
         wrefresh(win)
     }
 
-    private func put(_ win: UnsafeMutablePointer<WINDOW>?, _ seg: Segment) {
+    /// Writes `seg` from column `x`, character by character, stopping
+    /// before `limit`; returns the new column and whether all of it fit.
+    /// Widths come from the C
+    /// library here, the one ncurses uses, so even where it disagrees with
+    /// the layout's table nothing wraps.
+    private func put(_ win: UnsafeMutablePointer<WINDOW>?, _ seg: Segment, x start: Int, limit: Int) -> (Int, Bool) {
         var attr = cn_a_normal()
         var pair: Int16 = 0
         let colors = has_colors()
@@ -282,9 +293,32 @@ public final class CursesReporter: Reporter {
         }
         wattr_set(win, attr, pair, nil)
         let text = utf8 ? seg.text : DisplayText.asciiOnly(seg.text)
-        var wide = text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+        var x = start
+        var whole = true
+        var wide: [wchar_t] = []
+        wide.reserveCapacity(text.unicodeScalars.count + 1)
+        for c in text {
+            var cells = 0
+            var chars: [wchar_t] = []
+            for u in c.unicodeScalars {
+                let wc = wchar_t(bitPattern: u.value)
+                let w = Int(cn_wcwidth(wc))
+                if chars.isEmpty {
+                    if w < 0 { chars.append(wchar_t(63)); cells = 1; continue } // "?"
+                    if w == 0 { chars.append(wchar_t(32)); cells = 1 } // lone mark: over a space
+                    cells = max(cells, w)
+                } else if w > 0 {
+                    continue // a second spacing character in one cluster: drop it
+                }
+                chars.append(wc)
+            }
+            if x + cells > limit { whole = false; break }
+            wide += chars
+            x += cells
+        }
         wide.append(0)
         waddnwstr(win, wide, Int32(wide.count - 1))
+        return (x, whole)
     }
 }
 

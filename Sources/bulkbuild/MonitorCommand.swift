@@ -164,6 +164,7 @@ private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
     let plain = PlainReporter(fd: 1, summaryInterval: 10)
     var poller = StatusPoller(path: path, snapshot: first)
     var seen = first.history.last?.time ?? -Double.infinity
+    var lastProblem: String?
     // Results already in the file are summed up by the counters; only new
     // ones get a line.
     while monitorStopSignal == 0 {
@@ -172,7 +173,8 @@ private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
             plain.event(monitorEvent(for: e), at: e.time)
         }
         seen = max(seen, s.history.last?.time ?? seen)
-        if let p = poller.problem { printError("bulkbuild monitor: \(p)") }
+        if poller.problem != lastProblem, let p = poller.problem { printError("bulkbuild monitor: \(p)") }
+        lastProblem = poller.problem
         if s.ended {
             plain.finish(s)
             return 0

@@ -281,3 +281,22 @@ extension TerminalTests {
         XCTAssertTrue(lines.contains { $0.hasPrefix("japanese/??????(build) [5123]") }, lines.joined(separator: "\n"))
     }
 }
+
+extension TerminalTests {
+    /// Emoji, combining marks and wide characters at the edge of a narrow
+    /// window: nothing wraps onto the next row.
+    func testMixedWidthCharactersNeverWrap() throws {
+        var s = snapshot()
+        s.jobs[0].path = "x/❤️✔e\u{301}👩‍💻日本語の長い名前のパッケージ名前"
+        s.jobs[1].path = "y/" + String(repeating: "漢", count: 40)
+        s.jobs[2].path = "z/" + String(repeating: "e\u{301}", count: 70)
+        try write(s)
+        start("\(bin) monitor -L \(dir)", width: 41, height: 20)
+        let lines = waitFor("the screen") { $0.contains { $0.hasPrefix("Hosts:") } }
+        XCTAssertTrue(lines[0].contains("[4242]"), lines[0])
+        XCTAssertTrue(lines.contains { $0.hasPrefix("I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("<gcc-4.9.4.tar.gz(#1) [5301] 25%") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines.contains { $0.hasPrefix("2*~y/漢漢") })
+        for line in lines { XCTAssertLessThanOrEqual(DisplayText.width(of: line), 41, line) }
+    }
+}
