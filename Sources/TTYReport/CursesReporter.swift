@@ -35,6 +35,7 @@ public final class CursesReporter: Reporter {
     private let outFD: Int32
     private let plainFD: Int32
     private let utf8: Bool
+    private let keysFromTTY: Bool
     private var rows: Int
     private var cols: Int
     private var drawn: [ScreenLine] = []
@@ -85,11 +86,12 @@ public final class CursesReporter: Reporter {
         for sig in guarded { cn_restore_default(sig) }
         guard let scr else { fclose(out); fclose(input); return nil }
         return CursesReporter(screen: scr, out: out, input: input, outFD: dupOut,
-                              plainFD: plainFD ?? fd, config: config)
+                              plainFD: plainFD ?? fd, config: config, keysFromTTY: isatty(inFD) != 0)
     }
 
     private init(screen: OpaquePointer, out: UnsafeMutablePointer<FILE>, input: UnsafeMutablePointer<FILE>,
-                 outFD: Int32, plainFD: Int32, config: Config) {
+                 outFD: Int32, plainFD: Int32, config: Config, keysFromTTY: Bool) {
+        self.keysFromTTY = keysFromTTY
         self.screen = screen
         self.outFile = out
         self.inFile = input
@@ -191,8 +193,13 @@ public final class CursesReporter: Reporter {
     // MARK: Keys (monitor)
 
     /// Waits up to `timeoutMs` for a key; nil on timeout or interruption.
+    /// Without a terminal on stdin it only waits.
     public func readKey(timeoutMs: Int32) -> Int32? {
-        guard !closed, !suspended else { return nil }
+        guard !closed, !suspended, keysFromTTY else {
+            var ts = timespec(tv_sec: Int(timeoutMs / 1000), tv_nsec: Int(timeoutMs % 1000) * 1_000_000)
+            nanosleep(&ts, nil)
+            return nil
+        }
         let win = cn_stdscr()
         wtimeout(win, timeoutMs)
         let c = wgetch(win)

@@ -300,3 +300,61 @@ extension TerminalTests {
         for line in lines { XCTAssertLessThanOrEqual(DisplayText.width(of: line), 41, line) }
     }
 }
+
+extension TerminalTests {
+    /// Without a terminal, monitor prints a line per new result and stops
+    /// when the run ends.
+    func testPlainMonitorPrintsNewResults() throws {
+        let first = snapshot()
+        try write(first)
+        let path = StatusFile.path(inLogDir: dir)
+        let writer = Thread {
+            usleep(1_500_000)
+            var s = first
+            s.history.append(.init(time: s.time + 5, path: "cat/new1", outcome: .built, host: "b2",
+                                   duration: 61, detail: nil))
+            s.history.append(.init(time: s.time + 6, path: "cat/new2", outcome: .failed, host: nil,
+                                   duration: 3, detail: "/l/cat/new2.log"))
+            s.counts.installable += 1
+            s.counts.errors += 1
+            s.ended = true
+            try? StatusFile.write(s, to: path)
+        }
+        writer.start()
+        let t0 = Date()
+        let r = spawn([bin, "monitor", "-L", dir], env: environment(["TERM": "dumb"]), timeout: 15)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 5)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.contains(" I=1234 B=12 Q=45") == true, r.out)
+        XCTAssertTrue(lines.contains { $0.hasSuffix(" built cat/new1 on b2 in 1m01s") }, r.out)
+        XCTAssertTrue(lines.contains { $0.hasSuffix(" ERROR cat/new2 on localhost, log /l/cat/new2.log") }, r.out)
+        XCTAssertFalse(r.out.contains("cat/port28"), "old results are not repeated")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("bulkbuild: run over after") }, r.out)
+    }
+
+    /// A screen without keys (stdin not a terminal) still redraws and
+    /// still ends on a signal, without spinning.
+    func testScreenWithoutKeyboard() throws {
+        try write(snapshot())
+        start("\(bin) monitor -L \(dir) < /dev/null")
+        waitFor("the screen") { $0.contains { $0.hasPrefix("Hosts:") } }
+        let pid = tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let cpu0 = cpuTicks(pid)
+        usleep(1_000_000)
+        let used = cpuTicks(pid) - cpu0
+        XCTAssertLessThan(used, 30, "monitor spins: \(used) ticks in 1 s")
+        tmux(["send-keys", "-t", session, "C-c"])
+        let status = waitForExit()
+        XCTAssertTrue(status == "0" || status == "exited", "after ^C: \(status ?? "running")")
+    }
+
+    /// utime + stime of a process, in clock ticks.
+    func cpuTicks(_ pid: String) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        let f = stat[stat.index(after: close)...].split(separator: " ")
+        return f.count > 12 ? (Int(f[11]) ?? 0) + (Int(f[12]) ?? 0) : 0
+    }
+}
