@@ -19,7 +19,9 @@ private let monitorUsage = "usage: bulkbuild monitor [-L logdir]"
 /// its status.json.
 ///
 /// The status file is LOGDIR/status.json with `-L`, otherwise
-/// ./status.json (run it from the log directory). It is read again every
+/// ./status.json (run it from the log directory). When that is missing but
+/// exactly one subdirectory holds one (`-L ports/logs` for a run logging to
+/// ports/logs/ARCH), that one is used. It is read again every
 /// second; `q`, INT or TERM end the monitor and give the terminal back.
 /// Without a usable terminal it prints a counters line when they change
 /// (at most every 10 s) and a line per new result, and stops once the run
@@ -44,22 +46,23 @@ func runMonitorCommand(_ args: [String]) -> Int32 {
             return 2
         }
     }
-    let path: String
+    var path: String
     if let logDir {
-        path = StatusFile.path(inLogDir: logDir)
+        path = findStatusFile(in: logDir) ?? StatusFile.path(inLogDir: logDir)
     } else {
-        path = StatusFile.fileName
-        if access(path, F_OK) != 0 {
+        guard let found = findStatusFile(in: ".") else {
             printError("bulkbuild monitor: no \(StatusFile.fileName) in the current directory; " +
                        "give the run's log directory with -L logdir")
             return 2
         }
+        path = found
     }
 
     // Wait a little for a run that is just starting.
     var first: RunSnapshot?
     let deadline = cp_monotonic() + 5
     while first == nil {
+        if let logDir, let found = findStatusFile(in: logDir) { path = found }
         do {
             first = try StatusFile.read(path)
         } catch StatusFile.Failure.missing(_) where cp_monotonic() < deadline {
@@ -78,6 +81,24 @@ func runMonitorCommand(_ args: [String]) -> Int32 {
         return monitorScreen(screen, path: path, first: first!)
     }
     return monitorPlain(path: path, first: first!)
+}
+
+/// DIR/status.json, or the only DIR/*/status.json; nil when neither.
+private func findStatusFile(in dir: String) -> String? {
+    let direct = StatusFile.path(inLogDir: dir)
+    if access(direct, F_OK) == 0 { return direct }
+    guard let d = opendir(dir) else { return nil }
+    defer { closedir(d) }
+    var found: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+        if name == "." || name == ".." { continue }
+        let candidate = StatusFile.path(inLogDir: (dir == "." ? "" : dir + "/") + name)
+        if access(candidate, F_OK) == 0 { found.append(candidate) }
+    }
+    return found.count == 1 ? found[0] : nil
 }
 
 private func installMonitorSignals() {

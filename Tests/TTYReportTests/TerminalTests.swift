@@ -358,3 +358,25 @@ extension TerminalTests {
         return f.count > 12 ? (Int(f[11]) ?? 0) + (Int(f[12]) ?? 0) : 0
     }
 }
+
+extension TerminalTests {
+    /// `-L ports/logs` finds ports/logs/ARCH/status.json when it is the
+    /// only one; so does a bare `monitor` run in ports/logs.
+    func testFindsTheOnlyArchSubdirectory() throws {
+        var s = snapshot()
+        s.ended = true
+        try FileManager.default.createDirectory(atPath: dir + "/amd64", withIntermediateDirectories: true)
+        try StatusFile.write(s, to: dir + "/amd64/status.json")
+        var r = spawn([bin, "monitor", "-L", dir], env: environment(["TERM": "dumb"]), timeout: 10)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("bulkbuild: run over after 1:02:03"), r.out)
+        r = spawn(["sh", "-c", "cd \(dir) && TERM=dumb exec \(bin) monitor"], timeout: 10)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("bulkbuild: run over after 1:02:03"), r.out)
+        // Two candidates: no guess.
+        try FileManager.default.createDirectory(atPath: dir + "/i386", withIntermediateDirectories: true)
+        try StatusFile.write(s, to: dir + "/i386/status.json")
+        r = spawn(["sh", "-c", "cd \(dir) && exec \(bin) monitor"], timeout: 10)
+        XCTAssertEqual(r.status, 2, r.out)
+    }
+}
