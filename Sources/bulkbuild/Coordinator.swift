@@ -567,6 +567,8 @@ final class Coordinator {
         let t = now()
         releaseHostLock(job)
         try? FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath)
+        // Its work directory is in an unknown state: start over clean.
+        needsCleanFirst.insert(job.path.pkgpath)
         removeJob(job)
         locks.remove(job.lockName)
         engine.finished(job.path, .notFinished)

@@ -94,6 +94,18 @@ extension Coordinator {
             reporter.event(.hostUp(host: host.name), at: t)
         case .down:
             let why = pool.reason ?? "connection lost"
+            if let err = (pool.runner as? RemoteRunner)?.lastConnectError,
+               [.hostKeyUnknown, .hostKeyChanged, .auth].contains(err.kind), host.state == .starting {
+                // Retrying will not help until a person acts: give up on
+                // this host for the run and say how to fix it.
+                host.state = .failed
+                host.reason = err.description
+                pool.markFailed(err.description)
+                hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) refused: \(err.description)\n")
+                reporter.event(.hostDown(host: host.name, reason: err.description), at: t)
+                report(force: true)
+                return
+            }
             host.state = .down
             host.reason = why
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
