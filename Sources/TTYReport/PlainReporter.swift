@@ -85,9 +85,11 @@ public final class PlainReporter: Reporter {
         case .stopRequested:
             text = "stop requested: no new jobs, waiting for running ones"; important = true
         case let .hotFix(path):
-            text = "hot-fix: \(path) queued again"
+            text = "hot-fix: \(path) queued again"; important = true
         case let .message(m):
-            text = m
+            // The coordinator only sends messages worth reading (stale locks
+            // removed, no usable host, listing failures, the estimate's error).
+            text = m; important = true
         }
         if importantOnly && !important { return nil }
         return DisplayText.sanitized(text)

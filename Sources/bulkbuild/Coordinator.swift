@@ -232,11 +232,12 @@ final class Coordinator {
         return false
     }
 
+    /// 0 only when every wanted path is built or ignored (IGNORE, not
+    /// broken); anything left, failed, locked or broken makes it 1.
     func endStatus() -> Int32 {
         let s = engine.summary()
-        let bad = s.counts.errors + s.counts.locked + s.brokenPaths.count + s.blockedPaths.count + s.unlisted
-            + (s.counts.ignored - s.ignoredOnly - s.brokenPaths.count)
-        return bad == 0 ? 0 : 1
+        let done = s.counts.installable + s.counts.built + s.ignoredOnly
+        return done == s.counts.total ? 0 : 1
     }
 
     func finish(status: Int32) {
@@ -255,13 +256,17 @@ final class Coordinator {
         let s = engine.summary()
         var lines: [String] = []
         let c = s.counts
-        lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(s.blockedPaths.count + s.unlisted) not built (of \(c.total)) in \(Int(now() - startTime))s")
+        let notBuilt = c.total - c.installable - c.built - s.ignoredOnly - c.errors - s.brokenPaths.count - c.locked
+        lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(notBuilt) not built (of \(c.total)) in \(Int(now() - startTime))s")
         for p in s.failedPaths {
             let log = (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p
             lines.append("  failed: \(p) (log: \(log))")
         }
         for (p, why) in s.brokenPaths { lines.append("  broken: \(p): \(why)") }
         for p in s.lockedPaths { lines.append("  locked: \(p) (lock in \(config.lockdir))") }
+        if c.queued + c.running > 0 {
+            lines.append("  \(c.queued + c.running) path(s) were buildable but not started")
+        }
         for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (a dependency failed or is locked)") }
         if s.blockedPaths.count > 20 { lines.append("  ... and \(s.blockedPaths.count - 20) more not built") }
         if let sig = shutdownSignal {
