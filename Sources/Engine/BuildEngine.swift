@@ -65,6 +65,7 @@ public final class BuildEngine {
     /// Seconds a path is expected to take; missing paths use `defaultWeight`.
     public var weights: [String: Double] = [:] { didSet { prioritiesDirty = true; estimateCache = nil } }
     public var defaultWeight: Double = 1 { didSet { prioritiesDirty = true } }
+    var loggedOnce = Set<String>()
     /// The caller runs (and rate-limits) priority passes itself.
     public var priorityPassesByCaller = false
     /// Host each path should preferably be restarted on (affinity files).

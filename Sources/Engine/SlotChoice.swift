@@ -38,6 +38,13 @@ public struct JobChoice: Sendable {
 }
 
 extension BuildEngine {
+    /// A/K lines are written once per path and host, not at every look.
+    func logOnce(_ path: FullPkgPath, _ state: PortState, _ extra: String) {
+        let key = "\(state.letter) \(path.canonical) \(extra)"
+        guard loggedOnce.insert(key).inserted else { return }
+        log(id(for: path), state, extra)
+    }
+
     /// Chooses the job for one free slot of `host`, following the rules
     /// documented in bulkbuild(1), SCHEDULING:
     /// - a `lonesome` job runs alone on its host;
@@ -56,7 +63,7 @@ extension BuildEngine {
             if record.has(property: "memoryhog") && host.runningMemoryhogs > 0 { return false }
             let tags = record.tags
             if !tags.isEmpty && !host.runningTags.isDisjoint(with: tags) {
-                log(id(for: record.path), .tagMismatch, host.name)
+                logOnce(record.path, .tagMismatch, host.name)
                 return false
             }
             if host.speedFactor < host.maxSpeedFactor {
@@ -64,7 +71,7 @@ extension BuildEngine {
                 if w / host.speedFactor > host.fastestFreeIn + w / host.maxSpeedFactor { return false }
             }
             if let home = affinity[record.path], home != host.name, host.hostsUp.contains(home) {
-                log(id(for: record.path), .affinityMismatch, "\(home) (considered for \(host.name))")
+                logOnce(record.path, .affinityMismatch, "\(home) (considered for \(host.name))")
                 if affinityRefused == nil { affinityRefused = record }
                 return false
             }

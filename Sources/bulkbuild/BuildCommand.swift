@@ -146,6 +146,9 @@ func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: 
             if unimplementedParameters.contains(p.name) { throw notImplemented("\(p.name) (\(p.origin))") }
             parameters[p.name] = p.value
         }
+        if let h = loaded.hosts.first(where: { $0.properties.memory != nil }) {
+            throw notImplemented("memory= (host \(h.name), \(h.origin): building in memory)")
+        }
         guard !loaded.hosts.isEmpty else {
             throw UsageError(description: "\(o.hostsFiles.joined(separator: ", ")): no host to build on for \(arch)")
         }

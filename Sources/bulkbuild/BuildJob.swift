@@ -32,6 +32,8 @@ final class BuildJob {
     /// Why bulkbuild killed the job (stuck, over its time limit).
     var killReason: String?
     var hardKillAt: Double?
+    /// The plain log already said this job is frozen.
+    var frozenReported = false
     var stopping = false
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [String], now: Double) {

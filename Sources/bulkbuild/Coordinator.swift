@@ -621,6 +621,10 @@ final class Coordinator {
 
     // MARK: - Watching and reporting
 
+    /// Silence after which a job gets a line of its own in the plain log
+    /// (the screen marks it frozen after 45 s).
+    static let frozenReportAfter = 300.0
+
     func watchLogs(_ t: Double) {
         for job in jobs where job.handle != nil {
             let size = FileIO.size(job.logPath) ?? 0
@@ -628,6 +632,11 @@ final class Coordinator {
                 job.maxStuck = max(job.maxStuck, t - job.lastGrowth)
                 job.lastLogSize = size
                 job.lastGrowth = t
+                job.frozenReported = false
+            } else if !job.frozenReported && t - job.lastGrowth >= Coordinator.frozenReportAfter {
+                job.frozenReported = true
+                reporter.event(.frozen(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                       seconds: t - job.lastGrowth), at: t)
             }
         }
     }

@@ -112,11 +112,12 @@ extension Coordinator {
             guard job.killReason == nil else { continue }
             let sf = job.host.speedFactor
             let silent = t - job.lastGrowth
-            if let stuck = job.host.stuckTimeout ?? config.stuckTimeout, silent > stuck / sf {
+            // stuck= and STUCK_TIMEOUT are in seconds x sf, as the hosts file says.
+            if let stuck = job.host.stuckTimeout ?? config.stuckTimeout, silent > stuck * sf {
                 killJob(job, reason: "stuck at \(job.phase)", detail: "no output for \(Int(silent))s", t)
                 reporter.event(.killedStuck(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                             seconds: silent), at: t)
-            } else if let limit = config.buildTimeout, t - job.started > limit / sf {
+            } else if let limit = config.buildTimeout, t - job.started > limit {
                 killJob(job, reason: "over BUILD_TIMEOUT at \(job.phase)", detail: "running for \(Int(t - job.started))s", t)
             }
         }

@@ -57,7 +57,7 @@ final class PlainReporterTests: XCTestCase {
         }
     }
 
-    func testImportantOnlyKeepsErrorsHostsStuckAndStop() {
+    func testImportantOnlyKeepsErrorsHostsStuckStopHotFixesAndMessages() {
         let p = CapturePipe()
         let r = PlainReporter(fd: p.writeFD, importantOnly: true, clock: { self.t0 })
         r.update(sampleSnapshot(now: t0), force: true)
@@ -73,7 +73,10 @@ final class PlainReporterTests: XCTestCase {
         r.event(.killedStuck(path: "a/f", host: nil, seconds: 200), at: t0)
         r.event(.stopRequested, at: t0)
         let lines = p.lines().map { String($0.dropFirst(20)) }
-        XCTAssertEqual(lines, ["ERROR a/e on localhost, log /l/a/e.log", "host b3 DOWN: gone", "host b3 up",
+        // Hot-fixes and bulkbuild's own messages (stale locks, no usable
+        // host) are kept too; job starts, ends and ignored ports are not.
+        XCTAssertEqual(lines, ["hot-fix: a/d queued again", "hello",
+                               "ERROR a/e on localhost, log /l/a/e.log", "host b3 DOWN: gone", "host b3 up",
                                "FROZEN a/f on localhost: no output for 1m40s",
                                "KILLED a/f on localhost: stuck for 3m20s",
                                "stop requested: no new jobs, waiting for running ones"])
