@@ -322,4 +322,18 @@ final class CoreBuildTests: XCTestCase {
         let help = try runProcess([try Products.bulkbuild(), "--help"])
         XCTAssertTrue(help.stdout.contains("usage: bulkbuild"))
     }
+
+    func testPercentExpansionsInLogAndLockDirectories() throws {
+        let tree = try TreeFixture(["--ports", "3", "--seed", "1"])
+        let r = try runProcess([try Products.bulkbuild(), "-D", "PORTSDIR=\(tree.portsDir)", "-j", "2",
+                                "-L", "%p/runlogs/%a", "-l", tree.path("locks-%t"), "-b", "%L/none.log"])
+        // -b names a file under the expanded log directory: it does not exist.
+        XCTAssertEqual(r.exitCode, 2)
+        XCTAssertTrue(r.stderr.contains("\(tree.portsDir)/runlogs/\(tree.arch)/none.log") || r.stderr.contains("%L/none.log"), r.stderr)
+        let ok = try runProcess([try Products.bulkbuild(), "-D", "PORTSDIR=\(tree.portsDir)", "-j", "2",
+                                 "-L", "%p/runlogs/%a", "-l", tree.path("locks-%t")])
+        XCTAssertEqual(ok.exitCode, 0, ok.output)
+        XCTAssertTrue(fileExists(tree.portsDir + "/runlogs/" + tree.arch + "/engine.log"))
+        XCTAssertTrue(listDirectory(tree.root).contains { $0.hasPrefix("locks-") && Int($0.dropFirst(6)) != nil })
+    }
 }
