@@ -162,6 +162,10 @@ extension Coordinator {
 
     func recordSuccess(_ job: BuildJob, _ t: Double) {
         unlink(affinityFile(job.path))
+        // What was just measured improves the estimates of everything left
+        // (the median of known paths stands in for paths without history).
+        engine.weights[job.path.canonical] = (t - job.started) * job.host.speedFactor
+        etaState.stale = true
         guard let statsFile else { return }
         let size = FileIO.size(job.logPath) ?? 0
         let entry = BuildStats.Entry(path: job.path.canonical, host: job.host.name, time: t - job.started,
@@ -195,7 +199,8 @@ extension Coordinator {
     /// Seconds from now to the end: the longer of the critical path left
     /// (on the fastest host) and the work left spread over every slot.
     func estimatedFinish(_ t: Double) -> Double? {
-        if let cached = etaState.value, t - etaState.computedAt < 5 { return cached }
+        if let cached = etaState.value, t - etaState.computedAt < 5, !etaState.stale { return cached }
+        etaState.stale = false
         let up = hosts.filter { $0.state == .up }
         guard !up.isEmpty, !(listings.isEmpty == false && engine.summary().counts.total == 0) else { return nil }
         var elapsed: [FullPkgPath: Double] = [:]
@@ -207,9 +212,14 @@ extension Coordinator {
         let eta = t + seconds
         etaState.value = eta
         etaState.computedAt = t
-        // The first estimate made once listing is over is the one judged at the end.
+        // The estimate judged at the end is the first one made after listing,
+        // once a tenth of the paths are done (so a run without history has
+        // measured something).
         if etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0 && seconds > 0 {
-            etaState.judged = (t, eta)
+            let c = engine.summary().counts
+            if c.total > 0 && Double(c.installable + c.built + c.ignored + c.errors) >= 0.1 * Double(c.total) {
+                etaState.judged = (t, eta)
+            }
         }
         return eta
     }
@@ -229,6 +239,8 @@ extension Coordinator {
 
 struct ETAState {
     var value: Double?
+    /// A job ended since the last estimate.
+    var stale = false
     var computedAt = 0.0
     var judged: (Double, Double)?
 }
