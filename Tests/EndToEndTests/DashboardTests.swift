@@ -85,6 +85,23 @@ final class DashboardTests: XCTestCase {
         _ = tmux
     }
 
+    func testCtrlZGivesTheTerminalBackAndFgRedraws() throws {
+        let tree = try TreeFixture(["--ports", "20", "--seed", "3", "--sleep", "2", "--max-deps", "1"])
+        let tmux = try TmuxSession(command: "bash --norc --noprofile -i", width: 100, height: 25)
+        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name,
+                            "\(try Products.bulkbuild()) -D PORTSDIR=\(tree.portsDir) -L \(tree.path("logs")) -j 2", "Enter"])
+        XCTAssertTrue(waitUntil(timeout: 20) { tmux.screen().contains("Hosts:") }, tmux.screen())
+        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name, "C-z"])
+        // The screen is left and the shell reports the stopped job.
+        XCTAssertTrue(waitUntil(timeout: 10) { tmux.screen().contains("Stopped") }, tmux.screen())
+        XCTAssertFalse(tmux.screen().contains("Hosts:"), tmux.screen())
+        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name, "fg", "Enter"])
+        XCTAssertTrue(waitUntil(timeout: 10) { tmux.screen().contains("Hosts:") && tmux.screen().contains("I=") },
+                      tmux.screen())
+        // And the run still finishes.
+        XCTAssertTrue(waitUntil(timeout: 90) { tmux.screen().contains("everything asked for") }, tmux.screen())
+    }
+
     func pidOfRun(_ logdir: String) throws -> String {
         let status = readFile(logdir + "/status.json") ?? ""
         guard let r = status.range(of: #""pid"\s*:\s*(\d+)"#, options: .regularExpression) else { return "?" }
