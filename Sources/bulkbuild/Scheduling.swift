@@ -146,13 +146,7 @@ extension Coordinator {
             // Compact the file (last ten per path) before appending to it.
             try? stats.write(to: config.statsPath)
         }
-        let sfs = Dictionary(hosts.map { ($0.name, $0.speedFactor) }, uniquingKeysWith: { a, _ in a })
-        var weights = stats.weights { sfs[$0] ?? 1 }
-        for (p, w) in config.request.weights { weights[p.canonical] = w }
-        engine.weights = weights
-        var scales: [String: Double] = [:]
-        for (p, s) in config.request.scales { scales[p.canonical] = s }
-        engine.scales = scales
+        applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         expectedLogSizes = stats.logSizes()
         if !config.noBuildStats {
             try? FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
@@ -243,4 +237,17 @@ struct ETAState {
     var stale = false
     var computedAt = 0.0
     var judged: (Double, Double)?
+}
+
+/// Weights for the engine: history scaled by the speed factor of the host
+/// that measured it, then the command line's `pkgpath=value` and
+/// `file*scale`. The run and `simulate` share it.
+func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], request: PathRequest, to engine: BuildEngine) {
+    let sfs = Dictionary(speedFactors, uniquingKeysWith: { a, _ in a })
+    var weights = stats.weights { sfs[$0] ?? 1 }
+    for (p, w) in request.weights { weights[p.canonical] = w }
+    engine.weights = weights
+    var scales: [String: Double] = [:]
+    for (p, s) in request.scales { scales[p.canonical] = s }
+    engine.scales = scales
 }

@@ -49,13 +49,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         var stats = BuildStats()
         if let prime = config.primeLog { stats = try BuildStats.fromBuildLog(prime) }
         else if !config.noBuildStats { stats = BuildStats.read(config.statsPath) }
-        let sfs = Dictionary(hosts.map { ($0.name, $0.speedFactor) }, uniquingKeysWith: { a, _ in a })
-        var weights = stats.weights { sfs[$0] ?? 1 }
-        for (p, w) in config.request.weights { weights[p.canonical] = w }
-        engine.weights = weights
-        var scales: [String: Double] = [:]
-        for (p, s) in config.request.scales { scales[p.canonical] = s }
-        engine.scales = scales
+        applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         try listSynchronously(engine, config: config)
         let known = stats.entries.count
         let sim = Simulator(hosts: hosts)
