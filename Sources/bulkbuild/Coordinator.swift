@@ -55,6 +55,7 @@ final class Coordinator {
     var lastLockCheck = 0.0
     var lockCheckDue = true
     var lastSnapshotTime = 0.0
+    var lastStatusWrite = 0.0
     var lastCounts: RunSnapshot.Counts?
     var lastConcurrency = -1
     var finished = false
@@ -708,7 +709,11 @@ final class Coordinator {
             concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
             lastConcurrency = jobs.count
         }
-        try? StatusFile.write(snap, to: logs.statusFile)
+        // status.json is synced to disk: at most once a second.
+        if t - lastStatusWrite >= 1 {
+            try? StatusFile.write(snap, to: logs.statusFile)
+            lastStatusWrite = t
+        }
         reporter.update(snap, force: force)
     }
 }
