@@ -30,6 +30,7 @@ let package = Package(
                           dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
                           swiftSettings: v5),
         .executableTarget(name: "gentree", dependencies: [], swiftSettings: v5),
+        .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),
         .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"], swiftSettings: v5),
