@@ -9,6 +9,7 @@ switch arguments.first {
 case "monitor": status = runMonitorCommand(Array(arguments.dropFirst()))
 case "hosts": status = runHostsCommand(Array(arguments.dropFirst()))
 case "simulate": status = runSimulateCommand(Array(arguments.dropFirst()))
+case "agent": status = runAgentCommand(Array(arguments.dropFirst()))
 default: status = runBuildCommand(arguments)
 }
 exit(status)
