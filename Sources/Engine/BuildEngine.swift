@@ -386,11 +386,15 @@ public final class BuildEngine {
 
     /// Takes the best queued path that `accepting` allows, from the heavy
     /// end of the queue or (for squiggles) from the light end.
-    func take(fromLightEnd: Bool, accepting: (PortRecord) -> Bool) -> PortRecord? {
+    /// How many queued paths one slot looks at before giving up, so a host
+    /// that fits nothing does not walk the whole queue.
+    public static let maxLook = 256
+
+    func take(fromLightEnd: Bool, maxLook: Int = Int.max, accepting: (PortRecord) -> Bool) -> PortRecord? {
         if prioritiesDirty && !priorityPassesByCaller { recomputePriorities() }
         var refused: [QueueEntry] = []
         defer { for e in refused { queue.insert(e) } }
-        while let top = fromLightEnd ? queue.popMin() : queue.popMax() {
+        while refused.count < maxLook, let top = fromLightEnd ? queue.popMin() : queue.popMax() {
             let i = top.id
             guard nodes[i].state == .queued, nodes[i].aliasOf == nil else { continue }
             guard let record = nodes[i].record else { continue }

@@ -53,6 +53,8 @@ public struct Simulator {
         var running = Heap<Running>()
         var used = [Int](repeating: 0, count: hosts.count)
         var runningOn: [[PortRecord]] = Array(repeating: [], count: hosts.count)
+        // The path each host's squiggle slot is building, if any.
+        var squiggles: [FullPkgPath?] = Array(repeating: nil, count: hosts.count)
         var seq = 0
         var busyTime = 0.0
         var built = 0
@@ -62,26 +64,32 @@ public struct Simulator {
         func fill() {
             for (h, host) in hosts.enumerated() {
                 while used[h] < host.slots {
-                    var freeIn = 0.0
+                    var fastSlots: [Double] = []
                     if host.speedFactor < maxSf {
-                        let fastest = hosts.indices.filter { hosts[$0].speedFactor == maxSf }
-                        if !fastest.contains(where: { used[$0] < hosts[$0].slots }) {
-                            freeIn = running.unordered.filter { fastest.contains($0.host) }
-                                .map { $0.end - clock }.min() ?? 0
+                        for f in hosts.indices where hosts[f].speedFactor == maxSf {
+                            let ends = running.unordered.filter { $0.host == f }.map { $0.end - clock }
+                            if runningOn[f].contains(where: { $0.has(property: "lonesome") }) {
+                                // Nothing starts there before the lonesome job ends.
+                                fastSlots += Array(repeating: ends.max() ?? 0, count: hosts[f].slots)
+                            } else {
+                                fastSlots += ends + Array(repeating: 0, count: max(0, hosts[f].slots - used[f]))
+                            }
                         }
                     }
                     var tags = Set<String>()
                     for r in runningOn[h] { tags.formUnion(r.tags) }
-                    let view = HostView(
+                    var view = HostView(
                         name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
-                        fastestFreeIn: freeIn,
-                        squiggle: host.slots > 3 && used[h] == host.slots - 1,
+                        fastestFreeIn: fastSlots.min() ?? 0,
+                        squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
                         runningCount: used[h], runningTags: tags,
                         runningMemoryhogs: runningOn[h].filter { $0.has(property: "memoryhog") }.count,
                         lonesomeRunning: runningOn[h].contains { $0.has(property: "lonesome") },
                         hostsUp: names)
+                    view.fastSlotsFreeIn = fastSlots
                     guard let choice = engine.nextJob(for: view) else { break }
                     let path = choice.record.path
+                    if choice.squiggle { squiggles[h] = path }
                     engine.started(path, host: host.name)
                     let duration = engine.weight(of: path) / host.speedFactor
                     seq += 1
@@ -98,6 +106,7 @@ public struct Simulator {
         while let next = running.popMin() {
             clock = next.end
             used[next.host] -= 1
+            if squiggles[next.host] == next.path { squiggles[next.host] = nil }
             if let k = runningOn[next.host].firstIndex(where: { $0.path == next.path }) {
                 runningOn[next.host].remove(at: k)
             }
@@ -108,6 +117,7 @@ public struct Simulator {
             while let peek = running.min, peek.end == clock {
                 let r = running.removeMin()
                 used[r.host] -= 1
+                if squiggles[r.host] == r.path { squiggles[r.host] = nil }
                 if let k = runningOn[r.host].firstIndex(where: { $0.path == r.path }) { runningOn[r.host].remove(at: k) }
                 let also2 = engine.unitMembers(of: r.path).map { $0.path }.filter { $0 != r.path }
                 engine.finished(r.path, .built(alsoBuilt: also2))

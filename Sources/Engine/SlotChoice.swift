@@ -11,6 +11,9 @@ public struct HostView: Sendable {
     /// Seconds until the fastest host frees a slot (0 when one is free now
     /// or this host is the fastest).
     public var fastestFreeIn: Double
+    /// Seconds until each slot of the fastest hosts frees (0 for a free
+    /// one); when empty, one slot at `fastestFreeIn` stands for them.
+    public var fastSlotsFreeIn: [Double] = []
     /// This free slot is the host's squiggle: it takes small ports from the
     /// light end of the queue to fill the tail.
     public var squiggle: Bool
@@ -58,7 +61,8 @@ extension BuildEngine {
     public func nextJob(for host: HostView) -> JobChoice? {
         if host.lonesomeRunning { return nil }
         var affinityRefused: PortRecord?
-        let choice = take(fromLightEnd: host.squiggle) { record in
+        var fastSlots = Heap(host.fastSlotsFreeIn.isEmpty ? [host.fastestFreeIn] : host.fastSlotsFreeIn)
+        let choice = take(fromLightEnd: host.squiggle, maxLook: BuildEngine.maxLook) { record in
             if record.has(property: "lonesome") && host.runningCount > 0 { return false }
             if record.has(property: "memoryhog") && host.runningMemoryhogs > 0 { return false }
             let tags = record.tags
@@ -67,8 +71,16 @@ extension BuildEngine {
                 return false
             }
             if host.speedFactor < host.maxSpeedFactor {
+                // Would the fastest hosts finish it sooner? Jobs passed over
+                // here go to them in queue order, each taking their
+                // earliest free slot.
                 let w = weight(of: record.path)
-                if w / host.speedFactor > host.fastestFreeIn + w / host.maxSpeedFactor { return false }
+                let fastStart = fastSlots.min ?? 0
+                if w / host.speedFactor > fastStart + w / host.maxSpeedFactor {
+                    _ = fastSlots.popMin()
+                    fastSlots.insert(fastStart + w / host.maxSpeedFactor)
+                    return false
+                }
             }
             if let home = affinity[record.path], home != host.name, host.hostsUp.contains(home) {
                 logOnce(record.path, .affinityMismatch, "\(home) (considered for \(host.name))")

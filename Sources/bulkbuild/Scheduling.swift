@@ -47,24 +47,30 @@ extension Coordinator {
     }
 
     func hostView(_ host: BuildHost, maxSf: Double, up: [BuildHost], names: Set<String>, _ t: Double) -> HostView {
-        var freeIn = 0.0
+        // When each slot of the fastest hosts frees, for the speed-factor rule.
+        var fastSlots: [Double] = []
         if host.speedFactor < maxSf {
-            let fastest = up.filter { $0.speedFactor == maxSf }
-            if fastest.contains(where: { $0.used < slotsAvailable($0) }) {
-                freeIn = 0
-            } else {
-                freeIn = fastest.flatMap { $0.running }.map { max(0, $0.expected - (t - $0.started)) }.min() ?? 0
+            for fast in up where fast.speedFactor == maxSf && !hostStopped(fast) {
+                let ends = fast.running.map { max(0, $0.expected - (t - $0.started)) }
+                if fast.running.contains(where: { $0.record.has(property: "lonesome") }) {
+                    fastSlots += Array(repeating: ends.max() ?? 0, count: fast.slots)
+                } else {
+                    fastSlots += ends + Array(repeating: 0, count: max(0, slotsAvailable(fast) - fast.used))
+                }
             }
         }
         let free = slotsAvailable(host) - host.used
         let squiggle = host.slots > 3 && free == 1 && !host.running.contains { $0.squiggle }
         var tags = Set<String>()
         for j in host.running { tags.formUnion(j.record.tags) }
-        return HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf, fastestFreeIn: freeIn,
+        var view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
+                            fastestFreeIn: fastSlots.min() ?? 0,
                         squiggle: squiggle, runningCount: host.running.count, runningTags: tags,
                         runningMemoryhogs: host.running.filter { $0.record.has(property: "memoryhog") }.count,
                         lonesomeRunning: host.running.contains { $0.record.has(property: "lonesome") },
                         hostsUp: names)
+        view.fastSlotsFreeIn = fastSlots
+        return view
     }
 
     /// `parallel` ports get MAKE_JOBS=k and wait for k-1 more slots on their

@@ -202,12 +202,11 @@ final class SimulationTests: XCTestCase {
     }
 
     static let speedRuleBug = """
-        nextJob(for:) lets a slower host take a job only if w/sf <= fastestFreeIn + w/maxSf, as if \
-        the fast host's next free slot would go to that job; it goes to the head of the queue \
-        instead. dpbTrap() on a (sf 2, 2 slots) + b (sf 1, 3 slots), critical-path order: at t=0 a \
-        takes trap/c0 (5 s) and wide/w2 (75 s); b turns down wide/w1 and wide/w0 (150 > 5 + 75), \
-        then a's slot that frees every 5 s goes to the next chain link, so both wait on a until \
-        t=75 while b's 3 slots idle. Makespan 220.2 s against 207.6 s for dpb's order.
+        A limitation rather than a bug: the speed-factor rule sees only the queue of the moment. \
+        On dpbTrap() with a (sf 2, 2 slots) + b (sf 1, 3 slots), b takes one wide port at t=0 but \
+        leaves the second to a's slot that frees at t=5, which the next link of the chain (not yet \
+        buildable when b decided, and of higher priority) takes instead; that wide port then waits \
+        for a until t=75. Critical path ends at 196.8 s, dpb's order at 190.2 s.
         """
 
     func testDpbTrapCostsDpbTenPercentAndNotTheCriticalPath() {
@@ -224,7 +223,6 @@ final class SimulationTests: XCTestCase {
     /// 20% and ends up to 50% above the bound on 8 slots; with one squiggle
     /// per host it stays within 5% of the bound here.
     func testCriticalPathOnHostsWithSquigglesNeverLosesToDpbAndNearsTheBound() throws {
-        try knownBug(Self.squiggleBug)
         for (name, g) in Self.testGraphs() {
             for hosts in [Self.oneHost4, [Simulator.SimHost(name: "a", slots: 8)], Self.twoHosts] {
                 let cp = Self.simulate(g, .criticalPath, hosts: hosts)
@@ -259,7 +257,6 @@ final class SimulationTests: XCTestCase {
 
     /// The same on 4 slots, where one slot is the squiggle.
     func testChainPlusSmallPortsComesWithinFivePercentOfTheLowerBoundOnFourSlots() throws {
-        try knownBug(Self.squiggleBug)
         let g = Self.chainPlusSmall(seed: 4, length: 10, link: 100, small: 300)
         let r = Self.simulate(g, .criticalPath, hosts: Self.oneHost4)
         XCTAssertEqual(r.lowerBound, 1000, accuracy: 1e-6, "the chain is the bound")
@@ -290,64 +287,62 @@ final class SimulationTests: XCTestCase {
 
     // MARK: - Speed factors
 
-    /// Every job the slow host (sf 1) got, it finished no later than the
-    /// fast host (sf 4) could have: w/1 <= freeIn + w/4, freeIn being the
-    /// time until the fast host freed a slot, reconstructed from the
-    /// placements (the fast host is listed first, so it fills first).
-    func testSlowHostNeverGetsAJobTheFastHostWouldFinishSooner() {
-        let hosts = [Simulator.SimHost(name: "fast", speedFactor: 4, slots: 2),
-                     Simulator.SimHost(name: "slow", speedFactor: 1, slots: 2)]
-        var slowJobs = 0
-        for seed: UInt64 in [3, 4, 5, 6] {
-            let g = Self.randomDAG(seed: seed, count: 200, sigma: 1.8)
-            for o in [QueueOrdering.criticalPath, .dpb] {
-                let r = Self.simulate(g, o, hosts: hosts)
-                XCTAssertEqual(r.built, g.records.count)
-                let iv = Self.intervals(r, g, hosts)
-                for (k, job) in iv.enumerated() where job.host == "slow" {
-                    slowJobs += 1
-                    let fastBusy = iv[..<k].filter { $0.host == "fast" && $0.start <= job.start && $0.end > job.start }
-                    let freeIn = fastBusy.count < 2 ? 0 : fastBusy.map { $0.end - job.start }.min()!
-                    let w = g.weights[job.path]!
-                    XCTAssertLessThanOrEqual(w / 1, freeIn + w / 4 + 1e-9,
-                                             "seed \(seed): \(job.path) (w \(w)) on the slow host at \(job.start), fast host free in \(freeIn)")
-                }
-            }
-        }
-        XCTAssertGreaterThan(slowJobs, 0, "the slow host never got anything: the test shows nothing")
-    }
-
-    /// The rule itself, on `nextJob(for:)`: with the fast host free in 5 s,
-    /// a slow host takes only what it ends no later than the fast host would.
-    func testSpeedFactorRuleOnNextJob() {
+    /// The rule on `nextJob(for:)`: a slow host takes a job only if it
+    /// finishes it no later than the fastest hosts would, and the jobs it
+    /// passes over are counted as going to the fastest hosts first.
+    func testSpeedFactorRuleCountsWhatTheFastHostsTakeFirst() {
         var g = Graph()
-        g.add("w/heavy", 100)
+        for k in 0..<3 { g.add("w/heavy\(k)", 100) }
         g.add("w/mid", 10)
         g.add("w/light", 1)
         let e = Self.engine(g)
-        let slow = HostView(name: "slow", speedFactor: 1, maxSpeedFactor: 4, fastestFreeIn: 5, hostsUp: ["slow", "fast"])
-        // 100 > 5 + 25 and 10 > 5 + 2.5: only w/light (1 <= 5.25).
-        XCTAssertEqual(e.nextJob(for: slow)?.record.path, fp("w/light"))
+        let names: Set<String> = ["slow", "fast"]
+        // Fast slots free now and in 10 s. heavy -> fast at 0 (ends 25),
+        // heavy -> fast at 10 (ends 35), heavy -> fast at 25 (ends 50): all
+        // refused (100 > start + 25). w/mid: 10 <= 35 + 2.5, taken.
+        var slow = HostView(name: "slow", speedFactor: 1, maxSpeedFactor: 4, fastestFreeIn: 0, hostsUp: names)
+        slow.fastSlotsFreeIn = [0, 10]
+        XCTAssertEqual(e.nextJob(for: slow)?.record.path, fp("w/mid"))
         // The fast host takes the heaviest first.
-        let fast = HostView(name: "fast", speedFactor: 4, maxSpeedFactor: 4, hostsUp: ["slow", "fast"])
-        XCTAssertEqual(e.nextJob(for: fast)?.record.path, fp("w/heavy"))
-        // Nothing fits on the slow host while the fast one frees a slot now.
-        let slowNow = HostView(name: "slow", speedFactor: 1, maxSpeedFactor: 4, fastestFreeIn: 0)
+        let fast = HostView(name: "fast", speedFactor: 4, maxSpeedFactor: 4, hostsUp: names)
+        XCTAssertEqual(e.nextJob(for: fast)?.record.path.pkgpath.value.hasPrefix("w/heavy"), true)
+        // Fast slots busy for a long time: the slow host takes a heavy port.
+        var slowLater = slow
+        slowLater.fastSlotsFreeIn = [200, 300]
+        XCTAssertEqual(e.nextJob(for: slowLater)?.record.path.pkgpath.value.hasPrefix("w/heavy"), true)
+        // Both fast slots free now: the last heavy port goes to one (100 >
+        // 0 + 25) and w/light to the other (1 > 0 + 0.25): nothing here.
+        var slowNow = slow
+        slowNow.fastSlotsFreeIn = [0, 0]
         XCTAssertNil(e.nextJob(for: slowNow))
-        // With the fast host busy for 30 s, w/mid goes to the slow one.
-        let slowLater = HostView(name: "slow", speedFactor: 1, maxSpeedFactor: 4, fastestFreeIn: 30)
-        XCTAssertEqual(e.nextJob(for: slowLater)?.record.path, fp("w/mid"))
+        // With one fast slot busy for 30 s, w/light is worth taking here.
+        slowNow.fastSlotsFreeIn = [0, 30]
+        XCTAssertEqual(e.nextJob(for: slowNow)?.record.path, fp("w/light"))
+    }
+
+    /// Adding a slow host (sf 1) next to a fast one (sf 4) never makes the
+    /// build end later than on the fast host alone: the slow host only
+    /// takes what it finishes no later than the fast one would.
+    func testASlowHostNeverMakesTheBuildLater() {
+        let fastOnly = [Simulator.SimHost(name: "fast", speedFactor: 4, slots: 2)]
+        let both = fastOnly + [Simulator.SimHost(name: "slow", speedFactor: 1, slots: 2)]
+        var slowJobs = 0
+        for seed: UInt64 in [3, 4, 5, 6, 7, 8] {
+            let g = Self.randomDAG(seed: seed, count: 200, sigma: 1.8)
+            let alone = Self.simulate(g, .criticalPath, hosts: fastOnly)
+            let mixed = Self.simulate(g, .criticalPath, hosts: both)
+            XCTAssertEqual(mixed.built, g.records.count)
+            XCTAssertLessThanOrEqual(mixed.makespan, alone.makespan * 1.001,
+                                     "seed \(seed): \(mixed.makespan) with the slow host, \(alone.makespan) without")
+            slowJobs += mixed.placements.filter { $0.host == "slow" }.count
+        }
+        XCTAssertGreaterThan(slowJobs, 0, "the slow host never got anything: the test shows nothing")
     }
 
     /// The fast host runs a lonesome job, so its free slots are of no use
     /// to anybody for 100 s; the slow host should take the small ports
     /// (4 s each there, against 100 s + 1 s on the fast host).
     func testSlowHostIsNotHeldBackByAFastHostThatCannotUseItsFreeSlots() throws {
-        try knownBug("""
-            Simulator.fill() (and Coordinator.hostView) set fastestFreeIn = 0 whenever the \
-            fastest host has a slot free, even when it cannot use it (a lonesome job runs there, or only \
-            tag/memoryhog clashes are queued). The slow host then refuses everything: makespan 102 s instead of ~100 s.
-            """)
         var g = Graph()
         g.add("big/alone", 400, properties: ["lonesome"])
         for k in 0..<4 { g.add("small/s\(k)", 4) }
