@@ -45,6 +45,8 @@ final class Coordinator {
     var watchedLocks: [String: [FullPkgPath]] = [:]
     var history: [RunSnapshot.HistoryEntry] = []
     var failures: [String: RunSnapshot.Failure] = [:]
+    /// Listings that failed: the run cannot claim success after one.
+    var listingFailures: [String] = []
     /// Ports whose work directory may be stale (interrupted or failed
     /// before): their next build starts with `clean`.
     var needsCleanFirst = Set<PkgPath>()
@@ -237,6 +239,9 @@ final class Coordinator {
     /// broken); anything left, failed, locked or broken makes it 1.
     func endStatus() -> Int32 {
         let s = engine.summary()
+        if !listingFailures.isEmpty { return 1 }
+        // A tree that lists no port at all is not a success.
+        if config.wholeTree && s.counts.total == 0 { return 1 }
         let done = s.counts.installable + s.counts.built + s.ignoredOnly
         return done == s.counts.total ? 0 : 1
     }
@@ -275,6 +280,10 @@ final class Coordinator {
         } else if stopFileSeen {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }
+        for f in listingFailures { lines.append("  listing: \(f)") }
+        if config.wholeTree && c.total == 0 {
+            lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")
+        }
         if status == 0 { lines.append("bulkbuild: everything asked for was built or is ignored") }
         print(lines.joined(separator: "\n"))
         fflush(stdout)
@@ -310,10 +319,13 @@ final class Coordinator {
         listings.removeAll { $0 === job }
         if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {
+            let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"
             varsLog.write("dump-vars for \(job.requested.isEmpty ? "the whole tree" : job.requested.map { $0.canonical }.joined(separator: " ")) ended with \(end.text)\n")
-            if case .failedToStart(let why) = end {
-                reporter.event(.message("listing could not start: \(why)"), at: now())
-            }
+            let tail = (FileIO.read(job.outputPath) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
+            let why: String
+            if case .failedToStart(let text) = end { why = text } else { why = end.text }
+            listingFailures.append("make dump-vars for \(what) failed (\(why))\(tail.isEmpty ? "" : ": " + tail)")
+            reporter.event(.message(listingFailures.last!), at: now())
         }
         // Requested paths the tree printed under another name.
         var equivOnly = ListingResult()

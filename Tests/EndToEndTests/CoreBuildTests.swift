@@ -336,4 +336,15 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertTrue(fileExists(tree.portsDir + "/runlogs/" + tree.arch + "/engine.log"))
         XCTAssertTrue(listDirectory(tree.root).contains { $0.hasPrefix("locks-") && Int($0.dropFirst(6)) != nil })
     }
+
+    func testAFailedListingIsAnErrorNotAnEmptySuccess() throws {
+        let dir = try makeTempDir(prefix: "bulkbuild-badtree")
+        defer { removeTree(dir) }
+        try writeFile(dir + "/Makefile", "print-data:\n\t@echo MACHINE_ARCH=x86_64\ndump-vars:\n\t@echo 'tree is broken here'; exit 2\n")
+        let r = try runProcess([try Products.bulkbuild(), "-D", "PORTSDIR=\(dir)", "-L", dir + "/logs", "-j", "2"])
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        XCTAssertTrue(r.output.contains("make dump-vars for the whole tree failed (exit 2): tree is broken here"), r.output)
+        XCTAssertTrue(r.output.contains("listed no port"), r.output)
+        XCTAssertFalse(r.output.contains("everything asked for was built"), r.output)
+    }
 }
