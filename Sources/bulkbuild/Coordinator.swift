@@ -273,7 +273,7 @@ final class Coordinator {
         if c.queued + c.running > 0 {
             lines.append("  \(c.queued + c.running) path(s) were buildable but not started")
         }
-        for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (a dependency failed or is locked)") }
+        for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (it waits on a dependency that failed, is locked, or is part of a cycle)") }
         if s.blockedPaths.count > 20 { lines.append("  ... and \(s.blockedPaths.count - 20) more not built") }
         if let sig = shutdownSignal {
             lines.append("bulkbuild: stopped by signal \(sig); locks stay and are cleaned as stale at the next run")
