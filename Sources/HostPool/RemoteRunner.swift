@@ -1,6 +1,15 @@
 // Tasks on a remote host: one libssh session per host, one channel per
 // task, all driven by one thread that owns the session.
 //
+// Two ways to carry tasks, chosen at each connection (`dispatchMode`):
+// - agent: when the target has an agent path (this process is bulkbuild,
+//   and -D SSH_AGENT=0 was not given) and the host has an executable at
+//   that same path whose `--version` prints what ours does, ONE channel
+//   runs `exec PATH agent` and every task is a request on it (protocol in
+//   Agent.swift): no sshd session per task. If the agent channel dies the
+//   connection counts as lost (tasks end `.lost`, the host goes down and
+//   reconnects, probing again).
+// - channels: otherwise, one exec channel per task, as follows.
 // Remote command for a task (sshd runs it through the user's shell, which
 // OpenSSH makes a session and process-group leader):
 //   exec /bin/sh -c 'echo "@bulkbuild-pgid $$"; exec env K=V ... BULKBUILD_TASK=MARK ARGV...'
@@ -21,6 +30,14 @@ public enum HostEvent: Sendable, Equatable {
     /// The session died or could not be set up; tasks that were running
     /// ended `.lost`. The runner retries with back-off.
     case down(String)
+}
+
+/// How a RemoteRunner's tasks reach its host.
+public enum DispatchMode: String, Sendable, Equatable {
+    /// One `bulkbuild agent` channel carries every task.
+    case agent
+    /// One ssh exec channel (an sshd session) per task.
+    case channels
 }
 
 /// Connection state of a RemoteRunner.
@@ -74,6 +91,10 @@ public final class RemoteRunner: TaskRunner {
 
     /// Any thread.
     public var state: ConnectionState { lock.locked { _state } }
+    /// How tasks reach the host on the current (or last) connection; nil
+    /// before the first one. Known when `.up` is posted.
+    public var dispatchMode: DispatchMode? { lock.locked { _mode } }
+    private var _mode: DispatchMode?
     /// The last failed connection attempt's error (any thread).
     public var lastConnectError: SSHError? { lock.locked { _lastError } }
     private var _lastError: SSHError?
@@ -176,9 +197,11 @@ public final class RemoteRunner: TaskRunner {
             }
             delay = retryFirst
             announcedDown = false
+            let agent = openAgent(on: session)
+            lock.locked { _mode = agent == nil ? .channels : .agent }
             setState(.up)
             post(.up)
-            let outcome = runConnected(session)
+            let outcome = withExtendedLifetime(session) { runConnected(session, agent: agent) }
             switch outcome {
             case .shutdown:
                 return
@@ -224,7 +247,8 @@ public final class RemoteRunner: TaskRunner {
 
     private enum Outcome { case shutdown, lost(String) }
 
-    private func runConnected(_ s: SSHSession) -> Outcome {
+    private func runConnected(_ s: SSHSession, agent: AgentLink?) -> Outcome {
+        defer { agent?.release() }
         // The event only serves to make libssh read and dispatch what the
         // socket has (channel reads stop doing so once a channel saw EOF).
         guard let event = ssh_event_new() else { return .lost("cannot create an ssh event") }
@@ -242,12 +266,17 @@ public final class RemoteRunner: TaskRunner {
             for (i, r) in batch.enumerated() {
                 switch r {
                 case .start(let t):
-                    if let why = launch(t, on: s) { putBack(batch[(i + 1)...]); return .lost(why) }
+                    let why = agent.map { launch(t, through: $0) } ?? launch(t, on: s)
+                    if let why = why { putBack(batch[(i + 1)...]); return .lost(why) }
                 case .stop(let t, let sig):
-                    if let why = signal(t, sig, on: s) { putBack(batch[(i + 1)...]); return .lost(why) }
+                    let why = agent.map { signal(t, sig, through: $0) } ?? signal(t, sig, on: s)
+                    if let why = why { putBack(batch[(i + 1)...]); return .lost(why) }
                 case .shutdown(let kill):
                     putBack(batch[(i + 1)...])
-                    if kill {
+                    if let a = agent {
+                        // Closing the channel makes the agent kill them all.
+                        if kill { for t in a.tasks.values { _ = signal(t, SIGKILL, through: a) } }
+                    } else if kill {
                         for t in active where t.pgid > 0 {
                             _ = try? s.exec("kill -s KILL -- -\(t.pgid) 2>/dev/null")
                         }
@@ -263,6 +292,18 @@ public final class RemoteRunner: TaskRunner {
             var progress = true
             while progress {
                 progress = false
+                if let a = agent {
+                    // Any libssh call may take packets off the socket into
+                    // channel buffers, where poll() cannot see them: the
+                    // agent channel is read last, stdout last of all.
+                    reapHelpers()
+                    switch pump(a, &buf, s) {
+                    case .idle, .finished: break
+                    case .progress: progress = true
+                    case .lost(let why): return .lost(why)
+                    }
+                    continue
+                }
                 var i = 0
                 while i < active.count {
                     let t = active[i]
@@ -287,6 +328,8 @@ public final class RemoteRunner: TaskRunner {
                 if ssh_send_keepalive(s.raw) != SSH_OK || !s.isConnected {
                     return .lost(s.lastError)
                 }
+                // (It may have read replies: read the channel again.)
+                if agent != nil { continue }
             }
             let wait = max(0, liveness.keepaliveEvery - (cp_monotonic() - lastKeepalive))
             var fds = [pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0),
@@ -301,8 +344,9 @@ public final class RemoteRunner: TaskRunner {
         }
     }
 
-    /// Starts a task's channel; returns a reason when the session died.
-    private func launch(_ t: RemoteTask, on s: SSHSession) -> String? {
+    /// Opens the task's log and marks it; returns its environment, or nil
+    /// when the task ended at once (finished as failed to start).
+    private func prepare(_ t: RemoteTask) -> [String: String]? {
         guard !t.spec.argv.isEmpty else {
             finish(t, .failedToStart("empty command"))
             return nil
@@ -317,6 +361,12 @@ public final class RemoteRunner: TaskRunner {
         t.mark = "\(markPrefix)-\(taskCount)"
         var env = t.spec.environment
         env["BULKBUILD_TASK"] = t.mark
+        return env
+    }
+
+    /// Starts a task's channel; returns a reason when the session died.
+    private func launch(_ t: RemoteTask, on s: SSHSession) -> String? {
+        guard let env = prepare(t) else { return nil }
         let inner = "echo \"@bulkbuild-pgid $$\"; exec "
             + shellCommand(argv: t.spec.argv, environment: env)
         let command = "exec /bin/sh -c " + shellQuote(inner)
@@ -390,7 +440,7 @@ public final class RemoteRunner: TaskRunner {
         helpers.removeAll()
     }
 
-    private enum Pump { case idle, progress, finished(TaskEnd), lost(String) }
+    enum Pump { case idle, progress, finished(TaskEnd), lost(String) }
 
     private func pump(_ t: RemoteTask, _ buf: inout [UInt8], _ s: SSHSession) -> Pump {
         guard let ch = t.channel else { return .finished(.lost("no channel")) }
@@ -435,6 +485,223 @@ public final class RemoteRunner: TaskRunner {
     }
 }
 
+// MARK: agent mode
+
+/// The `bulkbuild agent` channel of one connection. Host thread only.
+final class AgentLink {
+    let channel: ssh_channel
+    let watch: UnsafeMutablePointer<bb_channel_watch>?
+    var reader = AgentFrameReader()
+    var tasks: [UInt32: RemoteTask] = [:]
+    var lastId: UInt32 = 0
+    /// The end of what the agent wrote on stderr, for messages.
+    var stderrTail: [UInt8] = []
+
+    init(channel: ssh_channel, watch: UnsafeMutablePointer<bb_channel_watch>?) {
+        self.channel = channel; self.watch = watch
+    }
+
+    /// Closes the channel: the agent sees its input end and kills its tasks.
+    func release() { releaseChannel(channel, watch) }
+
+    var stderrText: String {
+        String(decoding: stderrTail, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+    }
+}
+
+/// Closes and frees a channel that may still get messages: its watch is
+/// detached first, as libssh keeps a channel freed before the peer closed
+/// it until the close arrives, and calls its callbacks meanwhile.
+func releaseChannel(_ ch: ssh_channel, _ watch: UnsafeMutablePointer<bb_channel_watch>?) {
+    if let w = watch { _ = ssh_remove_channel_callbacks(ch, &w.pointee.cb) }
+    if ssh_channel_is_closed(ch) == 0 {
+        _ = ssh_channel_send_eof(ch)
+        _ = ssh_channel_close(ch)
+    }
+    ssh_channel_free(ch)
+    free(watch)
+}
+
+/// `PATH --version` run here, once per path (nil when it cannot run).
+private let versionLock = Mutex()
+nonisolated(unsafe) private var versionCache: [String: String] = [:]
+
+func localVersion(of path: String) -> String? {
+    if let v = versionLock.locked({ versionCache[path] }) { return v }
+    guard case .success(let (pid, pipe)) = spawnWithPipe(argv: [path, "--version"],
+                                                         environment: currentEnvironment().map { "\($0.key)=\($0.value)" })
+    else { return nil }
+    // A pidfd waits for this very child even if a reaper of the process
+    // (waitpid(-1)) collects it first.
+    let pidfd = cp_pidfd_open(pid)
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    let deadline = cp_monotonic() + 10
+    var complete = false
+    while cp_monotonic() < deadline {
+        var p = pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)
+        _ = poll(&p, 1, 200)
+        let n = chunk.withUnsafeMutableBytes { read(pipe, $0.baseAddress, $0.count) }
+        if n > 0 { bytes.append(contentsOf: chunk[0..<n]); continue }
+        if n == 0 { complete = true; break }
+        if cp_errno() != EAGAIN && cp_errno() != EINTR { break }
+    }
+    close(pipe)
+    if pidfd >= 0 {
+        if !complete { kill(pid, SIGKILL) }
+        var info = siginfo_t()
+        _ = waitid(idtype_t(rawValue: 3), id_t(pidfd), &info, WEXITED)  // P_PIDFD
+        close(pidfd)
+    }
+    guard complete else { return nil }
+    let text = trimmed(String(decoding: bytes, as: UTF8.self))
+    guard !text.isEmpty else { return nil }
+    versionLock.locked { versionCache[path] = text }
+    return text
+}
+
+extension RemoteRunner {
+    /// Starts the agent when the host has our binary at our path; nil for
+    /// one channel per task. Probe: `test -x PATH && PATH --version` must
+    /// print what it prints here, then the agent must say hello (H) within
+    /// the connection timeout.
+    func openAgent(on s: SSHSession) -> AgentLink? {
+        guard target.useAgent, let path = target.agentPath, let version = localVersion(of: path) else {
+            return nil
+        }
+        let q = shellQuote(path)
+        guard let (probe, probeWatch) = try? s.exec("test -x \(q) && \(q) --version 2>/dev/null") else { return nil }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let deadline = cp_monotonic() + Double(target.connectTimeout)
+        while cp_monotonic() < deadline && out.count < 65536 {
+            let n = chunk.withUnsafeMutableBytes { ssh_channel_read_timeout(probe, $0.baseAddress, 4096, 0, 500) }
+            if n > 0 { out.append(contentsOf: chunk[0..<Int(n)]); continue }
+            if n == SSH_ERROR || ssh_channel_is_eof(probe) != 0 { break }
+        }
+        releaseChannel(probe, probeWatch)
+        guard trimmed(String(decoding: out, as: UTF8.self)) == version else { return nil }
+
+        guard let (ch, watch) = try? s.exec("exec \(q) agent", keepInput: true) else { return nil }
+        let link = AgentLink(channel: ch, watch: watch)
+        while cp_monotonic() < deadline {
+            let n = chunk.withUnsafeMutableBytes { ssh_channel_read_timeout(ch, $0.baseAddress, 4096, 0, 500) }
+            if n > 0 {
+                chunk.withUnsafeBytes { link.reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
+                // (The version was checked by the probe.)
+                switch link.reader.next() {
+                case .frame(AgentFrame.hello, _, _): return link
+                case .needMore: continue
+                default: break
+                }
+                break
+            }
+            if n == SSH_ERROR || ssh_channel_is_eof(ch) != 0 { break }
+        }
+        link.release()
+        return nil
+    }
+
+    /// Sends a start request; returns a reason when the agent or the
+    /// session died.
+    func launch(_ t: RemoteTask, through a: AgentLink) -> String? {
+        guard let env = prepare(t) else { return nil }
+        a.lastId &+= 1
+        t.agentId = a.lastId
+        a.tasks[t.agentId] = t
+        active.append(t)
+        let frame = AgentFrame.start(id: t.agentId, argv: t.spec.argv,
+                                     environment: env.keys.sorted().map { "\($0)=\(env[$0]!)" })
+        return send(frame, to: a)
+    }
+
+    func signal(_ t: RemoteTask, _ sig: Int32, through a: AgentLink) -> String? {
+        guard t.agentId != 0, a.tasks[t.agentId] === t else { return nil }
+        t.stoppedWith = sig
+        var frame: [UInt8] = []
+        AgentFrame.append(AgentFrame.kill, t.agentId, AgentFrame.words([UInt32(bitPattern: sig)]), to: &frame)
+        return send(frame, to: a)
+    }
+
+    private func send(_ frame: [UInt8], to a: AgentLink) -> String? {
+        let n = frame.withUnsafeBytes { ssh_channel_write(a.channel, $0.baseAddress, UInt32($0.count)) }
+        if n == frame.count { return nil }
+        let why = session(of: a).map { $0 } ?? "cannot write to the agent"
+        return trimmed("\(why) \(a.stderrText)")
+    }
+
+    private func session(of a: AgentLink) -> String? {
+        guard let raw = ssh_channel_get_session(a.channel) else { return nil }
+        return ssh_is_connected(raw) != 0 ? "the agent stopped reading" : SSHSession.errorText(raw)
+    }
+
+    /// Reads the agent's replies; `.lost` when the agent or the session
+    /// ended.
+    func pump(_ a: AgentLink, _ buf: inout [UInt8], _ s: SSHSession) -> Pump {
+        // stderr first: reading it may move replies into the stdout buffer.
+        while true {
+            let n = buf.withUnsafeMutableBytes {
+                ssh_channel_read_nonblocking(a.channel, $0.baseAddress, UInt32($0.count), 1)
+            }
+            guard n > 0 else { break }
+            a.stderrTail.append(contentsOf: buf[0..<Int(n)])
+            if a.stderrTail.count > 4096 { a.stderrTail.removeFirst(a.stderrTail.count - 4096) }
+        }
+        var moved = false
+        while true {
+            let n = buf.withUnsafeMutableBytes {
+                ssh_channel_read_nonblocking(a.channel, $0.baseAddress, UInt32($0.count), 0)
+            }
+            if n > 0 {
+                moved = true
+                buf.withUnsafeBytes { a.reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
+                if let why = handleReplies(a) { return .lost(why) }
+                continue
+            }
+            if n == SSH_ERROR { return .lost(s.isConnected ? "agent channel error: \(s.lastError)" : s.lastError) }
+            break
+        }
+        if !s.isConnected { return .lost(s.lastError) }
+        if ssh_channel_is_eof(a.channel) != 0 || ssh_channel_is_closed(a.channel) != 0 {
+            return .lost(trimmed("the agent ended \(a.stderrText)"))
+        }
+        return moved ? .progress : .idle
+    }
+
+    private func handleReplies(_ a: AgentLink) -> String? {
+        while true {
+            switch a.reader.next() {
+            case .needMore: return nil
+            case .bad: return "garbled reply from the agent"
+            case .frame(let type, let id, let payload):
+                guard let t = a.tasks[id] else { continue }
+                switch type {
+                case AgentFrame.output:
+                    payload.withUnsafeBytes { _ = writeAll(t.logFd, $0.baseAddress!, $0.count) }
+                case AgentFrame.started where payload.count >= 4:
+                    t.setPgid(Int32(bitPattern: AgentFrame.u32(payload, 0)))
+                case AgentFrame.exit where payload.count >= 8:
+                    let value = Int32(bitPattern: AgentFrame.u32(payload, 4))
+                    done(t, a, AgentFrame.u32(payload, 0) == 0 ? .exited(value) : .signaled(value))
+                case AgentFrame.spawnError where payload.count >= 4:
+                    // As a shell would: 127 when not found, 126 otherwise,
+                    // with the reason in the log.
+                    let err = Int32(bitPattern: AgentFrame.u32(payload, 0))
+                    writeAll(t.logFd, "\(hostName): " + String(decoding: payload.dropFirst(4), as: UTF8.self) + "\n")
+                    done(t, a, .exited(err == ENOENT ? 127 : 126))
+                default: break
+                }
+            }
+        }
+    }
+
+    private func done(_ t: RemoteTask, _ a: AgentLink, _ end: TaskEnd) {
+        a.tasks.removeValue(forKey: t.agentId)
+        if let i = active.firstIndex(where: { $0 === t }) { active.remove(at: i) }
+        finish(t, end)
+    }
+}
+
 /// Signal number for an ssh signal name (`TERM`, `KILL`...).
 func signalNumber(_ name: String) -> Int32? {
     let table: [String: Int32] = ["HUP": SIGHUP, "INT": SIGINT, "QUIT": SIGQUIT, "ILL": SIGILL,
@@ -462,6 +729,8 @@ final class RemoteTask: TaskHandle {
     var pendingSignal: Int32?
     var stoppedWith: Int32?
     var mark = ""
+    /// Its id on the agent channel (0: none).
+    var agentId: UInt32 = 0
 
     init(spec: TaskSpec, completion: @escaping (TaskEnd) -> Void, runner: RemoteRunner) {
         self.spec = spec; self.completion = completion; self.runner = runner
@@ -469,6 +738,7 @@ final class RemoteTask: TaskHandle {
 
     var pid: Int32 { lock.locked { _pgid } }
     var pgid: Int32 { pid }
+    func setPgid(_ g: Int32) { lock.locked { _pgid = g } }
 
     func stop(hard: Bool) {
         runner?.submit(.stop(self, hard ? SIGKILL : SIGTERM))

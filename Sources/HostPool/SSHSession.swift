@@ -21,20 +21,41 @@ public struct SSHTarget: Sendable, Equatable {
     public var configFile: String?
     /// Seconds allowed to set up the connection.
     public var connectTimeout: Int
+    /// The bulkbuild binary whose `agent` subcommand carries the tasks when
+    /// the host has the same one at the same path; nil: one channel per
+    /// task. Defaults to this process's binary when it is `bulkbuild`.
+    public var agentPath: String?
+    /// False (`-D SSH_AGENT=0`): one channel per task whatever the host has.
+    public var useAgent: Bool
 
     public init(displayName: String, address: String, user: String? = nil, port: Int? = nil,
-                configFile: String? = nil, connectTimeout: Int = 60) {
+                configFile: String? = nil, connectTimeout: Int = 60,
+                agentPath: String? = SSHTarget.defaultAgentPath, useAgent: Bool = true) {
         self.displayName = displayName; self.address = address; self.user = user
         self.port = port; self.configFile = configFile; self.connectTimeout = connectTimeout
+        self.agentPath = agentPath; self.useAgent = useAgent
     }
 
+    /// /proc/self/exe resolved, when this process is a binary named
+    /// `bulkbuild` (not a test bundle, whose `--version` would run tests).
+    public static let defaultAgentPath: String? = {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, 4095)
+        guard n > 0 else { return nil }
+        let path = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path.split(separator: "/").last == "bulkbuild" ? path : nil
+    }()
+
     /// The target for a hosts-file host; `parameters` are the merged -D
-    /// values (SSH_CONFIG, CONNECTION_TIMEOUT).
+    /// values (SSH_CONFIG, CONNECTION_TIMEOUT, SSH_AGENT=0 for one channel
+    /// per task).
     public init(host: HostConfig, parameters: [String: String]) {
         let timeout = host.properties.timeout
             ?? parameters["CONNECTION_TIMEOUT"].flatMap { Int($0) } ?? 60
+        let noAgent = ["0", "no", "off", "false"].contains(parameters["SSH_AGENT"]?.lowercased() ?? "")
         self.init(displayName: host.name, address: host.address, user: host.user,
-                  configFile: parameters["SSH_CONFIG"], connectTimeout: max(1, timeout))
+                  configFile: parameters["SSH_CONFIG"], connectTimeout: max(1, timeout),
+                  useAgent: !noAgent)
     }
 }
 
@@ -198,9 +219,10 @@ final class SSHSession {
         return "\(type) \(String(cString: fp))"
     }
 
-    /// Opens a channel and starts `command` on it (stdin closed at once).
-    /// The watch records an exit signal; free it after the channel.
-    func exec(_ command: String) throws -> (ssh_channel, UnsafeMutablePointer<bb_channel_watch>?) {
+    /// Opens a channel and starts `command` on it (stdin closed at once
+    /// unless `keepInput`). The watch records an exit signal; free it after
+    /// the channel.
+    func exec(_ command: String, keepInput: Bool = false) throws -> (ssh_channel, UnsafeMutablePointer<bb_channel_watch>?) {
         guard let ch = ssh_channel_new(raw) else {
             throw SSHError(kind: isConnected ? .channel : .lost,
                            description: "cannot create a channel: \(lastError)")
@@ -219,7 +241,7 @@ final class SSHSession {
             free(watch)
             throw SSHError(kind: isConnected ? .channel : .lost, description: "cannot run the command: \(why)")
         }
-        _ = ssh_channel_send_eof(ch)
+        if !keepInput { _ = ssh_channel_send_eof(ch) }
         return (ch, watch)
     }
 }

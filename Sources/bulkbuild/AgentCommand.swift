@@ -1,6 +1,12 @@
-/// `bulkbuild agent`: run on a build host over one ssh channel, it starts
-/// the tasks it is sent and streams their output back. Being written.
+import HostPool
+
+/// `bulkbuild agent`: run on a build host by a RemoteRunner over one ssh
+/// channel; it starts the tasks it is sent on stdin and streams their
+/// output and ends back on stdout (protocol: Sources/HostPool/Agent.swift).
 func runAgentCommand(_ args: [String]) -> Int32 {
-    printError("bulkbuild agent: not implemented yet")
-    return 2
+    guard args.isEmpty else {
+        printError("usage: bulkbuild agent (started over ssh by bulkbuild itself)")
+        return 2
+    }
+    return runTaskAgent(input: 0, output: 1, version: "bulkbuild \(bulkbuildVersion)")
 }

@@ -1,5 +1,6 @@
 // Benchmark, not a timed assertion: 1,000 trivial tasks over one ssh
-// session against the same locally through posix_spawn (LocalRunner).
+// session, through `bulkbuild agent` and with one channel per task, against
+// the same locally through posix_spawn (LocalRunner).
 // Run with: BULKBUILD_BENCH=1 swift test --filter DispatchBenchmark
 // (BULKBUILD_BENCH_TASKS changes the count).
 import XCTest
@@ -19,14 +20,25 @@ final class DispatchBenchmark: XCTestCase {
         defer { ssh.tearDown() }
         try ssh.startServer(alias: "bench")
         let driver = SyncDriver()
-        let remote = RemoteRunner(target: ssh.target("bench"), queue: driver.queue)
+        var channelsTarget = ssh.target("bench")
+        channelsTarget.useAgent = false
+        let remote = RemoteRunner(target: channelsTarget, queue: driver.queue)
         defer { remote.shutdown() }
+        var agentTarget = ssh.target("bench")
+        agentTarget.agentPath = try productPath("bulkbuild")
+        let agent = RemoteRunner(target: agentTarget, queue: driver.queue)
+        defer { agent.shutdown() }
         let local = LocalRunner(hostName: "localhost", reaper: driver.reaper, queue: driver.queue)
         // Connect first: the connection is not part of the measure.
-        XCTAssertEqual(driver.runTask(remote, TaskSpec(argv: ["true"], logPath: "\(ssh.dir)/warm.log"), timeout: 30), .exited(0))
+        for r in [remote, agent] {
+            XCTAssertEqual(driver.runTask(r, TaskSpec(argv: ["true"], logPath: "\(ssh.dir)/warm.log"), timeout: 30), .exited(0))
+        }
+        XCTAssertEqual(remote.dispatchMode, .channels)
+        XCTAssertEqual(agent.dispatchMode, .agent)
 
         var lines: [String] = []
-        for (name, runner) in [("ssh (1 session)", remote as TaskRunner), ("local posix_spawn", local)] {
+        for (name, runner) in [("ssh agent (1 channel)", agent as TaskRunner),
+                               ("ssh channels (1 session)", remote), ("local posix_spawn", local)] {
             for inFlight in [1, 10, 50] {
                 let t = measure(runner, driver, count: count, inFlight: inFlight, log: "\(ssh.dir)/bench.log")
                 lines.append("\(name), \(inFlight) in flight: \(count) tasks in \(format2(t)) s = "
