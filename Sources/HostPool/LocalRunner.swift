@@ -55,29 +55,16 @@ public func spawnInGroup(argv: [String], environment: [String: String], logPath:
     posix_spawn_file_actions_adddup2(&actions, logFD, 2)
     _ = cp_spawn_closefrom(&actions, 3)
 
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH, SIGCONT] {
-        sigaddset(&defaults, s)
-    }
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    posix_spawnattr_setpgroup(&attr, 0)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
     var env = currentEnvironment()
     for (k, v) in environment { env[k] = v }
     let envStrings = env.map { "\($0.key)=\($0.value)" }
 
     var pid: pid_t = 0
-    let rc = withCStrings(argv) { cargv in
-        withCStrings(envStrings) { cenv in
-            posix_spawnp(&pid, argv[0], &actions, &attr, cargv, cenv)
+    let rc = withGroupSpawnAttributes { attr in
+        withCStrings(argv) { cargv in
+            withCStrings(envStrings) { cenv in
+                posix_spawnp(&pid, argv[0], &actions, attr, cargv, cenv)
+            }
         }
     }
     if rc != 0 {

@@ -76,7 +76,8 @@ extension Coordinator {
             host.pool?.markUp(facts: facts)
             host.state = .up
             host.reason = nil
-            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs\n")
+            let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
+            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
             if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
         }
         report(force: true)

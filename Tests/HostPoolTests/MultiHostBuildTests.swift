@@ -99,6 +99,10 @@ final class MultiHostBuildTests: XCTestCase {
         // Each host ran its init job.
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(logdir)/init.b1.log"))
         XCTAssertTrue(logLines(logdir, "hosts.log").contains { $0.contains("b2 up: user root") })
+        // The same bulkbuild is on the host (same file system): one agent
+        // channel carries its tasks.
+        XCTAssertTrue(logLines(logdir, "hosts.log").contains { $0.contains("b1 up:") && $0.hasSuffix("tasks by agent") },
+                      logLines(logdir, "hosts.log").joined(separator: "\n"))
     }
 
     func testUnknownHostKeyFailsTheHostWithAFix() throws {
