@@ -236,15 +236,6 @@ final class SimulationTests: XCTestCase {
         }
     }
 
-    static let squiggleBug = """
-        Simulator.fill() marks a slot as squiggle whenever exactly one slot of a host \
-        with > 3 slots is free (used == slots - 1), without checking that a squiggle job is already \
-        running (the coordinator does: !host.running.contains { $0.squiggle }). In steady state \
-        every refill is a squiggle and takes from the light end, so the critical chain waits behind \
-        the small ports (chain + small on 4 slots: 1519.6 s for a bound of 1000 s; 1000 s with one \
-        squiggle per host).
-        """
-
     /// A long heavy chain and many small independent ports on 3 slots (no
     /// squiggle): the chain runs back to back, the small ports fill the
     /// other slots, and the build ends within 5% of the lower bound.
