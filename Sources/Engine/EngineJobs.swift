@@ -1,0 +1,134 @@
+import HeapModule
+
+/// Taking jobs from the queue and recording how they ended.
+extension BuildEngine {
+    /// The next path a slot should build, or nil. Paths whose bare pkgpath
+    /// is already building are set aside (^). The caller must follow up
+    /// with `started` or `lockHeld`.
+    public func nextJob(accepting: (PortRecord) -> Bool = { _ in true }) -> PortRecord? {
+        take(fromLightEnd: false, accepting: accepting)
+    }
+
+    /// Takes the best queued path that `accepting` allows, from the heavy
+    /// end of the queue or (for squiggles) from the light end.
+    /// How many queued paths one slot looks at before giving up, so a host
+    /// that fits nothing does not walk the whole queue.
+    public static let maxLook = 256
+
+    func take(fromLightEnd: Bool, maxLook: Int = Int.max, accepting: (PortRecord) -> Bool) -> PortRecord? {
+        if prioritiesDirty && !priorityPassesByCaller { recomputePriorities() }
+        var refused: [QueueEntry] = []
+        defer { for e in refused { queue.insert(e) } }
+        while refused.count < maxLook, let top = fromLightEnd ? queue.popMin() : queue.popMax() {
+            let i = top.id
+            guard nodes[i].state == .queued, nodes[i].aliasOf == nil else { continue }
+            guard let record = nodes[i].record else { continue }
+            if nodes[i].wanted == false { refused.append(top); continue }
+            let bare = nodes[i].path.pkgpath
+            if busy[bare] != nil {
+                busy[bare]!.append(i)
+                nodes[i].state = .setAside
+                log(i, .setAside)
+                continue
+            }
+            if !accepting(record) { refused.append(top); continue }
+            return record
+        }
+        return nil
+    }
+
+    /// Paths that are waiting in the queue (Q), for heuristics that want
+    /// to look ahead without taking.
+    public var queuedCount: Int { nodes.reduce(0) { $0 + ($1.state == .queued && $1.wanted ? 1 : 0) } }
+
+    /// A job for `path` started on `host`.
+    public func started(_ path: FullPkgPath, host: String) {
+        let i = id(for: path)
+        nodes[i].state = .running
+        busy[nodes[i].path.pkgpath, default: []] = busy[nodes[i].path.pkgpath] ?? []
+        log(i, .running, host)
+    }
+
+    /// The path's package turned up before its job started (another
+    /// process built it): B without J.
+    public func foundBuilt(_ path: FullPkgPath, alsoBuilt: [FullPkgPath]) {
+        finished(path, .built(alsoBuilt: alsoBuilt))
+    }
+
+    /// Another process holds the path's lock: L until the lock goes away.
+    public func lockHeld(_ path: FullPkgPath) {
+        let i = id(for: path)
+        nodes[i].state = .locked
+        log(i, .locked)
+    }
+
+    public enum JobResult: Equatable, Sendable {
+        /// Built; `alsoBuilt` are other paths of the same directory whose
+        /// package files now exist.
+        case built(alsoBuilt: [FullPkgPath])
+        case failed
+        /// The job did not finish (host lost): requeue.
+        case notFinished
+    }
+
+    public func finished(_ path: FullPkgPath, _ result: JobResult) {
+        let i = id(for: path)
+        switch result {
+        case .built(let others):
+            nodes[i].state = .built
+            log(i, .built)
+            for o in others {
+                let j = id(for: o)
+                switch nodes[j].state {
+                case .toBuild, .queued, .setAside, .locked, .unlisted:
+                    nodes[j].state = .built
+                    log(j, .built)
+                    becameReadyToInstall(j)
+                default: break
+                }
+            }
+            becameReadyToInstall(i)
+        case .failed:
+            nodes[i].state = .error
+            log(i, .error)
+        case .notFinished:
+            nodes[i].state = .queued
+            log(i, .notFinished)
+            enqueue(i)
+        }
+        release(nodes[i].path.pkgpath)
+    }
+
+    func release(_ bare: PkgPath) {
+        guard let waiting = busy.removeValue(forKey: bare) else { return }
+        for j in waiting where nodes[j].state == .setAside {
+            nodes[j].state = .queued
+            log(j, .requeued)
+            enqueue(j)
+        }
+    }
+
+    /// The lock of a path in L or E went away. An error is listed again
+    /// (its port may have been fixed: hot-fix); a locked path is requeued,
+    /// or counted built when its package now exists.
+    public func lockGone(_ path: FullPkgPath, packageExists: Bool) {
+        let i = id(for: path)
+        switch nodes[i].state {
+        case .locked:
+            if packageExists {
+                nodes[i].state = .built
+                log(i, .built)
+                becameReadyToInstall(i)
+            } else {
+                nodes[i].state = .toBuild
+                becameReadyForBuild(i)
+            }
+        case .error:
+            nodes[i].state = .unlisted
+            nodes[i].listingAttempts = 0
+            log(i, .toBuild, "hot-fix")
+            needListing.append(i)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import HeapModule
+
+/// Building the graph from listings: wanted paths, aliases, records,
+/// ignored and broken paths.
+extension BuildEngine {
+    /// Asks for paths to be built (the command line's path list).
+    public func request(_ paths: [FullPkgPath]) {
+        for p in paths { markWanted(id(for: p)) }
+    }
+
+    func markWanted(_ start: Int) {
+        var stack = [resolve(start)]
+        while let i = stack.popLast() {
+            if nodes[i].wanted { continue }
+            nodes[i].wanted = true
+            if nodes[i].record == nil, case .unlisted = nodes[i].state, !nodes[i].listingInFlight {
+                needListing.append(i)
+            }
+            stack.append(contentsOf: nodes[i].buildDeps)
+            stack.append(contentsOf: nodes[i].runDeps)
+            // Other subpackages of the same build come along with it.
+            if let unit = unitSiblings[nodes[i].path.withoutSubpackage] {
+                stack.append(contentsOf: unit)
+            }
+        }
+    }
+
+    /// Wanted paths that still have to be listed (at most `limit`), now
+    /// counted as being listed.
+    public func takePathsToList(limit: Int) -> [FullPkgPath] {
+        var out: [FullPkgPath] = []
+        var keep: [Int] = []
+        for i in needListing {
+            let j = resolve(i)
+            guard nodes[j].record == nil || nodes[j].state == .unlisted, !nodes[j].listingInFlight,
+                  nodes[j].aliasOf == nil else { continue }
+            if out.count < limit {
+                nodes[j].listingInFlight = true
+                nodes[j].listingAttempts += 1
+                out.append(nodes[j].path)
+            } else {
+                keep.append(j)
+            }
+        }
+        needListing = keep
+        return out
+    }
+
+    /// Paths waiting to be listed (not counting those being listed now).
+    public var listingBacklog: Int { needListing.count }
+
+    /// Feeds one listing batch. `requested` is what that batch asked for;
+    /// requested paths the tree did not answer are tried once more alone,
+    /// then marked broken.
+    public func listed(_ result: ListingResult, requested: [FullPkgPath]) {
+        for (alias, target) in result.equivalences { makeAlias(alias, of: target) }
+        var answered = Set<Int>()
+        for record in result.records { apply(record); answered.insert(id(for: record.path)) }
+        for (path, reason, _) in result.broken {
+            let i = id(for: path)
+            nodes[i].listingInFlight = false
+            skip(i, .broken(reason))
+        }
+        for path in result.nonexistent {
+            let i = id(for: path)
+            nodes[i].listingInFlight = false
+            skip(i, .broken("non existent"))
+        }
+        for path in requested {
+            let i = id(for: path)
+            nodes[i].listingInFlight = false
+            guard !answered.contains(i), nodes[i].state == .unlisted else { continue }
+            if nodes[i].listingAttempts >= 2 {
+                skip(i, .broken("tried and didn't get it"))
+            } else if nodes[i].wanted {
+                needListing.append(i)
+            }
+        }
+        prioritiesDirty = true
+    }
+
+    func makeAlias(_ alias: FullPkgPath, of target: FullPkgPath) {
+        let t = id(for: target)
+        guard let a0 = index[alias] else { index[alias] = t; return }
+        let a = resolve(a0)
+        guard a != t, nodes[a].record == nil else { return }
+        nodes[a].aliasOf = t
+        nodes[a].listingInFlight = false
+        let wasWanted = nodes[a].wanted
+        for d in nodes[a].buildDependents {
+            nodes[d].buildDeps.removeAll { $0 == a }
+            if !nodes[d].buildDeps.contains(t) {
+                nodes[d].buildDeps.append(t)
+                nodes[t].buildDependents.append(d)
+                if isInstallable(t) { nodes[d].missingBuild -= 1; becameReadyForBuild(d) }
+            } else {
+                nodes[d].missingBuild -= 1
+                becameReadyForBuild(d)
+            }
+        }
+        for d in nodes[a].runDependents {
+            nodes[d].runDeps.removeAll { $0 == a }
+            if !nodes[d].runDeps.contains(t) {
+                nodes[d].runDeps.append(t)
+                nodes[t].runDependents.append(d)
+                if isInstallable(t) { nodes[d].missingRun -= 1; becameReadyToInstall(d) }
+            } else {
+                nodes[d].missingRun -= 1
+                becameReadyToInstall(d)
+            }
+        }
+        nodes[a].buildDependents = []
+        nodes[a].runDependents = []
+        if wasWanted { markWanted(t) }
+        if case .skipped(let why) = nodes[t].state { propagateSkip(from: t, why) }
+    }
+
+    func apply(_ record: PortRecord) {
+        let i = id(for: record.path)
+        nodes[i].listingInFlight = false
+        if nodes[i].record != nil && nodes[i].state != .unlisted {
+            // Listed again only because some batch printed it too: what we
+            // know (and its progress) stands. A hot-fix relist comes in
+            // while the path is unlisted.
+            if wantsEverything { nodes[i].wanted = true }
+            return
+        }
+        let relisting = nodes[i].record != nil
+        if relisting { detachDependencies(i) }
+        nodes[i].record = record
+        if !relisting { unitSiblings[record.path.withoutSubpackage, default: []].append(i) }
+        if wantsEverything { nodes[i].wanted = true }
+        // A sibling subpackage of something wanted is wanted too.
+        if !nodes[i].wanted, let sibs = unitSiblings[record.path.withoutSubpackage],
+           sibs.contains(where: { nodes[$0].wanted }) {
+            nodes[i].wanted = true
+        }
+        var buildDeps: [Int] = []
+        var runDeps: [Int] = []
+        for dep in record.buildDepends {
+            let d = id(for: dep.path)
+            if d != i, !buildDeps.contains(d) { buildDeps.append(d) }
+        }
+        for dep in record.runDepends {
+            let d = id(for: dep.path)
+            if d != i, !runDeps.contains(d) { runDeps.append(d) }
+        }
+        nodes[i].buildDeps = buildDeps
+        nodes[i].runDeps = runDeps
+        nodes[i].missingBuild = 0
+        nodes[i].missingRun = 0
+        for d in buildDeps {
+            nodes[d].buildDependents.append(i)
+            if !isInstallable(d) { nodes[i].missingBuild += 1 }
+        }
+        for d in runDeps {
+            nodes[d].runDependents.append(i)
+            if !isInstallable(d) { nodes[i].missingRun += 1 }
+        }
+        if nodes[i].wanted {
+            nodes[i].wanted = false
+            markWanted(i)
+        }
+        if let broken = record.broken {
+            skip(i, .broken(broken)); return
+        }
+        if let ignore = record.ignore {
+            skip(i, .ignored(ignore)); return
+        }
+        if let blocker = (buildDeps + runDeps).first(where: { skipReason($0) != nil }),
+           let why = skipReason(blocker) {
+            skip(i, because(blocker, why)); return
+        }
+        if record.packageExists {
+            nodes[i].state = .built
+            log(i, .built)
+            becameReadyToInstall(i)
+            return
+        }
+        nodes[i].state = .toBuild
+        log(i, .toBuild)
+        becameReadyForBuild(i)
+    }
+
+    func detachDependencies(_ i: Int) {
+        for d in nodes[i].buildDeps { nodes[d].buildDependents.removeAll { $0 == i } }
+        for d in nodes[i].runDeps { nodes[d].runDependents.removeAll { $0 == i } }
+        nodes[i].buildDeps = []
+        nodes[i].runDeps = []
+    }
+
+    func isInstallable(_ i: Int) -> Bool { nodes[i].state == .installable }
+
+    func skipReason(_ i: Int) -> Skip? {
+        if case .skipped(let s) = nodes[i].state { return s }
+        return nil
+    }
+
+    func because(_ blocker: Int, _ why: Skip) -> Skip {
+        let text = "because of \(nodes[blocker].path.canonical)"
+        switch why {
+        case .ignored: return .ignored(text)
+        case .broken: return .broken(text)
+        }
+    }
+
+    func skip(_ i: Int, _ why: Skip) {
+        if case .skipped = nodes[i].state { return }
+        switch nodes[i].state {
+        case .built, .installable, .running: return
+        default: break
+        }
+        nodes[i].state = .skipped(why)
+        switch why {
+        case .ignored(let t), .broken(let t): log(i, .ignored, BuildEngine.shorten(t))
+        }
+        propagateSkip(from: i, why)
+    }
+
+    func propagateSkip(from start: Int, _ why: Skip) {
+        var work = [start]
+        while let j = work.popLast() {
+            guard let reason = skipReason(j) else { continue }
+            for d in nodes[j].buildDependents + nodes[j].runDependents {
+                guard nodes[d].record != nil else { continue }
+                switch nodes[d].state {
+                case .skipped, .built, .installable, .running, .error: continue
+                default: break
+                }
+                nodes[d].state = .skipped(because(j, reason))
+                log(d, .ignored, "because of \(nodes[j].path.canonical)")
+                work.append(d)
+            }
+        }
+    }
+
+    /// dpb cuts long reasons at 58 characters; `because of DEP` is kept
+    /// whole so the dependency can be found.
+    static func shorten(_ text: String) -> String {
+        if text.hasPrefix("because of ") { return text }
+        return text.count > 58 ? String(text.prefix(58)) + "..." : text
+    }
+}

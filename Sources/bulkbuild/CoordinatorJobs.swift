@@ -1,0 +1,223 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+
+/// The life of a build job: lock, phases one after another, and how it
+/// ends (built, failed, not finished).
+extension Coordinator {
+    func slotsAvailable(_ host: BuildHost) -> Int {
+        var n = host.slots
+        if host.isLocal && !config.extraListing && !listings.isEmpty { n -= 1 }
+        return max(host.isLocal && jobs.isEmpty ? 1 : 0, n)
+    }
+
+    func hostStopped(_ host: BuildHost) -> Bool {
+        logs.hostStopFiles(host: host.name).contains { FileIO.exists($0) }
+    }
+
+    func startJob(_ choice: JobChoice, on host: BuildHost, _ t: Double) {
+        let record = choice.record
+        let path = record.path
+        let lockName = path.pkgpath.dotted
+        let created: LockDirectory.CreateResult
+        do {
+            created = try locks.lock(path.pkgpath, lines: [("locked", path.canonical),
+                                                            ("dpb", "\(pid) on \(config.localHost)")])
+        } catch {
+            reporter.event(.message("\(error)"), at: t)
+            engine.lockHeld(path)
+            watchedLocks[lockName, default: []].append(path)
+            return
+        }
+        if created == .alreadyLocked {
+            engine.lockHeld(path)
+            watchedLocks[lockName, default: []].append(path)
+            return
+        }
+        // Another process may have built it since it was listed.
+        if FileIO.exists(config.packageFile(record.pkgname)) {
+            locks.remove(lockName)
+            let also = engine.unitMembers(of: path).filter {
+                $0.path != path && FileIO.exists(config.packageFile($0.pkgname))
+            }.map { $0.path }
+            engine.foundBuilt(path, alsoBuilt: also)
+            return
+        }
+        let logPath: String
+        do {
+            logPath = try logs.preparePortLog(path, pkgname: record.pkgname)
+        } catch {
+            reporter.event(.message("\(error)"), at: t)
+            locks.remove(lockName)
+            engine.finished(path, .failed)
+            return
+        }
+        let expected = engine.weight(of: path) / host.speedFactor
+        let small = engine.hasHistory(path) && expected < host.small
+        var phases: [String] = []
+        if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil { phases.append("clean") }
+        phases += small ? ["depends", "prepare", "fetch", "build", "package"]
+            : ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
+        let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
+        job.expected = expected
+        job.squiggle = choice.squiggle
+        job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
+        configureParallel(job)
+        if config.cleanFirst { try? FileIO.replace(logPath, with: "") }
+        try? FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+        job.lastLogSize = FileIO.size(logPath) ?? 0
+        locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
+                                       ("start", LogFormat.epochWithDate(t)),
+                                       ("needed", engine.neededPackages(for: path).joined(separator: " "))])
+        engine.started(path, host: host.name)
+        jobs.append(job)
+        host.running.append(job)
+        reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
+        startPhase(job)
+        report(force: true)
+    }
+
+    func acquireHostLock(_ job: BuildJob) -> Bool {
+        let host = job.host
+        if host.dependsHolder === job { return true }
+        guard host.dependsHolder == nil, junkTasks[host] == nil else { return false }
+        let name = "host:" + host.name
+        let created = (try? locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
+                                                       ("path", job.path.canonical)])) ?? .alreadyLocked
+        guard created == .created else { return false }
+        host.dependsHolder = job
+        return true
+    }
+
+    func releaseHostLock(_ job: BuildJob) {
+        let host = job.host
+        guard host.dependsHolder === job else { return }
+        host.dependsHolder = nil
+        locks.remove("host:" + host.name)
+    }
+
+    func startPhase(_ job: BuildJob) {
+        guard shutdownSignal == nil else { return }
+        if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
+        if job.needsHostLock {
+            if !acquireHostLock(job) { job.waitingForLock = true; return }
+        } else {
+            releaseHostLock(job)
+        }
+        job.waitingForLock = false
+        let t = now()
+        job.phaseStarted = t
+        let phase = job.phase
+        try? FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+        var argv = [config.make, "-C", config.portsdir, "-s", phase]
+        if let n = job.makeJobs { argv.append("MAKE_JOBS=\(n)") }
+        let spec = TaskSpec(argv: argv, environment: ["SUBDIR": job.path.canonical, "PHASE": phase],
+                            logPath: job.logPath)
+        job.handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
+    }
+
+    func phaseEnded(_ job: BuildJob, _ end: TaskEnd) {
+        let t = now()
+        job.phaseTimes.append((job.phase, t - job.phaseStarted))
+        job.handle = nil
+        if job.stopping || shutdownSignal != nil {
+            releaseHostLock(job)
+            removeJob(job)
+            return
+        }
+        switch end {
+        case .exited(0) where job.killReason == nil:
+            phaseSucceeded(job)
+            job.phaseIndex += 1
+            startPhase(job)
+        case .lost(let why):
+            jobNotFinished(job, why)
+        default:
+            jobFailed(job, status: job.killReason ?? end.text)
+        }
+    }
+
+    func removeJob(_ job: BuildJob) {
+        jobs.removeAll { $0 === job }
+        job.host.running.removeAll { $0 === job }
+        lockCheckDue = true
+    }
+
+    func jobSucceeded(_ job: BuildJob) {
+        let t = now()
+        releaseHostLock(job)
+        let path = job.path
+        guard FileIO.exists(config.packageFile(job.record.pkgname)) else {
+            try? FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n", to: job.logPath)
+            jobFailed(job, status: "missing package file")
+            return
+        }
+        try? FileIO.append(LogFormat.portEnd(time: t), to: job.logPath)
+        writeBuildLog(job, t, failed: false)
+        var also: [FullPkgPath] = []
+        for member in engine.unitMembers(of: path) where member.path != path {
+            if FileIO.exists(config.packageFile(member.pkgname)) { also.append(member.path) }
+        }
+        removeJob(job)
+        locks.remove(job.lockName)
+        recordSuccess(job, t)
+        engine.finished(path, .built(alsoBuilt: also))
+        job.host.buildsSinceJunk += 1
+        addHistory(.built, path: path.canonical, host: job.host.name, duration: t - job.started, detail: nil)
+        reporter.event(.jobEnded(path: path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                 seconds: t - job.started), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func jobFailed(_ job: BuildJob, status: String) {
+        let t = now()
+        releaseHostLock(job)
+        if job.host.alwaysClean && job.phase != "clean" {
+            // ALWAYS_CLEAN: clean the work directory even after an error.
+            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "clean"],
+                                environment: ["SUBDIR": job.path.canonical, "PHASE": "clean"], logPath: job.logPath)
+            _ = job.host.runner.start(spec) { _ in }
+        } else {
+            needsCleanFirst.insert(job.path.pkgpath)
+        }
+        try? FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
+        writeBuildLog(job, t, failed: true)
+        removeJob(job)
+        locks.append(job.lockName, lines: [("status", status), ("todo", job.phase), ("end", LogFormat.epochWithDate(t))])
+        watchedLocks[job.lockName, default: []].append(job.path)
+        engine.finished(job.path, .failed)
+        failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
+                                                           logPath: job.logPath, locked: true)
+        addHistory(.failed, path: job.path.canonical, host: job.host.name, duration: t - job.started, detail: job.logPath)
+        reporter.event(.jobFailed(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name, log: job.logPath), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func jobNotFinished(_ job: BuildJob, _ why: String) {
+        let t = now()
+        releaseHostLock(job)
+        try? FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath)
+        // Its work directory is in an unknown state: start over clean.
+        needsCleanFirst.insert(job.path.pkgpath)
+        removeJob(job)
+        locks.remove(job.lockName)
+        engine.finished(job.path, .notFinished)
+        addHistory(.notFinished, path: job.path.canonical, host: job.host.name, duration: nil, detail: why)
+        reporter.event(.jobNotFinished(path: job.path.canonical, host: job.host.name, reason: why), at: t)
+        flushEngine(t)
+        report(force: true)
+    }
+
+    func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {
+        let size = FileIO.size(job.logPath) ?? 0
+        buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
+                                       parallel: job.makeJobs ?? 1, seconds: t - job.started, logSize: size,
+                                       maxStuck: job.maxStuck, phases: job.phaseTimes, failed: failed))
+    }
+}

@@ -1,0 +1,82 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+
+/// Listing the tree: dump-vars batches run as tasks and fed to the engine
+/// block by block as their output grows.
+extension Coordinator {
+    func startListings() {
+        while listings.count < config.parallelListings {
+            let paths = engine.takePathsToList(limit: config.batchSize)
+            if paths.isEmpty { return }
+            startListing(paths)
+        }
+    }
+
+    func startListing(_ paths: [FullPkgPath]) {
+        listingSerial += 1
+        let out = "\(logs.listingDirectory)/dump-vars.\(pid).\(listingSerial).out"
+        unlink(out)
+        let job = ListingJob(requested: paths, outputPath: out)
+        if paths.isEmpty {
+            varsLog.write("===> whole tree (\(config.portsdir))\n")
+        }
+        var spec = job.spec(make: config.make, portsdir: config.portsdir)
+        if paths.isEmpty { spec.environment["SUBDIR"] = "" }
+        listings.append(job)
+        let runner: TaskRunner = localRunner ?? hosts[0].runner
+        job.handle = runner.start(spec) { [weak self] end in self?.listingEnded(job, end) }
+    }
+
+    func listingEnded(_ job: ListingJob, _ end: TaskEnd) {
+        job.ended = true
+        listings.removeAll { $0 === job }
+        if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
+        if !end.succeeded {
+            let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"
+            varsLog.write("dump-vars for \(job.requested.isEmpty ? "the whole tree" : job.requested.map { $0.canonical }.joined(separator: " ")) ended with \(end.text)\n")
+            let tail = (FileIO.read(job.outputPath) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
+            let why: String
+            if case .failedToStart(let text) = end { why = text } else { why = end.text }
+            listingFailures.append("make dump-vars for \(what) failed (\(why))\(tail.isEmpty ? "" : ": " + tail)")
+            reporter.event(.message(listingFailures.last!), at: now())
+        }
+        // Requested paths the tree printed under another name.
+        var equivOnly = ListingResult()
+        let asked = Set(job.requested)
+        equivOnly.equivalences = ListingResult.interpret(job.merged(), requested: job.requested)
+            .equivalences.filter { asked.contains($0.0) }
+        for (a, b) in equivOnly.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
+        engine.listed(equivOnly, requested: job.requested)
+        unlink(job.outputPath)
+        lockCheckDue = true
+        flushEngine(now())
+    }
+
+    func feedListing(_ out: DumpVarsOutput, requested: [FullPkgPath], job: ListingJob) {
+        var result = ListingResult.interpret(out, requested: requested)
+        for line in result.varsLogLines { varsLog.write(line + "\n") }
+        for (a, b) in result.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
+        for k in result.records.indices {
+            let r = result.records[k]
+            result.records[k].packageExists = !r.pkgname.isEmpty && FileIO.exists(config.packageFile(r.pkgname))
+        }
+        for b in result.broken {
+            let log = logs.portLog(b.path)
+            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+            try? FileIO.append(b.raw.joined(separator: "\n") + "\n", to: log)
+        }
+        for r in result.records where r.broken != nil {
+            let log = logs.portLog(r.path)
+            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+            try? FileIO.append("dump-vars: \(r.broken!)\n", to: log)
+        }
+        engine.listed(result, requested: requested)
+        for r in result.records {
+            if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
+        }
+    }
+}

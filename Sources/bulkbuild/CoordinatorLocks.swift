@@ -1,0 +1,33 @@
+import CPosix
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+
+/// Watching the lock directory: a lock that goes away requeues its paths
+/// (L) or lists an errored port again (hot-fix).
+extension Coordinator {
+    func recheckLocks(_ t: Double) {
+        lockCheckDue = false
+        lastLockCheck = t
+        guard !watchedLocks.isEmpty else { return }
+        let present = locks.names()
+        for (name, paths) in watchedLocks where !present.contains(name) {
+            watchedLocks.removeValue(forKey: name)
+            for path in paths { lockVanished(path, t) }
+        }
+    }
+
+    /// A lock that kept `path` in E or L went away.
+    func lockVanished(_ path: FullPkgPath, _ t: Double) {
+        let record = engine.record(for: path)
+        let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
+        if engine.state(of: path) == .error {
+            reporter.event(.hotFix(path: path.canonical), at: t)
+            needsCleanFirst.insert(path.pkgpath)
+            failures.removeValue(forKey: path.canonical)
+        }
+        engine.lockGone(path, packageExists: exists)
+    }
+}
