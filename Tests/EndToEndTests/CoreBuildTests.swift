@@ -347,4 +347,58 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertTrue(r.output.contains("listed no port"), r.output)
         XCTAssertFalse(r.output.contains("everything asked for was built"), r.output)
     }
+
+    func testIntAndHupStopTheRunLikeTerm() throws {
+        for (sig, name) in [(SIGINT, "int"), (SIGHUP, "hup")] {
+            let tree = try TreeFixture(["--ports", "6", "--seed", "2", "--sleep", "30"])
+            let bulk = Bulk(tree: tree)
+            let p = try bulk.start(["-j", "2", "-D", "KILL_GRACE=3"], name: name)
+            XCTAssertTrue(waitUntil(timeout: 30) { !bulk.engineLines("J").isEmpty }, name)
+            Thread.sleep(forTimeInterval: 0.5)
+            p.signal(sig, group: false)
+            XCTAssertEqual(p.wait(timeout: 20)?.exitCode, 128 + sig, "\(name): " + p.stdout + p.stderr)
+            XCTAssertTrue(p.stdout.contains("stopped by signal \(sig)"), p.stdout)
+            XCTAssertFalse(listDirectory(bulk.lockdir).isEmpty, "locks stay")
+        }
+    }
+
+    func testDontCleanLocksKeepsAStaleLockAndItsPortWaits() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "5"])
+        let bulk = Bulk(tree: tree)
+        let victim = tree.manifest.ports[0].pkgpath
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, 255)
+        // A lock left by a bulkbuild of this host that died mid-build.
+        let dead = try runProcess(["sh", "-c", "echo $$"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.createDirectory(atPath: bulk.lockdir, withIntermediateDirectories: true)
+        let lock = bulk.lockdir + "/" + victim.replacingOccurrences(of: "/", with: ".")
+        try writeFile(lock, "locked=\(victim)\ndpb=\(dead) on \(String(cString: host))\nhost=localhost\n")
+        let kept = try bulk.run(["-j", "2", "-D", "DONT_CLEAN_LOCKS=1"])
+        XCTAssertEqual(kept.exitCode, 1, kept.output)
+        XCTAssertTrue(fileExists(lock), "DONT_CLEAN_LOCKS must keep the lock")
+        XCTAssertTrue(kept.output.contains("locked: \(victim)"), kept.output)
+        XCTAssertTrue(bulk.engineLines("L").contains { $0.contains(" \(victim) ") })
+        let cleaned = try bulk.run(["-j", "2"])
+        XCTAssertEqual(cleaned.exitCode, 0, cleaned.output)
+        XCTAssertFalse(fileExists(lock))
+        XCTAssertTrue(cleaned.output.contains("removed stale lock"), cleaned.output)
+    }
+
+    func testCleanFirstAndKeepingAWorkDirectory() throws {
+        let tree = try TreeFixture(["--ports", "3", "--seed", "8"])
+        let bulk = Bulk(tree: tree)
+        let keep = tree.manifest.ports[0].pkgpath
+        let other = tree.manifest.ports[1].pkgpath
+        let r = try bulk.run(["-j", "2", "-c", "-C", keep])
+        XCTAssertEqual(r.exitCode, 0, r.output)
+        func phases(_ p: String) -> [String] {
+            (readFile(bulk.logdir + "/paths/\(p).log") ?? "").split(separator: "\n")
+                .filter { $0.hasPrefix(">>> Running ") }.map { String($0.split(separator: " ")[2]) }
+        }
+        XCTAssertEqual(phases(other).first, "clean", "-c cleans before the build")
+        XCTAssertEqual(phases(other).last, "clean")
+        XCTAssertEqual(phases(keep).first, "clean")
+        XCTAssertNotEqual(phases(keep).last, "clean", "-C keeps the work directory after the build")
+        XCTAssertTrue(fileExists(tree.treePath("obj/" + keep.replacingOccurrences(of: "/", with: "."))))
+    }
 }
