@@ -27,17 +27,22 @@ extension BuildEngine {
 
     /// Wanted paths that still have to be listed (at most `limit`), now
     /// counted as being listed.
+    /// A path that a batch did not answer is tried again alone, so one port
+    /// that makes the tree fail cannot take others down with it.
     public func takePathsToList(limit: Int) -> [FullPkgPath] {
         var out: [FullPkgPath] = []
         var keep: [Int] = []
+        var alone = false
         for i in needListing {
             let j = resolve(i)
             guard nodes[j].record == nil || nodes[j].state == .unlisted, !nodes[j].listingInFlight,
                   nodes[j].aliasOf == nil else { continue }
-            if out.count < limit {
+            let retry = nodes[j].listingAttempts > 0 && nodes[j].record == nil
+            if !alone && out.count < limit && (out.isEmpty || !retry) {
                 nodes[j].listingInFlight = true
                 nodes[j].listingAttempts += 1
                 out.append(nodes[j].path)
+                alone = retry
             } else {
                 keep.append(j)
             }

@@ -401,4 +401,34 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertNotEqual(phases(keep).last, "clean", "-C keeps the work directory after the build")
         XCTAssertTrue(fileExists(tree.treePath("obj/" + keep.replacingOccurrences(of: "/", with: "."))))
     }
+
+    /// A tree whose dump-vars dies as soon as one bad port is in the batch:
+    /// the others are listed again alone and built; the bad one is broken.
+    func testPathsOfAFailedBatchAreRetriedAlone() throws {
+        let dir = try makeTempDir(prefix: "bulkbuild-diebatch")
+        defer { removeTree(dir) }
+        let makefile = """
+            .SILENT:
+            print-data:
+            \techo PACKAGE_REPOSITORY=$(CURDIR)/packages; echo MACHINE_ARCH=x86_64
+            dump-vars:
+            \tfor p in $$SUBDIR; do case $$p in bad/*) echo "make: bad/port blew up"; exit 2;; esac; done; \\
+            \tfor p in $$SUBDIR; do echo "===> $$p"; echo "$$p.FULLPKGNAME=$${p#*/}-1.0"; done
+            depends prepare fetch patch configure build fake clean:
+            \techo "$@ $$SUBDIR"
+            package:
+            \tmkdir -p packages/x86_64/all && touch packages/x86_64/all/$${SUBDIR#*/}-1.0.tgz
+
+            """
+        try writeFile(dir + "/Makefile", makefile)
+        for p in ["good/a", "good/b", "bad/port"] {
+            try FileManager.default.createDirectory(atPath: dir + "/" + p, withIntermediateDirectories: true)
+        }
+        let r = try runProcess([try Products.bulkbuild(), "-D", "PORTSDIR=\(dir)", "-L", dir + "/logs", "-j", "2",
+                                "good/a", "bad/port", "good/b"])
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        XCTAssertTrue(fileExists(dir + "/packages/x86_64/all/a-1.0.tgz"), r.output)
+        XCTAssertTrue(fileExists(dir + "/packages/x86_64/all/b-1.0.tgz"), r.output)
+        XCTAssertTrue(r.output.contains("broken: bad/port: tried and didn't get it"), r.output)
+    }
 }
