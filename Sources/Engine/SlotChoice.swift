@@ -54,8 +54,10 @@ extension BuildEngine {
     /// - at most one `memoryhog` per host; two ports sharing a `tag:` never
     ///   build together on one host (the clash is logged as K);
     /// - speed factors: a host slower than the fastest takes a job only if
-    ///   it would finish it no later than the fastest host could, counting
-    ///   the time until that host frees a slot: w/sf <= freeIn + w/maxSf;
+    ///   it would finish it no later than the fastest hosts could: w/sf <=
+    ///   start + w/maxSf, where start is when their earliest slot frees,
+    ///   counting each job this host passed over as taking that slot first;
+    /// - at most `maxLook` queued paths are looked at for one slot;
     /// - affinity: a path that last ran on another host that is up is left
     ///   for that host (A), unless nothing else can run here (Y).
     public func nextJob(for host: HostView) -> JobChoice? {

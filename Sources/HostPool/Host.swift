@@ -56,9 +56,11 @@ public final class Host {
         guard status != .failed else { return }
         switch event {
         case .up:
-            // Back from down: usable again (init already passed). The first
-            // time, init has to run before the host is up.
-            if status == .down && facts != nil { status = .up; reason = nil }
+            // Back from down: usable again when init already passed;
+            // otherwise (first connection, or lost during init) init has to
+            // run before the host gets slots.
+            status = facts != nil ? .up : .starting
+            reason = nil
         case .down(let why):
             status = .down
             reason = why

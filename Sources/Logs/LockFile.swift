@@ -44,7 +44,7 @@ public struct LockDirectory: Sendable {
     public func exists(_ name: String) -> Bool { FileIO.exists(root + "/" + name) }
 
     static func render(_ lines: [(String, String)]) -> String {
-        lines.map { $0.1.isEmpty ? "\($0.0)\n" : "\($0.0)=\($0.1)\n" }.joined()
+        lines.map { "\($0.0)=\($0.1)\n" }.joined()
     }
 
     /// Parses `key=value` lines (a bare word is a flag with empty value).

@@ -38,14 +38,14 @@ public struct LogDirectory: Sendable {
     public func preparePortLog(_ path: FullPkgPath, pkgname: String) throws -> String {
         let log = portLog(path)
         try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-        if !pkgname.isEmpty {
-            let link = packageLog(pkgname)
-            let depth = path.pkgpath.value.split(separator: "/").count
-            let target = "../paths/" + path.canonical + ".log"
-            _ = depth
-            unlink(link)
-            _ = symlink(target, link)
-        }
+        if !pkgname.isEmpty { linkPackageLog(pkgname, to: path) }
         return log
+    }
+
+    /// `packages/PKGNAME.log` -> `../paths/FULLPKGPATH.log`, replaced.
+    public func linkPackageLog(_ pkgname: String, to path: FullPkgPath) {
+        let link = packageLog(pkgname)
+        unlink(link)
+        _ = symlink("../paths/" + path.canonical + ".log", link)
     }
 }

@@ -28,7 +28,7 @@ func runBuildCommand(_ args: [String]) -> Int32 {
     if options.showHelp { print(usageText); return 0 }
     if options.showVersion { print("bulkbuild \(bulkbuildVersion)"); return 0 }
     do {
-        let config = try resolveConfig(options)
+        let config = try resolveConfig(try withHostsFileParameters(options))
         return try runBuild(config, options: options)
     } catch let e as UsageError {
         printError("bulkbuild: \(e.description)")
@@ -63,7 +63,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         }
         return v
     }
-    func flag(_ name: String) -> Bool { (o.define(name) ?? "0") != "0" && !(o.define(name) ?? "").isEmpty }
+    func flag(_ name: String) -> Bool { isOn(o.define(name)) }
 
     let env = ProcessInfo.processInfo.environment
     let portsdirRaw = o.define("PORTSDIR") ?? env["PORTSDIR"] ?? "/usr/ports"
@@ -127,6 +127,21 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         parallel: o.parallel, startupScript: o.define("STARTUP"))
 }
 
+/// The hosts files' NAME=value lines are -D parameters; the command line's
+/// own -D come after them, so they win.
+func withHostsFileParameters(_ o: BuildOptions) throws -> BuildOptions {
+    guard !o.hostsFiles.isEmpty else { return o }
+    let file: HostsFile
+    do {
+        file = try HostsFile.load(paths: o.hostsFiles, targetArch: nil, localNames: localHostNames())
+    } catch let e as HostsFileError {
+        throw UsageError(description: e.description)
+    }
+    var out = o
+    out.defines = file.parameters.map { ($0.name, $0.value) } + o.defines
+    return out
+}
+
 /// Reads the hosts files; their NAME=value lines are -D parameters that the
 /// command line overrides.
 func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: String]) {
@@ -135,7 +150,7 @@ func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: 
     if !o.hostsFiles.isEmpty {
         let loaded: HostsFile
         do {
-            loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: ["localhost", hostName()])
+            loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: localHostNames())
         } catch let e as HostsFileError {
             throw UsageError(description: e.description)
         }
@@ -172,7 +187,7 @@ func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {
     ropts.forceScreen = o.has("m")
     ropts.importantOnly = o.has("x")
     ropts.displayTimeout = cfg.displayTimeout
-    ropts.noCursor = (o.define("NO_CURSOR") ?? "0") != "0"
+    ropts.noCursor = isOn(o.define("NO_CURSOR"))
     // The coordinator blocks signals before any thread (ssh, screen) starts.
     let reporterBox = LateReporter()
     let coordinator = try Coordinator(config: cfg, reporter: reporterBox, queue: queue, startTime: cp_now())

@@ -10,7 +10,7 @@ final class BuildJob {
     let host: BuildHost
     let logPath: String
     let lockName: String
-    let started: Double
+    var started: Double
     var phases: [String]
     var phaseIndex = 0
     var phaseStarted: Double

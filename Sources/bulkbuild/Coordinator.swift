@@ -53,6 +53,7 @@ final class Coordinator {
 
     var stopFileSeen = false
     var shutdownSignal: Int32?
+    var suspendedAt: Double?
     var killDeadline: Double?
     var lastLockCheck = 0.0
     var lockCheckDue = true
@@ -134,8 +135,21 @@ final class Coordinator {
             case SIGWINCH: report(force: true)
             case SIGTSTP:
                 reporter.suspend()
+                suspendedAt = now()
                 kill(getpid(), SIGSTOP)
             case SIGCONT:
+                // Time spent stopped does not count against the jobs' stuck
+                // and time limits (they were not watched meanwhile).
+                if let at = suspendedAt {
+                    let paused = now() - at
+                    for job in jobs {
+                        job.lastGrowth += paused
+                        job.started += paused
+                        job.phaseStarted += paused
+                        if let k = job.hardKillAt { job.hardKillAt = k + paused }
+                    }
+                    suspendedAt = nil
+                }
                 reporter.resume()
                 report(force: true)
             default: beginShutdown(signal: s)

@@ -49,6 +49,10 @@ extension Coordinator {
         let logPath: String
         do {
             logPath = try logs.preparePortLog(path, pkgname: record.pkgname)
+            // Every package this job makes points at the same log.
+            for member in engine.unitMembers(of: path) where member.path != path && !member.pkgname.isEmpty {
+                logs.linkPackageLog(member.pkgname, to: path)
+            }
         } catch {
             reporter.event(.message("\(error)"), at: t)
             locks.remove(lockName)

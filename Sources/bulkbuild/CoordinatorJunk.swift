@@ -9,7 +9,8 @@ import TTYReport
 /// every `junk` builds.
 extension Coordinator {
     func startJunk() {
-        for host in hosts where host.state == .up && host.junkEvery > 0 && host.buildsSinceJunk >= host.junkEvery {
+        for host in hosts where host.state == .up && !hostStopped(host) && host.junkEvery > 0
+            && host.buildsSinceJunk >= host.junkEvery {
             guard junkTasks[host] == nil, host.dependsHolder == nil,
                   !host.running.contains(where: { $0.record.has(property: "nojunk") }) else { continue }
             let name = "host:" + host.name

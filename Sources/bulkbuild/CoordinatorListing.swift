@@ -9,6 +9,8 @@ import TTYReport
 /// block by block as their output grows.
 extension Coordinator {
     func startListings() {
+        // The whole tree's listing will print every dependency too.
+        if listings.contains(where: { $0.requested.isEmpty }) { return }
         while listings.count < config.parallelListings {
             let paths = engine.takePathsToList(limit: config.batchSize)
             if paths.isEmpty { return }

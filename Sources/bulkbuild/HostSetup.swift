@@ -112,8 +112,14 @@ extension Coordinator {
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
             reporter.event(.hostDown(host: host.name, reason: why), at: t)
         case .starting:
-            // First connection made: init runs over it.
-            if host.state == .starting { startInit(host) }
+            // Connected, init not passed yet (first connection, or the host
+            // came back after failing to connect or during init).
+            if host.state == .starting || host.state == .down {
+                if host.state == .down {
+                    hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) came up\n")
+                }
+                startInit(host)
+            }
         case .failed:
             host.state = .failed
             host.reason = pool.reason

@@ -54,7 +54,8 @@ usage: bulkbuild [-acemqrRsuUx] [-A arch] [-b logfile] [-C pathlist] [-D PARAM=v
                  [-X pathlist] [pathlist ...]
        bulkbuild monitor [-L logdir]
        bulkbuild hosts test|status -h hosts [-D PARAM=value]
-       bulkbuild simulate [-h hosts] [-j n] [--json] [pathlist ...]
+       bulkbuild simulate [-r] [-b logfile] [-D PARAM=value] [-h hosts] [-j n]
+                          [--add-host 'NAME key=value ...'] [--json] [pathlist ...]
 See bulkbuild(1) for every option.
 """
 
@@ -121,6 +122,13 @@ func parseBuildOptions(_ args: [String]) throws -> BuildOptions {
         }
     }
     return o
+}
+
+/// The one rule for on/off parameters: unset, empty, 0, no, off and false
+/// are off; anything else is on.
+func isOn(_ value: String?) -> Bool {
+    guard let v = value?.lowercased() else { return false }
+    return !["", "0", "no", "off", "false"].contains(v)
 }
 
 /// -D parameters bulkbuild knows; the ones not built yet fail loudly.

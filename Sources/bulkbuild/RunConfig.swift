@@ -46,6 +46,6 @@ struct RunConfig {
 
     /// `${PACKAGE_REPOSITORY}/${MACHINE_ARCH}/all/${FULLPKGNAME}.tgz`
     func packageFile(_ pkgname: String) -> String {
-        "\(tree.packageRepository)/\(tree.machineArch)/all/\(pkgname).tgz"
+        "\(tree.packageRepository)/\(arch)/all/\(pkgname).tgz"
     }
 }

@@ -24,7 +24,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         i += 1
     }
     do {
-        let options = try parseBuildOptions(rest)
+        let options = try withHostsFileParameters(try parseBuildOptions(rest))
         if options.showHelp { print(usageText); return 0 }
         let config = try resolveConfig(options)
         var (file, _) = try loadHosts(options, arch: config.arch)
@@ -35,7 +35,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
                 return f
             }()
             do {
-                try more.parse(line, file: "--add-host #\(n + 1)", targetArch: config.arch, localNames: ["localhost", hostName()])
+                try more.parse(line, file: "--add-host #\(n + 1)", targetArch: config.arch, localNames: localHostNames())
             } catch let e as HostsFileError { throw UsageError(description: e.description) }
             file = more
         }

@@ -431,4 +431,23 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertTrue(fileExists(dir + "/packages/x86_64/all/b-1.0.tgz"), r.output)
         XCTAssertTrue(r.output.contains("broken: bad/port: tried and didn't get it"), r.output)
     }
+
+    /// NAME=value lines of a hosts file are -D parameters for the build;
+    /// the command line wins over them.
+    func testHostsFileParametersReachTheBuild() throws {
+        let tree = try TreeFixture(["--ports", "2", "--seed", "4", "--sleep", "30", "--max-deps", "0"])
+        let hosts = tree.path("hosts")
+        try writeFile(hosts, "PORTSDIR=\(tree.portsDir)\nSTUCK_TIMEOUT=2\nlocalhost jobs=2\n")
+        let logdir = tree.path("logs")
+        let r = try runProcess([try Products.bulkbuild(), "-h", hosts, "-L", logdir], timeout: 60)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        let log = readFile(logdir + "/paths/\(tree.manifest.ports[0].pkgpath).log") ?? ""
+        XCTAssertTrue(log.contains("KILLED:"), "STUCK_TIMEOUT from the hosts file was not applied: " + log)
+        // -D on the command line wins: a long limit, and the build is not killed early.
+        let again = try runProcess([try Products.bulkbuild(), "-h", hosts, "-L", tree.path("logs2"),
+                                    "-c", "-D", "STUCK_TIMEOUT=600", "-D", "BUILD_TIMEOUT=4"], timeout: 60)
+        let log2 = readFile(tree.path("logs2") + "/paths/\(tree.manifest.ports[0].pkgpath).log") ?? ""
+        XCTAssertTrue(log2.contains("over BUILD_TIMEOUT"), again.output + log2)
+        XCTAssertFalse(log2.contains("stuck at"), log2)
+    }
 }

@@ -185,4 +185,32 @@ final class MultiHostBuildTests: XCTestCase {
         for p in requeued { XCTAssertEqual(built.filter { $0 == p }.count, 1, p) }
         XCTAssertEqual(Set(built).count, 60)
     }
+
+    /// A host that is not reachable when the run starts is tried again, and
+    /// once it answers it runs its init job and gets jobs.
+    func testAHostThatComesUpLateRunsInitAndGetsJobs() throws {
+        let port = freeLoopbackPort()
+        ssh.addAlias("late", address: "127.0.0.1", port: port)
+        let tree = try makeTree(["--ports", "30", "--seed", "17", "--sleep", "1", "--max-deps", "1"])
+        writeFile("\(work)/hosts", "localhost jobs=1\nlate jobs=2\n")
+        let logdir = work + "/logs"
+        let pid = try startBulkbuild(["-D", "PORTSDIR=\(tree)", "-L", logdir, "-D", "SSH_CONFIG=\(ssh.configPath)",
+                                      "-D", "CONNECTION_TIMEOUT=3", "-h", "\(work)/hosts"])
+        defer { kill(-pid, SIGKILL) }
+        XCTAssertTrue(waitFor(20) { !logLines(logdir, "engine.log").filter { $0.contains(": J: ") }.isEmpty })
+        try ssh.startServer(alias: "late", port: port)
+        XCTAssertTrue(waitFor(60) { logLines(logdir, "hosts.log").contains { $0.contains("late up:") } },
+                      logLines(logdir, "hosts.log").joined(separator: "\n"))
+        XCTAssertEqual(wait(pid, timeout: 120), 0, readWholeFile("\(work)/run.out") ?? "")
+        XCTAssertTrue(logLines(logdir, "build.log").contains { $0.contains(" late/") }, "the late host got no job")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(logdir)/init.late.log"))
+    }
+
+    func testHostsExampleIsAValidHostsFile() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("hosts.example").path
+        let file = try HostsFile.load(paths: [example], targetArch: "x86_64", localNames: ["localhost"])
+        XCTAssertGreaterThanOrEqual(file.hosts.count, 2)
+        XCTAssertTrue(file.hosts.allSatisfy { $0.properties.memory == nil }, "a build refuses memory=")
+    }
 }
