@@ -43,8 +43,11 @@ public struct LockDirectory: Sendable {
     public func remove(_ name: String) { unlink(root + "/" + name) }
     public func exists(_ name: String) -> Bool { FileIO.exists(root + "/" + name) }
 
+    /// Lock lines that are flags, written bare (dpb's `nojunk`).
+    static let flags: Set<String> = ["nojunk"]
+
     static func render(_ lines: [(String, String)]) -> String {
-        lines.map { "\($0.0)=\($0.1)\n" }.joined()
+        lines.map { $0.1.isEmpty && flags.contains($0.0) ? "\($0.0)\n" : "\($0.0)=\($0.1)\n" }.joined()
     }
 
     /// Parses `key=value` lines (a bare word is a flag with empty value).
