@@ -10,14 +10,16 @@ extension Coordinator {
     /// Creates the build hosts. Remote ones connect at once in their own
     /// threads; every host runs its init job before it gets slots.
     func setUpHosts(file: HostsFile?, jobsOverride: Int?, junkOverride: Int?, parameters: [String: String]) {
-        let local = LocalRunner(hostName: config.localHost, reaper: reaper, queue: queue)
-        localRunner = local
+        // Listing always runs here.
+        localRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue)
         let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
         for hc in configs {
             let p = hc.properties
             let host: BuildHost
             if hc.isLocal {
-                host = BuildHost(name: hc.name, runner: local, slots: jobsOverride ?? p.jobs ?? 0)
+                // Its own runner, so its init log carries its name here.
+                let runner = LocalRunner(hostName: hc.name, reaper: reaper, queue: queue)
+                host = BuildHost(name: hc.name, runner: runner, slots: jobsOverride ?? p.jobs ?? 0)
             } else {
                 let pool = HostPool.Host.remote(hc, parameters: parameters, queue: queue) { [weak self] h in
                     self?.remoteStatusChanged(h)

@@ -98,6 +98,7 @@ final class MultiHostBuildTests: XCTestCase {
         XCTAssertTrue(log.contains("===> Built \(path)") || log.contains("Built"), log)
         // Each host ran its init job.
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(logdir)/init.b1.log"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(logdir)/init.localhost.log"), "named as in the hosts file")
         XCTAssertTrue(logLines(logdir, "hosts.log").contains { $0.contains("b2 up: user root") })
         // The same bulkbuild is on the host (same file system): one agent
         // channel carries its tasks.
