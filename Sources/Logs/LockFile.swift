@@ -73,19 +73,21 @@ public struct LockDirectory: Sendable {
         FileIO.read(root + "/" + name).map(LockDirectory.parse)
     }
 
+    /// The bulkbuild process that made a lock, from its `dpb=PID on HOST` line.
+    public static func owner(_ contents: [String: String]) -> (pid: Int32, host: String)? {
+        guard let words = contents["dpb"]?.split(separator: " "), words.count >= 3, words[1] == "on",
+              let pid = Int32(words[0]) else { return nil }
+        return (pid, String(words[2]))
+    }
+
     /// Removes locks left by dead bulkbuild processes of this host that did
     /// not end in error (an error lock waits for a person). Returns the
     /// lock names it removed with the path each one locked.
     public func cleanStale(host: String, isAlive: (Int32) -> Bool) -> [(name: String, locked: String)] {
         var removed: [(name: String, locked: String)] = []
         for name in names() {
-            guard let c = contents(name) else { continue }
-            guard let owner = c["dpb"] else { continue }
-            // `dpb=PID on HOST`
-            let words = owner.split(separator: " ")
-            guard words.count >= 3, words[1] == "on", String(words[2]) == host,
-                  let pid = Int32(words[0]) else { continue }
-            if isAlive(pid) { continue }
+            guard let c = contents(name), let owner = LockDirectory.owner(c), owner.host == host else { continue }
+            if isAlive(owner.pid) { continue }
             if c["error"] != nil { continue }
             if let status = c["status"], status != "0", !status.isEmpty { continue }
             remove(name)

@@ -239,12 +239,8 @@ final class Coordinator {
         for (name, _) in watchedLocks {
             // Gone since the last look: the next pass requeues its paths.
             guard let c = locks.contents(name) else { return true }
-            guard c["error"] == nil, c["status"] == nil, let owner = c["dpb"] else { continue }
-            let words = owner.split(separator: " ")
-            if words.count >= 3, String(words[2]) == config.localHost, let p = Int32(words[0]),
-               p != pid, processIsAlive(p) {
-                return true
-            }
+            guard c["error"] == nil, c["status"] == nil, let owner = LockDirectory.owner(c) else { continue }
+            if owner.host == config.localHost, owner.pid != pid, processIsAlive(owner.pid) { return true }
         }
         return false
     }
