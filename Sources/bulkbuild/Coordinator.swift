@@ -368,7 +368,7 @@ final class Coordinator {
                              running: h.running.count, reason: h.reason)
         }
         s.history = Array(history.suffix(50))
-        s.estimatedFinish = estimatedFinish(t)
+        s.estimatedFinish = estimatedFinish(t, total: s.counts.total, done: s.done)
         return s
     }
 

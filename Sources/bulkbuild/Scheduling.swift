@@ -198,11 +198,12 @@ extension Coordinator {
 
     /// Seconds from now to the end: the longer of the critical path left
     /// (on the fastest host) and the work left spread over every slot.
-    func estimatedFinish(_ t: Double) -> Double? {
+    /// `total` and `done` are the snapshot's counts (RunSnapshot.done).
+    func estimatedFinish(_ t: Double, total: Int, done: Int) -> Double? {
         if let cached = etaState.value, t - etaState.computedAt < 5, !etaState.stale { return cached }
         etaState.stale = false
         let up = hosts.filter { $0.state == .up }
-        guard !up.isEmpty, !(listings.isEmpty == false && engine.summary().counts.total == 0) else { return nil }
+        guard !up.isEmpty, !(listings.isEmpty == false && total == 0) else { return nil }
         var elapsed: [FullPkgPath: Double] = [:]
         for job in jobs { elapsed[job.path] = (t - job.started) * job.host.speedFactor }
         let left = engine.remaining(elapsed: elapsed)
@@ -215,11 +216,9 @@ extension Coordinator {
         // The estimate judged at the end is the first one made after listing,
         // once a tenth of the paths are done (so a run without history has
         // measured something).
-        if etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0 && seconds > 0 {
-            let c = engine.summary().counts
-            if c.total > 0 && Double(c.installable + c.built + c.ignored + c.errors) >= 0.1 * Double(c.total) {
-                etaState.judged = (t, eta)
-            }
+        if etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0 && seconds > 0
+            && total > 0 && Double(done) >= 0.1 * Double(total) {
+            etaState.judged = (t, eta)
         }
         return eta
     }
