@@ -67,26 +67,16 @@ public struct Simulator {
                     var fastSlots: [Double] = []
                     if host.speedFactor < maxSf {
                         for f in hosts.indices where hosts[f].speedFactor == maxSf {
-                            let ends = running.unordered.filter { $0.host == f }.map { $0.end - clock }
-                            if runningOn[f].contains(where: { $0.has(property: "lonesome") }) {
-                                // Nothing starts there before the lonesome job ends.
-                                fastSlots += Array(repeating: ends.max() ?? 0, count: hosts[f].slots)
-                            } else {
-                                fastSlots += ends + Array(repeating: 0, count: max(0, hosts[f].slots - used[f]))
-                            }
+                            fastSlots += HostView.slotsFreeIn(
+                                remaining: running.unordered.filter { $0.host == f }.map { $0.end - clock },
+                                freeSlots: hosts[f].slots - used[f], slots: hosts[f].slots,
+                                lonesome: runningOn[f].contains { $0.has(property: "lonesome") })
                         }
                     }
-                    var tags = Set<String>()
-                    for r in runningOn[h] { tags.formUnion(r.tags) }
-                    var view = HostView(
-                        name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
-                        fastestFreeIn: fastSlots.min() ?? 0,
-                        squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
-                        runningCount: used[h], runningTags: tags,
-                        runningMemoryhogs: runningOn[h].filter { $0.has(property: "memoryhog") }.count,
-                        lonesomeRunning: runningOn[h].contains { $0.has(property: "lonesome") },
-                        hostsUp: names)
-                    view.fastSlotsFreeIn = fastSlots
+                    let view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
+                                        running: runningOn[h],
+                                        squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
+                                        fastSlotsFreeIn: fastSlots, hostsUp: names)
                     guard let choice = engine.nextJob(for: view) else { break }
                     let path = choice.record.path
                     if choice.squiggle { squiggles[h] = path }

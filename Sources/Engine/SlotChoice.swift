@@ -104,3 +104,27 @@ extension BuildEngine {
         return nil
     }
 }
+
+extension HostView {
+    /// A host seen through the records of the jobs running on it; the
+    /// coordinator and the simulator both build their views this way.
+    public init(name: String, speedFactor: Double, maxSpeedFactor: Double, running: [PortRecord],
+                squiggle: Bool, fastSlotsFreeIn: [Double], hostsUp: Set<String>) {
+        var tags = Set<String>()
+        for r in running { tags.formUnion(r.tags) }
+        self.init(name: name, speedFactor: speedFactor, maxSpeedFactor: maxSpeedFactor,
+                  fastestFreeIn: fastSlotsFreeIn.min() ?? 0, squiggle: squiggle,
+                  runningCount: running.count, runningTags: tags,
+                  runningMemoryhogs: running.filter { $0.has(property: "memoryhog") }.count,
+                  lonesomeRunning: running.contains { $0.has(property: "lonesome") }, hostsUp: hostsUp)
+        self.fastSlotsFreeIn = fastSlotsFreeIn
+    }
+
+    /// When each slot of one of the fastest hosts frees: what remains of
+    /// its running jobs, and 0 for each free slot; a lonesome job keeps
+    /// every slot of its host until it ends.
+    public static func slotsFreeIn(remaining: [Double], freeSlots: Int, slots: Int, lonesome: Bool) -> [Double] {
+        if lonesome { return Array(repeating: remaining.max() ?? 0, count: slots) }
+        return remaining + Array(repeating: 0, count: max(0, freeSlots))
+    }
+}

@@ -51,26 +51,17 @@ extension Coordinator {
         var fastSlots: [Double] = []
         if host.speedFactor < maxSf {
             for fast in up where fast.speedFactor == maxSf && !hostStopped(fast) {
-                let ends = fast.running.map { max(0, $0.expected - (t - $0.started)) }
-                if fast.running.contains(where: { $0.record.has(property: "lonesome") }) {
-                    fastSlots += Array(repeating: ends.max() ?? 0, count: fast.slots)
-                } else {
-                    fastSlots += ends + Array(repeating: 0, count: max(0, slotsAvailable(fast) - fast.used))
-                }
+                fastSlots += HostView.slotsFreeIn(
+                    remaining: fast.running.map { max(0, $0.expected - (t - $0.started)) },
+                    freeSlots: slotsAvailable(fast) - fast.used, slots: fast.slots,
+                    lonesome: fast.running.contains { $0.record.has(property: "lonesome") })
             }
         }
         let free = slotsAvailable(host) - host.used
         let squiggle = host.slots > 3 && free == 1 && !host.running.contains { $0.squiggle }
-        var tags = Set<String>()
-        for j in host.running { tags.formUnion(j.record.tags) }
-        var view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
-                            fastestFreeIn: fastSlots.min() ?? 0,
-                        squiggle: squiggle, runningCount: host.running.count, runningTags: tags,
-                        runningMemoryhogs: host.running.filter { $0.record.has(property: "memoryhog") }.count,
-                        lonesomeRunning: host.running.contains { $0.record.has(property: "lonesome") },
-                        hostsUp: names)
-        view.fastSlotsFreeIn = fastSlots
-        return view
+        return HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
+                        running: host.running.map { $0.record }, squiggle: squiggle,
+                        fastSlotsFreeIn: fastSlots, hostsUp: names)
     }
 
     /// `parallel` ports get MAKE_JOBS=k and wait for k-1 more slots on their
