@@ -51,6 +51,17 @@ extension BuildEngine {
         return out
     }
 
+    /// Takes records already in hand (benchmarks, tests) as the answer to
+    /// asking for all of them: one listing batch, its changes dropped.
+    public func listAll(_ records: [PortRecord]) {
+        request(records.map(\.path))
+        let asked = takePathsToList(limit: Int.max)
+        var listing = ListingResult()
+        listing.records = records
+        listed(listing, requested: asked)
+        _ = takeChanges()
+    }
+
     /// Paths waiting to be listed (not counting those being listed now).
     public var listingBacklog: Int { needListing.count }
 

@@ -159,12 +159,7 @@ func generate(ports: Int, seed: UInt64) -> Graph {
 func listedEngine(_ g: Graph, _ ordering: QueueOrdering) -> BuildEngine {
     let e = BuildEngine(ordering: ordering)
     e.weights = g.weights
-    e.request(g.records.map(\.path))
-    let asked = e.takePathsToList(limit: Int.max)
-    var listing = ListingResult()
-    listing.records = g.records
-    e.listed(listing, requested: asked)
-    _ = e.takeChanges()
+    e.listAll(g.records)
     return e
 }
 

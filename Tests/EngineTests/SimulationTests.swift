@@ -107,12 +107,7 @@ final class SimulationTests: XCTestCase {
     static func engine(_ g: Graph, _ ordering: QueueOrdering = .criticalPath) -> BuildEngine {
         let e = BuildEngine(ordering: ordering)
         e.weights = g.weights
-        e.request(g.records.map(\.path))
-        let asked = e.takePathsToList(limit: Int.max)
-        var listing = ListingResult()
-        listing.records = g.records
-        e.listed(listing, requested: asked)
-        _ = e.takeChanges()
+        e.listAll(g.records)
         return e
     }
 
