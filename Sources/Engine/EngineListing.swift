@@ -104,31 +104,35 @@ extension BuildEngine {
         nodes[a].listingInFlight = false
         let wasWanted = nodes[a].wanted
         for d in nodes[a].buildDependents {
-            nodes[d].buildDeps.removeAll { $0 == a }
-            if !nodes[d].buildDeps.contains(t) {
-                nodes[d].buildDeps.append(t)
-                nodes[t].buildDependents.append(d)
-                if isInstallable(t) { nodes[d].missingBuild -= 1; becameReadyForBuild(d) }
-            } else {
-                nodes[d].missingBuild -= 1
-                becameReadyForBuild(d)
-            }
+            redirect(d, from: a, to: t, deps: \.buildDeps, dependents: \.buildDependents,
+                     missing: \.missingBuild, ready: becameReadyForBuild)
         }
         for d in nodes[a].runDependents {
-            nodes[d].runDeps.removeAll { $0 == a }
-            if !nodes[d].runDeps.contains(t) {
-                nodes[d].runDeps.append(t)
-                nodes[t].runDependents.append(d)
-                if isInstallable(t) { nodes[d].missingRun -= 1; becameReadyToInstall(d) }
-            } else {
-                nodes[d].missingRun -= 1
-                becameReadyToInstall(d)
-            }
+            redirect(d, from: a, to: t, deps: \.runDeps, dependents: \.runDependents,
+                     missing: \.missingRun, ready: becameReadyToInstall)
         }
         nodes[a].buildDependents = []
         nodes[a].runDependents = []
         if wasWanted { markWanted(t) }
         if case .skipped(let why) = nodes[t].state { propagateSkip(from: t, why) }
+    }
+
+    /// Moves one of `d`'s edges from the alias `a` to `t`. `a` counted as
+    /// not installable; the edge to `t` counts only while `t` is not, and
+    /// only once when `d` already had it.
+    func redirect(_ d: Int, from a: Int, to t: Int, deps: WritableKeyPath<Node, [Int]>,
+                  dependents: WritableKeyPath<Node, [Int]>, missing: WritableKeyPath<Node, Int>,
+                  ready: (Int) -> Void) {
+        nodes[d][keyPath: deps].removeAll { $0 == a }
+        let had = nodes[d][keyPath: deps].contains(t)
+        if !had {
+            nodes[d][keyPath: deps].append(t)
+            nodes[t][keyPath: dependents].append(d)
+        }
+        if had || isInstallable(t) {
+            nodes[d][keyPath: missing] -= 1
+            ready(d)
+        }
     }
 
     func apply(_ record: PortRecord) {
