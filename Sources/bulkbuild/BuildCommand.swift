@@ -28,8 +28,8 @@ func runBuildCommand(_ args: [String]) -> Int32 {
     if options.showHelp { print(usageText); return 0 }
     if options.showVersion { print("bulkbuild \(bulkbuildVersion)"); return 0 }
     do {
-        let config = try resolveConfig(try withHostsFileParameters(options))
-        return try runBuild(config, options: options)
+        let merged = try withHostsFileParameters(options)
+        return try runBuild(try resolveConfig(merged), options: merged)
     } catch let e as UsageError {
         printError("bulkbuild: \(e.description)")
         return 2
@@ -137,13 +137,22 @@ func withHostsFileParameters(_ o: BuildOptions) throws -> BuildOptions {
     } catch let e as HostsFileError {
         throw UsageError(description: e.description)
     }
+    for p in file.parameters {
+        guard knownParameters.contains(p.name) else {
+            throw UsageError(description: "\(p.origin): unknown parameter \(p.name) (known: \(knownParameters.sorted().joined(separator: " ")))")
+        }
+        if unimplementedParameters.contains(p.name) {
+            throw UsageError(description: "\(p.origin): \(notImplemented(p.name).description)")
+        }
+    }
     var out = o
     out.defines = file.parameters.map { ($0.name, $0.value) } + o.defines
     return out
 }
 
-/// Reads the hosts files; their NAME=value lines are -D parameters that the
-/// command line overrides.
+/// Reads the hosts for `arch` from the hosts files; `o` comes from
+/// `withHostsFileParameters`, so its -D list already holds the files'
+/// parameters, the command line's last.
 func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: String]) {
     var parameters: [String: String] = [:]
     var file: HostsFile?
@@ -153,13 +162,6 @@ func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: 
             loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: localHostNames())
         } catch let e as HostsFileError {
             throw UsageError(description: e.description)
-        }
-        for p in loaded.parameters {
-            guard knownParameters.contains(p.name) else {
-                throw UsageError(description: "\(p.origin): unknown parameter \(p.name) (known: \(knownParameters.sorted().joined(separator: " ")))")
-            }
-            if unimplementedParameters.contains(p.name) { throw notImplemented("\(p.name) (\(p.origin))") }
-            parameters[p.name] = p.value
         }
         if let h = loaded.hosts.first(where: { $0.properties.memory != nil }) {
             throw notImplemented("memory= (host \(h.name), \(h.origin): building in memory)")
