@@ -92,27 +92,21 @@ public struct Simulator {
             }
         }
 
+        func end(_ r: Running) {
+            used[r.host] -= 1
+            if squiggles[r.host] == r.path { squiggles[r.host] = nil }
+            if let k = runningOn[r.host].firstIndex(where: { $0.path == r.path }) { runningOn[r.host].remove(at: k) }
+            let also = engine.unitMembers(of: r.path).map { $0.path }.filter { $0 != r.path }
+            engine.finished(r.path, .built(alsoBuilt: also))
+            built += 1
+        }
+
         fill()
         while let next = running.popMin() {
             clock = next.end
-            used[next.host] -= 1
-            if squiggles[next.host] == next.path { squiggles[next.host] = nil }
-            if let k = runningOn[next.host].firstIndex(where: { $0.path == next.path }) {
-                runningOn[next.host].remove(at: k)
-            }
-            let also = engine.unitMembers(of: next.path).map { $0.path }.filter { $0 != next.path }
-            engine.finished(next.path, .built(alsoBuilt: also))
-            built += 1
+            end(next)
             // Finish everything that ends at the same moment before refilling.
-            while let peek = running.min, peek.end == clock {
-                let r = running.removeMin()
-                used[r.host] -= 1
-                if squiggles[r.host] == r.path { squiggles[r.host] = nil }
-                if let k = runningOn[r.host].firstIndex(where: { $0.path == r.path }) { runningOn[r.host].remove(at: k) }
-                let also2 = engine.unitMembers(of: r.path).map { $0.path }.filter { $0 != r.path }
-                engine.finished(r.path, .built(alsoBuilt: also2))
-                built += 1
-            }
+            while let peek = running.min, peek.end == clock { end(running.removeMin()) }
             fill()
         }
         _ = engine.takeChanges()

@@ -40,10 +40,7 @@ extension Coordinator {
         // Another process may have built it since it was listed.
         if FileIO.exists(config.packageFile(record.pkgname)) {
             locks.remove(lockName)
-            let also = engine.unitMembers(of: path).filter {
-                $0.path != path && FileIO.exists(config.packageFile($0.pkgname))
-            }.map { $0.path }
-            engine.foundBuilt(path, alsoBuilt: also)
+            engine.foundBuilt(path, alsoBuilt: siblingsWithPackages(of: path))
             return
         }
         let logPath: String
@@ -162,10 +159,7 @@ extension Coordinator {
         }
         try? FileIO.append(LogFormat.portEnd(time: t), to: job.logPath)
         writeBuildLog(job, t, failed: false)
-        var also: [FullPkgPath] = []
-        for member in engine.unitMembers(of: path) where member.path != path {
-            if FileIO.exists(config.packageFile(member.pkgname)) { also.append(member.path) }
-        }
+        let also = siblingsWithPackages(of: path)
         removeJob(job)
         locks.remove(job.lockName)
         recordSuccess(job, t)
@@ -223,5 +217,13 @@ extension Coordinator {
         buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
                                        parallel: job.makeJobs ?? 1, seconds: t - job.started, logSize: size,
                                        maxStuck: job.maxStuck, phases: job.phaseTimes, failed: failed))
+    }
+
+    /// Other paths of the same build (subpackages) whose package files are
+    /// there: one job makes them all.
+    func siblingsWithPackages(of path: FullPkgPath) -> [FullPkgPath] {
+        engine.unitMembers(of: path)
+            .filter { $0.path != path && FileIO.exists(config.packageFile($0.pkgname)) }
+            .map { $0.path }
     }
 }
