@@ -193,7 +193,7 @@ extension BuildEngine {
         }
         if record.packageExists {
             nodes[i].state = .built
-            log(i, .built)
+            log(i, .built, record.builtNote ?? "")
             becameReadyToInstall(i)
             return
         }

@@ -15,6 +15,8 @@ public struct PortRecord: Sendable, Equatable {
     /// Set by the caller, who knows where packages live: the package file
     /// is already there, so the path counts as built.
     public var packageExists: Bool
+    /// Said in engine.log with B when `packageExists` needs explaining.
+    public var builtNote: String?
 
     public init(path: FullPkgPath, pkgname: String, buildDepends: [Dependency] = [],
                 runDepends: [Dependency] = [], properties: [String] = [], ignore: String? = nil,

@@ -39,8 +39,15 @@ public enum TaskEnd: Sendable, Equatable {
 /// A running task; `stop` ends its whole process group (on its host).
 public protocol TaskHandle: AnyObject {
     var pid: Int32 { get }
+    /// The `BULKBUILD_TASK` value in the environment of a local task's
+    /// processes, by which a later run recognises its group (nil elsewhere).
+    var mark: String? { get }
     /// TERM, or KILL when `hard`.
     func stop(hard: Bool)
+}
+
+extension TaskHandle {
+    public var mark: String? { nil }
 }
 
 /// Runs tasks on one host. Completions are always delivered on the

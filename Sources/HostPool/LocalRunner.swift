@@ -101,8 +101,9 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?
 /// A local process group.
 public final class LocalTask: TaskHandle {
     public let pid: Int32
+    public let mark: String?
     public private(set) var ended = false
-    init(pid: Int32) { self.pid = pid }
+    init(pid: Int32, mark: String?) { self.pid = pid; self.mark = mark }
     public func stop(hard: Bool) {
         guard !ended else { return }
         kill(-pid, hard ? SIGKILL : SIGTERM)
@@ -121,21 +122,32 @@ public final class LocalRunner: TaskRunner {
     public let isLocal = true
     let reaper: ChildReaper
     let queue: CoordinatorQueue
+    /// Told of every group, so none outlives this process (nil: not watched).
+    let supervisor: Supervisor?
+    private let markPrefix = "L\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    private var taskCount = 0
 
-    public init(hostName: String, reaper: ChildReaper, queue: CoordinatorQueue) {
+    public init(hostName: String, reaper: ChildReaper, queue: CoordinatorQueue, supervisor: Supervisor? = nil) {
         self.hostName = hostName
         self.reaper = reaper
         self.queue = queue
+        self.supervisor = supervisor
     }
 
     public func start(_ spec: TaskSpec, completion: @escaping (TaskEnd) -> Void) -> TaskHandle {
-        switch spawnInGroup(argv: spec.argv, environment: spec.environment, logPath: spec.logPath) {
+        taskCount += 1
+        let mark = "\(markPrefix)-\(taskCount)"
+        var environment = spec.environment
+        environment[ProcessGroups.markVariable] = mark
+        switch spawnInGroup(argv: spec.argv, environment: environment, logPath: spec.logPath) {
         case .success(let pid):
-            let task = LocalTask(pid: pid)
-            reaper.register(pid) { end in
+            let task = LocalTask(pid: pid, mark: mark)
+            supervisor?.started(pgid: pid, mark: mark)
+            reaper.register(pid) { [supervisor] end in
                 task.markEnded()
                 // Kill anything the task left behind in its group.
                 kill(-pid, SIGKILL)
+                supervisor?.ended(pgid: pid)
                 completion(end)
             }
             return task

@@ -11,7 +11,8 @@ public struct LockDirectory: Sendable {
 
     public func path(for pkgpath: PkgPath) -> String { root + "/" + pkgpath.dotted }
     /// The per-host lock that serializes depends/prepare/junk.
-    public func hostLockPath(host: String) -> String { root + "/host:" + host }
+    public func hostLockPath(host: String) -> String { root + "/" + hostLockName(host: host) }
+    public func hostLockName(host: String) -> String { "host:" + host }
 
     public enum CreateResult: Equatable { case created, alreadyLocked }
 
@@ -25,7 +26,13 @@ public struct LockDirectory: Sendable {
             throw FileIO.Failure(path: file, what: "cannot create lock", code: code)
         }
         defer { close(fd) }
-        try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
+        do {
+            try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
+        } catch {
+            // An empty lock would block the port (or the host) for good.
+            unlink(file)
+            throw error
+        }
         return .created
     }
 
@@ -33,11 +40,12 @@ public struct LockDirectory: Sendable {
         try create(pkgpath.dotted, lines: lines)
     }
 
-    /// Adds `key=value` lines to an existing lock.
-    public func append(_ name: String, lines: [(String, String)]) {
+    /// Adds `key=value` lines to an existing lock (a lock removed by a
+    /// person meanwhile is left alone).
+    public func append(_ name: String, lines: [(String, String)]) throws {
         let file = root + "/" + name
         guard FileIO.exists(file) else { return }
-        try? FileIO.append(LockDirectory.render(lines), to: file)
+        try FileIO.append(LockDirectory.render(lines), to: file)
     }
 
     public func remove(_ name: String) { unlink(root + "/" + name) }
@@ -83,11 +91,16 @@ public struct LockDirectory: Sendable {
     /// Removes locks left by dead bulkbuild processes of this host that did
     /// not end in error (an error lock waits for a person). Returns the
     /// lock names it removed with the path each one locked.
-    public func cleanStale(host: String, isAlive: (Int32) -> Bool) -> [(name: String, locked: String)] {
+    /// `endTask` gets the lock's fields first and must make sure the task
+    /// group it records (`pgid=`, `task=`) is gone; when it cannot, the lock
+    /// stays.
+    public func cleanStale(host: String, isAlive: (Int32) -> Bool,
+                           endTask: ([String: String]) -> Bool = { _ in true }) -> [(name: String, locked: String)] {
         var removed: [(name: String, locked: String)] = []
         for name in names() {
             guard let c = contents(name), let owner = LockDirectory.owner(c), owner.host == host else { continue }
             if isAlive(owner.pid) { continue }
+            guard endTask(c) else { continue }
             if c["error"] != nil { continue }
             if let status = c["status"], status != "0", !status.isEmpty { continue }
             remove(name)

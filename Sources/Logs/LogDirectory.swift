@@ -19,7 +19,15 @@ public struct LogDirectory: Sendable {
     public var affinityDirectory: String { root + "/affinity" }
     public var stopFile: String { root + "/stop" }
     public var listingDirectory: String { root + "/listing" }
+    public var hostsLog: String { root + "/hosts.log" }
     public func initLog(host: String) -> String { root + "/init.\(host).log" }
+    public func junkLog(host: String) -> String { root + "/junk.\(host).log" }
+    /// `workdirs/PKGPATH-with-dots`: a job of that port started and has not
+    /// built yet, so its work directory may hold anything; the next build
+    /// starts with `clean`. It outlives crashes, hot-fixes and locks removed
+    /// by hand between runs.
+    public var workdirDirectory: String { root + "/workdirs" }
+    public func dirtyWorkdirMarker(_ pkgpath: PkgPath) -> String { workdirDirectory + "/" + pkgpath.dotted }
     /// dpb documents both spellings; either stops new jobs on that host.
     public func hostStopFiles(host: String) -> [String] { [root + "/stop-\(host)", root + "/\(host)-stop"] }
 
@@ -29,7 +37,7 @@ public struct LogDirectory: Sendable {
     public func packageLog(_ pkgname: String) -> String { root + "/packages/" + pkgname + ".log" }
 
     public func create() throws {
-        for dir in [root, root + "/paths", root + "/packages", listingDirectory] {
+        for dir in [root, root + "/paths", root + "/packages", listingDirectory, workdirDirectory] {
             try FileIO.makeDirectory(dir)
         }
     }

@@ -85,9 +85,16 @@ public final class AppendLog {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         if fd < 0 { throw FileIO.Failure(path: path, what: "cannot open for append", code: errno) }
     }
+    /// Told of a write that failed (full or read-only disk): a log that
+    /// cannot be written is an event for the run, never silently dropped.
+    public var onFailure: ((FileIO.Failure) -> Void)?
     deinit { close(fd) }
     public func write(_ line: String) {
         // One write per line: O_APPEND makes it land whole.
-        try? FileIO.writeAll(fd, line, path: path)
+        do {
+            try FileIO.writeAll(fd, line, path: path)
+        } catch let f as FileIO.Failure {
+            onFailure?(f)
+        } catch {}
     }
 }

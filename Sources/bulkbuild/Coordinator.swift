@@ -40,6 +40,14 @@ final class Coordinator {
     var listingSerial = 0
     var jobs: [BuildJob] = []
     var junkTasks: [BuildHost: TaskHandle] = [:]
+    /// ALWAYS_CLEAN's clean after a failure, by lock name, until it ends.
+    var cleansAfterFailure: [String: TaskHandle] = [:]
+    /// Kills this run's local task groups if the run dies first.
+    var supervisor: Supervisor?
+    /// The first write to the log or lock directory that failed.
+    var storageFailure: String?
+    /// Ports that failed because their lock could not be made, and why.
+    var lockFailures: [String: String] = [:]
     /// Lock names to watch for hot-fixes: errors and paths found locked.
     /// Several paths of one directory share a lock name.
     var watchedLocks: [String: [FullPkgPath]] = [:]
@@ -50,11 +58,15 @@ final class Coordinator {
     /// Ports whose work directory may be stale (interrupted or failed
     /// before): their next build starts with `clean`.
     var needsCleanFirst = Set<PkgPath>()
+    /// Ports whose job a dead run left behind (stale locks removed at start).
+    var interruptedPaths = Set<PkgPath>()
 
     var stopFileSeen = false
     var shutdownSignal: Int32?
     var suspendedAt: Double?
     var killDeadline: Double?
+    /// After a second signal: exit by then whatever is still running.
+    var exitDeadline: Double?
     var lastLockCheck = 0.0
     var lockCheckDue = true
     var lastSnapshotTime = 0.0
@@ -82,7 +94,8 @@ final class Coordinator {
         varsLog = try AppendLog(path: logs.varsLog)
         equivLog = try AppendLog(path: logs.equivLog)
         performanceLog = try AppendLog(path: logs.performanceLog)
-        hostsLog = try AppendLog(path: logs.root + "/hosts.log")
+        hostsLog = try AppendLog(path: logs.hostsLog)
+        watchWrites(of: [engineLog, buildLog, statsLog, concurrentLog, varsLog, equivLog, performanceLog, hostsLog])
     }
 
     func now() -> Double { cp_now() }
@@ -91,11 +104,14 @@ final class Coordinator {
 
     func run() -> Int32 {
         if !config.dontCleanLocks {
-            let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive)
+            let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive, endTask: endRecordedTask)
             for (name, locked) in removed {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
                 // Its build was interrupted: start that port from a clean work directory.
-                if let p = try? FullPkgPath(locked) { needsCleanFirst.insert(p.pkgpath) }
+                if let p = try? FullPkgPath(locked) {
+                    needsCleanFirst.insert(p.pkgpath)
+                    interruptedPaths.insert(p.pkgpath)
+                }
             }
         }
         loadHistory()
@@ -112,6 +128,23 @@ final class Coordinator {
             waitForEvents(timeout: pollTimeout())
         }
         return exitStatus
+    }
+
+    /// A stale lock's task group (recorded by `recordTaskGroup`) may still
+    /// run if its run was killed: end it before the lock goes.
+    func endRecordedTask(_ lock: [String: String]) -> Bool {
+        guard let text = lock["pgid"], let pgid = Int32(text), let mark = lock["task"] else { return true }
+        if ProcessGroups.marked(pgid: pgid, mark: mark).isEmpty { return true }
+        let ended = ProcessGroups.end(pgid: pgid, mark: mark, grace: 2)
+        reporter.event(.message(ended ? "ended process group \(pgid) left by a dead run (\(lock["locked"] ?? "?"))"
+                                      : "process group \(pgid) left by a dead run does not end: its lock stays"), at: now())
+        return ended
+    }
+
+    /// Every task the run started and is waiting for.
+    var runningTasks: [TaskHandle] {
+        jobs.compactMap { $0.handle } + listings.compactMap { $0.handle } + Array(junkTasks.values)
+            + Array(cleansAfterFailure.values)
     }
 
     func pollTimeout() -> Int32 {
@@ -159,16 +192,28 @@ final class Coordinator {
 
     func beginShutdown(signal s: Int32) {
         if shutdownSignal != nil {
-            // A second signal: do not wait any longer.
-            killDeadline = now()
+            // A second signal: kill everything now, and exit soon even if
+            // something does not report its end.
+            for task in runningTasks { task.stop(hard: true) }
+            killDeadline = nil
+            exitDeadline = now() + 2
             return
         }
         shutdownSignal = s
         killDeadline = now() + config.killGrace
         reporter.event(.message("got signal \(s): stopping \(jobs.count) job(s)"), at: now())
-        for job in jobs { job.stopping = true; job.handle?.stop(hard: false) }
+        for job in jobs {
+            job.stopping = true
+            job.handle?.stop(hard: false)
+        }
+        // Jobs between two tasks (waiting for the host's depends lock) have
+        // nothing to stop: they end now.
+        for job in jobs where job.handle == nil {
+            releaseHostLock(job)
+            removeJob(job)
+        }
         for l in listings { l.handle?.stop(hard: false) }
-        for (_, h) in junkTasks { h.stop(hard: false) }
+        for task in Array(junkTasks.values) + Array(cleansAfterFailure.values) { task.stop(hard: false) }
     }
 
     // MARK: - One pass
@@ -176,12 +221,14 @@ final class Coordinator {
     func tick(_ t: Double) {
         if let sig = shutdownSignal {
             if let deadline = killDeadline, t >= deadline {
-                for job in jobs { job.handle?.stop(hard: true) }
-                for l in listings { l.handle?.stop(hard: true) }
-                for (_, h) in junkTasks { h.stop(hard: true) }
+                for task in runningTasks { task.stop(hard: true) }
                 killDeadline = nil
             }
-            if jobs.isEmpty && listings.isEmpty && junkTasks.isEmpty {
+            for job in jobs where job.handle == nil {
+                releaseHostLock(job)
+                removeJob(job)
+            }
+            if runningTasks.isEmpty || (exitDeadline.map { t >= $0 } ?? false) {
                 finish(status: 128 + sig)
             }
             return
@@ -192,7 +239,7 @@ final class Coordinator {
         }
         if lockCheckDue || t - lastLockCheck >= 2 { recheckLocks(t) }
         startListings()
-        if !stopFileSeen {
+        if !stopFileSeen && storageFailure == nil {
             startJobs(t)
             startJunk()
         }
@@ -213,7 +260,8 @@ final class Coordinator {
     }
 
     func checkEnd(_ t: Double) {
-        guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty else { return }
+        guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty else { return }
+        if storageFailure != nil { finish(status: 1); return }
         if !hosts.isEmpty && hosts.allSatisfy({ $0.state == .failed }) {
             reporter.event(.message("no usable host: every host failed its init (see \(logs.root)/init.*.log)"), at: t)
             finish(status: 1)
@@ -249,7 +297,7 @@ final class Coordinator {
     /// broken); anything left, failed, locked or broken makes it 1.
     func endStatus() -> Int32 {
         let s = engine.summary()
-        if !listingFailures.isEmpty { return 1 }
+        if !listingFailures.isEmpty || storageFailure != nil { return 1 }
         // A tree that lists no port at all is not a success.
         if config.wholeTree && s.counts.total == 0 { return 1 }
         let done = s.counts.installable + s.counts.built + s.ignoredOnly
@@ -263,9 +311,10 @@ final class Coordinator {
         exitStatus = status
         var snap = snapshot(now())
         snap.ended = true
-        try? StatusFile.write(snap, to: logs.statusFile)
+        if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
         reporter.finish(snap)
         printFinalSummary(status: status)
+        supervisor?.close()
     }
 
     func printFinalSummary(status: Int32) {
@@ -275,6 +324,7 @@ final class Coordinator {
         let notBuilt = c.total - c.installable - c.built - s.ignoredOnly - c.errors - s.brokenPaths.count - c.locked
         lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(notBuilt) not built (of \(c.total)) in \(Int(now() - startTime))s")
         for p in s.failedPaths {
+            if let why = lockFailures[p] { lines.append("  failed: \(p): \(why)"); continue }
             let log = (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p
             lines.append("  failed: \(p) (log: \(log))")
         }
@@ -283,10 +333,16 @@ final class Coordinator {
         if c.queued + c.running > 0 {
             lines.append("  \(c.queued + c.running) path(s) were buildable but not started")
         }
-        for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (it waits on a dependency that failed, is locked, or is part of a cycle)") }
+        // After a stop (file, signal, disk) what is left was simply not reached.
+        let stopped = stopFileSeen || shutdownSignal != nil || storageFailure != nil
+        let why = stopped && c.errors + c.locked == 0 ? "the run was stopped before it"
+            : "it waits on a dependency that failed, is locked, or is part of a cycle"
+        for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (\(why))") }
         if s.blockedPaths.count > 20 { lines.append("  ... and \(s.blockedPaths.count - 20) more not built") }
         if let sig = shutdownSignal {
             lines.append("bulkbuild: stopped by signal \(sig); locks stay and are cleaned as stale at the next run")
+        } else if let what = storageFailure {
+            lines.append("bulkbuild: stopped: cannot write \(what); fix the disk and run again: it resumes from the locks and logs")
         } else if stopFileSeen {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }
@@ -345,7 +401,7 @@ final class Coordinator {
         s.pid = pid
         s.time = t
         s.startTime = startTime
-        s.stopping = stopFileSeen
+        s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
         let summary = engine.summary()
         s.counts = summary.counts
@@ -389,8 +445,8 @@ final class Coordinator {
             lastConcurrency = jobs.count
         }
         // status.json is synced to disk: at most once a second.
-        if t - lastStatusWrite >= 1 {
-            try? StatusFile.write(snap, to: logs.statusFile)
+        if t - lastStatusWrite >= 1 && storageFailure == nil {
+            writing(t) { try StatusFile.write(snap, to: logs.statusFile) }
             lastStatusWrite = t
         }
         reporter.update(snap, force: force)

@@ -26,10 +26,11 @@ extension Coordinator {
         do {
             created = try locks.lock(path.pkgpath, lines: [("locked", path.canonical),
                                                             ("dpb", "\(pid) on \(config.localHost)")])
+        } catch let f as FileIO.Failure {
+            lockNotCreated(path, f, t)
+            return
         } catch {
-            reporter.event(.message("\(error)"), at: t)
-            engine.lockHeld(path)
-            watchedLocks[lockName, default: []].append(path)
+            storageFailed("\(error)", t)
             return
         }
         if created == .alreadyLocked {
@@ -40,6 +41,7 @@ extension Coordinator {
         // Another process may have built it since it was listed.
         if FileIO.exists(config.packageFile(record.pkgname)) {
             locks.remove(lockName)
+            unlink(affinityFile(path))
             engine.foundBuilt(path, alsoBuilt: siblingsWithPackages(of: path))
             return
         }
@@ -51,15 +53,17 @@ extension Coordinator {
                 logs.linkPackageLog(member.pkgname, to: path)
             }
         } catch {
-            reporter.event(.message("\(error)"), at: t)
             locks.remove(lockName)
-            engine.finished(path, .failed)
+            storageFailed("\(error)", t)
             return
         }
         let expected = engine.weight(of: path) / host.speedFactor
         let small = engine.hasHistory(path) && expected < host.small
+        let dirty = logs.dirtyWorkdirMarker(path.pkgpath)
         var phases: [String] = []
-        if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil { phases.append("clean") }
+        if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil || FileIO.exists(dirty) {
+            phases.append("clean")
+        }
         phases += small ? ["depends", "prepare", "fetch", "build", "package"]
             : ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
@@ -68,12 +72,20 @@ extension Coordinator {
         job.squiggle = choice.squiggle
         job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
         configureParallel(job)
-        if config.cleanFirst { try? FileIO.replace(logPath, with: "") }
-        try? FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+        let wrote = writing(t) {
+            // From here until it is built, its work directory is suspect.
+            try FileIO.replace(dirty, with: "\(path.canonical)\n")
+            if config.cleanFirst { try FileIO.replace(logPath, with: "") }
+            try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+            try locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
+                                               ("start", LogFormat.epochWithDate(t)),
+                                               ("needed", engine.neededPackages(for: path).joined(separator: " "))])
+        }
+        guard wrote else {
+            locks.remove(lockName)
+            return
+        }
         job.lastLogSize = FileIO.size(logPath) ?? 0
-        locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
-                                       ("start", LogFormat.epochWithDate(t)),
-                                       ("needed", engine.neededPackages(for: path).joined(separator: " "))])
         engine.started(path, host: host.name)
         jobs.append(job)
         host.running.append(job)
@@ -82,14 +94,37 @@ extension Coordinator {
         report(force: true)
     }
 
+    /// A lock that could not be created for a reason other than "it
+    /// exists": a name the file system refuses fails that port (no lock is
+    /// left to watch); a disk that refuses stops the run.
+    func lockNotCreated(_ path: FullPkgPath, _ failure: FileIO.Failure, _ t: Double) {
+        guard [ENAMETOOLONG, EINVAL, EILSEQ].contains(failure.code) else {
+            storageFailed(failure.description, t)
+            return
+        }
+        let why = "cannot lock: \(failure)"
+        engine.finished(path, .failed)
+        failures[path.canonical] = RunSnapshot.Failure(path: path.canonical, host: nil, logPath: failure.path,
+                                                       locked: false)
+        lockFailures[path.canonical] = why
+        addHistory(.failed, path: path.canonical, host: nil, duration: nil, detail: why)
+        reporter.event(.message("\(path.canonical): \(why)"), at: t)
+        flushEngine(t)
+    }
+
     func acquireHostLock(_ job: BuildJob) -> Bool {
         let host = job.host
         if host.dependsHolder === job { return true }
         guard host.dependsHolder == nil, junkTasks[host] == nil else { return false }
-        let name = "host:" + host.name
-        let created = (try? locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
-                                                       ("path", job.path.canonical)])) ?? .alreadyLocked
-        guard created == .created else { return false }
+        let name = locks.hostLockName(host: host.name)
+        do {
+            let created = try locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
+                                                         ("path", job.path.canonical)])
+            guard created == .created else { return false }
+        } catch {
+            storageFailed("\(error)", now())
+            return false
+        }
         host.dependsHolder = job
         return true
     }
@@ -98,11 +133,11 @@ extension Coordinator {
         let host = job.host
         guard host.dependsHolder === job else { return }
         host.dependsHolder = nil
-        locks.remove("host:" + host.name)
+        locks.remove(locks.hostLockName(host: host.name))
     }
 
     func startPhase(_ job: BuildJob) {
-        guard shutdownSignal == nil else { return }
+        guard shutdownSignal == nil, !job.stopping else { return }
         if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
         if job.needsHostLock {
             if !acquireHostLock(job) { job.waitingForLock = true; return }
@@ -113,12 +148,23 @@ extension Coordinator {
         let t = now()
         job.phaseStarted = t
         let phase = job.phase
-        try? FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+        writing(t) {
+            try FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+        }
         var argv = [config.make, "-C", config.portsdir, "-s", phase]
         if let n = job.makeJobs { argv.append("MAKE_JOBS=\(n)") }
         let spec = TaskSpec(argv: argv, environment: ["SUBDIR": job.path.canonical, "PHASE": phase],
                             logPath: job.logPath)
-        job.handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
+        let handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
+        job.handle = handle
+        recordTaskGroup(job.lockName, handle, t)
+    }
+
+    /// A local task's group and mark go into the lock, so that a run that
+    /// finds the lock stale can make sure the task is gone first.
+    func recordTaskGroup(_ lockName: String, _ handle: TaskHandle, _ t: Double) {
+        guard let mark = handle.mark, handle.pid > 0 else { return }
+        writing(t) { try locks.append(lockName, lines: [("pgid", "\(handle.pid)"), ("task", mark)]) }
     }
 
     func phaseEnded(_ job: BuildJob, _ end: TaskEnd) {
@@ -153,14 +199,18 @@ extension Coordinator {
         releaseHostLock(job)
         let path = job.path
         guard FileIO.exists(config.packageFile(job.record.pkgname)) else {
-            try? FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n", to: job.logPath)
+            writing(t) {
+                try FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n",
+                                  to: job.logPath)
+            }
             jobFailed(job, status: "missing package file")
             return
         }
-        try? FileIO.append(LogFormat.portEnd(time: t), to: job.logPath)
+        writing(t) { try FileIO.append(LogFormat.portEnd(time: t), to: job.logPath) }
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
         removeJob(job)
+        unlink(logs.dirtyWorkdirMarker(path.pkgpath))
         locks.remove(job.lockName)
         recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
@@ -174,33 +224,67 @@ extension Coordinator {
 
     func jobFailed(_ job: BuildJob, status: String) {
         let t = now()
-        releaseHostLock(job)
-        if job.host.alwaysClean && job.phase != "clean" {
-            // ALWAYS_CLEAN: clean the work directory even after an error.
-            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "clean"],
-                                environment: ["SUBDIR": job.path.canonical, "PHASE": "clean"], logPath: job.logPath)
-            _ = job.host.runner.start(spec) { _ in }
-        } else {
-            needsCleanFirst.insert(job.path.pkgpath)
+        // With the log directory failing, the build may have failed only
+        // because its output could not be written: not the port's error.
+        // It is redone by the next run, from clean, instead of keeping an
+        // error lock.
+        let wrote = writing(t) {
+            try FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
         }
-        try? FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
+        if !wrote || storageFailure != nil {
+            jobNotFinished(job, "ended with \(status) while the log directory failed (\(storageFailure ?? "?"))")
+            return
+        }
+        releaseHostLock(job)
         writeBuildLog(job, t, failed: true)
         removeJob(job)
-        locks.append(job.lockName, lines: [("status", status), ("todo", job.phase), ("end", LogFormat.epochWithDate(t))])
+        writing(t) {
+            try locks.append(job.lockName, lines: [("status", status), ("todo", job.phase),
+                                                   ("end", LogFormat.epochWithDate(t))])
+        }
         watchedLocks[job.lockName, default: []].append(job.path)
         engine.finished(job.path, .failed)
         failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                                            logPath: job.logPath, locked: true)
         addHistory(.failed, path: job.path.canonical, host: job.host.name, duration: t - job.started, detail: job.logPath)
         reporter.event(.jobFailed(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name, log: job.logPath), at: t)
+        if job.host.alwaysClean && job.phase != "clean" && shutdownSignal == nil {
+            startCleanAfterFailure(job, t)
+        }
         flushEngine(t)
         report(force: true)
+    }
+
+    /// ALWAYS_CLEAN: the work directory is cleaned even after an error. The
+    /// clean is a task like any other: logged, stopped at shutdown, and a
+    /// hot-fix of the port waits for it (its lock is only looked at again
+    /// once the clean ended).
+    func startCleanAfterFailure(_ job: BuildJob, _ t: Double) {
+        writing(t) {
+            try FileIO.append(LogFormat.phaseHeader(phase: "clean", path: job.path.canonical, time: t), to: job.logPath)
+        }
+        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "clean"],
+                            environment: ["SUBDIR": job.path.canonical, "PHASE": "clean"], logPath: job.logPath)
+        let lockName = job.lockName
+        let handle = job.host.runner.start(spec) { [weak self] end in
+            guard let self else { return }
+            self.cleansAfterFailure.removeValue(forKey: lockName)
+            if end.succeeded {
+                unlink(self.logs.dirtyWorkdirMarker(job.path.pkgpath))
+            } else {
+                self.reporter.event(.message("clean of \(job.path.canonical) after its failure ended with \(end.text)"),
+                                    at: self.now())
+            }
+            self.lockCheckDue = true
+        }
+        cleansAfterFailure[lockName] = handle
+        recordTaskGroup(lockName, handle, t)
     }
 
     func jobNotFinished(_ job: BuildJob, _ why: String) {
         let t = now()
         releaseHostLock(job)
-        try? FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath)
+        writing(t) { try FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath) }
         // Its work directory is in an unknown state: start over clean.
         needsCleanFirst.insert(job.path.pkgpath)
         removeJob(job)
@@ -214,9 +298,11 @@ extension Coordinator {
 
     func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {
         let size = FileIO.size(job.logPath) ?? 0
+        // The silence that ended the job counts too (a stuck job's longest).
+        let maxStuck = max(job.maxStuck, t - job.lastGrowth)
         buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
                                        parallel: job.makeJobs ?? 1, seconds: t - job.started, logSize: size,
-                                       maxStuck: job.maxStuck, phases: job.phaseTimes, failed: failed))
+                                       maxStuck: maxStuck, phases: job.phaseTimes, failed: failed))
     }
 
     /// Other paths of the same build (subpackages) whose package files are

@@ -13,19 +13,28 @@ extension Coordinator {
             && host.buildsSinceJunk >= host.junkEvery {
             guard junkTasks[host] == nil, host.dependsHolder == nil,
                   !host.running.contains(where: { $0.record.has(property: "nojunk") }) else { continue }
-            let name = "host:" + host.name
-            guard (try? locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
-                                                   ("path", "junk")])) == .created else { continue }
+            let name = locks.hostLockName(host: host.name)
+            let t = now()
+            do {
+                guard try locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
+                                                     ("path", "junk")]) == .created else { continue }
+            } catch {
+                storageFailed("\(error)", t)
+                return
+            }
             var keep = Set<String>()
             for job in host.running { keep.formUnion(engine.neededPackages(for: job.path)) }
             for p in config.junkKeep { if let r = engine.record(for: p) { keep.insert(r.pkgname) } }
             host.buildsSinceJunk = 0
-            let log = logs.root + "/junk.\(host.name).log"
-            try? FileIO.append(">>> Running junk on \(host.name) at \(Int(now()))\n", to: log)
+            let log = logs.junkLog(host: host.name)
+            guard writing(t, { try FileIO.append(">>> Running junk on \(host.name) at \(Int(t))\n", to: log) }) else {
+                locks.remove(name)
+                return
+            }
             let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "junk"],
                                 environment: ["JUNK_KEEP": keep.sorted().joined(separator: " "), "PHASE": "junk", "SUBDIR": ""],
                                 logPath: log)
-            junkTasks[host] = host.runner.start(spec) { [weak self] end in
+            let handle = host.runner.start(spec) { [weak self] end in
                 guard let self else { return }
                 self.junkTasks[host] = nil
                 self.locks.remove(name)
@@ -33,6 +42,8 @@ extension Coordinator {
                     self.reporter.event(.message("junk on \(host.name) ended with \(end.text) (see \(log))"), at: self.now())
                 }
             }
+            junkTasks[host] = handle
+            recordTaskGroup(name, handle, t)
         }
     }
 }

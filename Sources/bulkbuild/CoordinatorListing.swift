@@ -69,16 +69,30 @@ extension Coordinator {
         for k in result.records.indices {
             let r = result.records[k]
             result.records[k].packageExists = !r.pkgname.isEmpty && FileIO.exists(config.packageFile(r.pkgname))
+            if result.records[k].packageExists {
+                // Built after all: a restart has no reason to go back to a host.
+                if engine.affinity.removeValue(forKey: r.path) != nil { unlink(affinityFile(r.path)) }
+                // Its last job was cut short after `package` renamed the file
+                // into place (the step is atomic): the file is whole.
+                if interruptedPaths.contains(r.path.pkgpath) {
+                    result.records[k].builtNote = "package of an interrupted job, complete"
+                }
+            }
         }
         for b in result.broken {
             let log = logs.portLog(b.path)
-            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-            try? FileIO.append(b.raw.joined(separator: "\n") + "\n", to: log)
+            writing(now()) {
+                try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+                try FileIO.append(b.raw.joined(separator: "\n") + "\n", to: log)
+            }
         }
         for r in result.records where r.broken != nil {
             let log = logs.portLog(r.path)
-            try? FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-            try? FileIO.append("dump-vars: \(r.broken!)\n", to: log)
+            guard let why = r.broken else { continue }
+            writing(now()) {
+                try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+                try FileIO.append("dump-vars: \(why)\n", to: log)
+            }
         }
         engine.listed(result, requested: requested)
         for r in result.records {

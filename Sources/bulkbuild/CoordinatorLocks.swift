@@ -13,7 +13,9 @@ extension Coordinator {
         lastLockCheck = t
         guard !watchedLocks.isEmpty else { return }
         let present = locks.names()
-        for (name, paths) in watchedLocks where !present.contains(name) {
+        // A port still being cleaned after its failure is not rebuilt yet:
+        // its hot-fix is taken once the clean has ended.
+        for (name, paths) in watchedLocks where !present.contains(name) && cleansAfterFailure[name] == nil {
             watchedLocks.removeValue(forKey: name)
             for path in paths { lockVanished(path, t) }
         }

@@ -10,15 +10,20 @@ extension Coordinator {
     /// Creates the build hosts. Remote ones connect at once in their own
     /// threads; every host runs its init job before it gets slots.
     func setUpHosts(file: HostsFile?, jobsOverride: Int?, junkOverride: Int?, parameters: [String: String]) {
+        switch Supervisor.start(executable: ownExecutable()) {
+        case .success(let s): supervisor = s
+        case .failure(let e):
+            reporter.event(.message("warning: \(e); local jobs would outlive a killed bulkbuild"), at: now())
+        }
         // Listing always runs here.
-        localRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue)
+        localRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue, supervisor: supervisor)
         let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
         for hc in configs {
             let p = hc.properties
             let host: BuildHost
             if hc.isLocal {
                 // Its own runner, so its init log carries its name here.
-                let runner = LocalRunner(hostName: hc.name, reaper: reaper, queue: queue)
+                let runner = LocalRunner(hostName: hc.name, reaper: reaper, queue: queue, supervisor: supervisor)
                 host = BuildHost(name: hc.name, runner: runner, slots: jobsOverride ?? p.jobs ?? 0)
             } else {
                 let pool = HostPool.Host.remote(hc, parameters: parameters, queue: queue) { [weak self] h in
@@ -68,8 +73,10 @@ extension Coordinator {
                 host.state = .failed
                 host.reason = "signature mismatch"
                 host.pool?.markFailed(why)
-                try? FileIO.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
-                                   to: logs.signatureLog)
+                writing(t) {
+                    try FileIO.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
+                                      to: logs.signatureLog)
+                }
                 reporter.event(.hostDown(host: host.name, reason: why), at: t)
                 return
             }
@@ -128,4 +135,11 @@ extension Coordinator {
         }
         report(force: true)
     }
+}
+
+/// This program's own file, for the helpers it starts (`supervise`).
+func ownExecutable() -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    return n > 0 ? String(cString: buf) : CommandLine.arguments[0]
 }

@@ -122,7 +122,7 @@ extension Coordinator {
 
     func killJob(_ job: BuildJob, reason: String, detail: String, _ t: Double) {
         job.killReason = "KILLED: \(reason)"
-        try? FileIO.append("KILLED: \(detail), \(reason)\n", to: job.logPath)
+        writing(t) { try FileIO.append("KILLED: \(detail), \(reason)\n", to: job.logPath) }
         job.handle?.stop(hard: false)
         job.hardKillAt = t + 10
     }
@@ -169,8 +169,10 @@ extension Coordinator {
     func affinityFile(_ path: FullPkgPath) -> String { logs.affinityDirectory + "/" + path.dotted }
 
     func writeAffinity(_ job: BuildJob) {
-        try? FileIO.makeDirectory(logs.affinityDirectory)
-        try? FileIO.replace(affinityFile(job.path), with: "host=\(job.host.name)\npath=\(job.path.canonical)\n")
+        writing(now()) {
+            try FileIO.makeDirectory(logs.affinityDirectory)
+            try FileIO.replace(affinityFile(job.path), with: "host=\(job.host.name)\npath=\(job.path.canonical)\n")
+        }
     }
 
     func loadAffinity() {

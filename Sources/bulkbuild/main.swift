@@ -10,6 +10,7 @@ case "monitor": status = runMonitorCommand(Array(arguments.dropFirst()))
 case "hosts": status = runHostsCommand(Array(arguments.dropFirst()))
 case "simulate": status = runSimulateCommand(Array(arguments.dropFirst()))
 case "agent": status = runAgentCommand(Array(arguments.dropFirst()))
+case "supervise": status = runSuperviseCommand(Array(arguments.dropFirst()))
 default: status = runBuildCommand(arguments)
 }
 exit(status)

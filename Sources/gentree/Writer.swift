@@ -245,7 +245,7 @@ struct Writer {
         	$(PORT); echo "===> Faking installation for $$s"; : > "$$w/.fake_done"
 
         package:
-        	$(PORT); a="$(ALL)"; [ -d "$$a" ] || mkdir -p "$$a"; for f in $$PKGS; do printf 'synthetic package %s built from %s\n' "$${f%.tgz}" "$$s" > "$$a/$$f" || exit 1; echo "===> Created $$a/$$f"; done; echo "$$s $$$$ $$(date +%s)" >> "$(T)/.built.log"; rmdir "$(T)/.running/$$LOCK" 2>/dev/null; :
+        	$(PORT); a="$(ALL)"; [ -d "$$a" ] || mkdir -p "$$a"; for f in $$PKGS; do printf 'synthetic package %s built from %s\n' "$${f%.tgz}" "$$s" > "$$a/.$$f.tmp" && mv -f "$$a/.$$f.tmp" "$$a/$$f" || exit 1; echo "===> Created $$a/$$f"; done; echo "$$s $$$$ $$(date +%s)" >> "$(T)/.built.log"; rmdir "$(T)/.running/$$LOCK" 2>/dev/null; :
 
         clean:
         	$(PORT); rm -rf "$$w"; rmdir "$(T)/.running/$$LOCK" 2>/dev/null; echo "===> Cleaning for $$s"

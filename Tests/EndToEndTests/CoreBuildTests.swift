@@ -164,6 +164,9 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ended, startedBefore)
         XCTAssertTrue(listDirectory(bulk.lockdir).isEmpty)
         XCTAssertTrue(p.stdout.contains("stopped by"), p.stdout)
+        // What is left was not reached; nothing failed or is locked.
+        XCTAssertFalse(p.stdout.contains("waits on a dependency that failed"), p.stdout)
+        XCTAssertTrue(p.stdout.contains("the run was stopped before it"), p.stdout)
         // Without the stop file the next run finishes the tree.
         unlink(bulk.logdir + "/stop")
         let r = try bulk.run(["-j", "2"], timeout: 120)

@@ -18,15 +18,8 @@ final class SchedulingEndToEndTests: XCTestCase {
     }
 
     /// Pids of live processes whose environment holds the marker.
-    func processesMarked(_ marker: String) -> [String] {
-        let needle = "BULKBUILD_E2E_MARK=\(marker)"
-        return listDirectory("/proc").filter { $0.allSatisfy(\.isNumber) }.filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
-            let status = readFile("/proc/\(pid)/stat") ?? ""
-            // A zombie is already gone for our purpose.
-            if let close = status.lastIndex(of: ")"), status[status.index(close, offsetBy: 2)] == "Z" { return false }
-            return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == needle }
-        }
+    func processesMarked(_ marker: String) -> [pid_t] {
+        processesWithEnvironment(prefix: "BULKBUILD_E2E_MARK=\(marker)")
     }
 
     /// `KEY=value` lines of the tree's print-data.
@@ -70,7 +63,13 @@ final class SchedulingEndToEndTests: XCTestCase {
     // MARK: - Stuck jobs and time limits
 
     func testStuckJobIsKilledEndsInErrorAndLeavesNoProcess() throws {
-        try runSleepers(ports: 2, parameter: "STUCK_TIMEOUT=3", reason: "stuck at build")
+        let (bulk, _) = try runSleepers(ports: 2, parameter: "STUCK_TIMEOUT=3", reason: "stuck at build")
+        // build.log's max_stuck counts the silence that got the job killed.
+        for line in bulk.lines("build.log") {
+            let field = line.split(separator: " ").first { $0.hasPrefix("max_stuck=") }
+            let value = field.flatMap { Double($0.dropFirst("max_stuck=".count).prefix { $0 != "/" }) } ?? 0
+            XCTAssertGreaterThanOrEqual(value, 3, line)
+        }
     }
 
     /// Ports without dependencies whose build sleeps 30 s, run with a 3 s

@@ -28,9 +28,9 @@ final class LockDirectoryTests: TempDirTestCase {
 
     func testAppendAddsLinesAndFlagsOnlyToExistingLocks() throws {
         _ = try locks.create("a.b", lines: [("locked", "a/b")])
-        locks.append("a.b", lines: [("host", "b2"), ("nojunk", ""), ("status", "0")])
+        try locks.append("a.b", lines: [("host", "b2"), ("nojunk", ""), ("status", "0")])
         XCTAssertEqual(contents("a.b"), "locked=a/b\nhost=b2\nnojunk\nstatus=0\n")
-        locks.append("c.d", lines: [("host", "b2")])
+        try locks.append("c.d", lines: [("host", "b2")])
         XCTAssertFalse(locks.exists("c.d"))
         XCTAssertEqual(locks.contents("a.b"), ["locked": "a/b", "host": "b2", "nojunk": "", "status": "0"])
         XCTAssertNil(locks.contents("c.d"))
