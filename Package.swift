@@ -26,8 +26,12 @@ let package = Package(
         .target(name: "Logs", dependencies: ["Engine", "CPosix"]),
         .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH"], swiftSettings: v5),
         .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"], swiftSettings: v5),
+        // The run: coordinator, jobs, hosts and scheduling glue, with its
+        // clock, task runners and event source injected.
+        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
+                swiftSettings: v5),
         .executableTarget(name: "bulkbuild",
-                          dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
+                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
                           swiftSettings: v5),
         .executableTarget(name: "gentree", dependencies: [], swiftSettings: v5),
         .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
@@ -35,6 +39,8 @@ let package = Package(
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),
         .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"], swiftSettings: v5),
         .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"], swiftSettings: v5),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"],
+                    swiftSettings: v5),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: v5),
     ]
 )

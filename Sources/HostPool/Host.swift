@@ -52,7 +52,9 @@ public final class Host {
         return host
     }
 
-    func hostEvent(_ event: HostEvent) {
+    /// The one transition for what a runner reports (public: fake runners
+    /// in tests report the same way).
+    public func hostEvent(_ event: HostEvent) {
         guard status != .failed else { return }
         switch event {
         case .up:

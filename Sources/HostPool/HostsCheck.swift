@@ -8,6 +8,7 @@ import Glibc
 
 public struct UsageError: Error, Equatable, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 public struct HostsCheckOptions: Equatable {

@@ -1,3 +1,4 @@
+import Build
 import HostPool
 
 /// dpb's command line: single-letter flags that may be grouped (`-qx`),
@@ -38,10 +39,6 @@ func parseParallel(_ text: String) -> ParallelSetting? {
     }
     guard let n = Int(text), n > 0 else { return nil }
     return .cores(n)
-}
-
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
 }
 
 let flagLetters: Set<Character> = Set("acemqrRsuUx")

@@ -1,3 +1,4 @@
+import Build
 import CPosix
 import Engine
 import Foundation

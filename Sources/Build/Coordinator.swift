@@ -8,15 +8,16 @@ import TTYReport
 /// The one thread that owns the engine. Child exits, ssh events, timers
 /// and signals all arrive here as events; each pass of the loop then
 /// advances listings and jobs, starts what can start and reports.
-final class Coordinator {
+public final class Coordinator {
     let config: RunConfig
     let engine: BuildEngine
     let logs: LogDirectory
     let locks: LockDirectory
     let reporter: Reporter
     let queue: CoordinatorQueue
-    let reaper = ChildReaper()
-    let signals = SignalSource()
+    let reaper: ChildReaper
+    let clock: RunClock
+    let events: RunEvents
     let pid = getpid()
     var hosts: [BuildHost] = []
     let startTime: Double
@@ -29,7 +30,8 @@ final class Coordinator {
     var equivLog: AppendLog
     var performanceLog: AppendLog
     var hostsLog: AppendLog
-    var localRunner: LocalRunner?
+    /// Runs the listings (this machine's runner in a real run).
+    var listingRunner: TaskRunner?
     var referenceFacts: (String, HostFacts)?
     var statsFile: AppendLog?
     var expectedLogSizes: [String: Int64] = [:]
@@ -76,11 +78,17 @@ final class Coordinator {
     var finished = false
     var exitStatus: Int32 = 0
 
-    init(config: RunConfig, reporter: Reporter, queue: CoordinatorQueue, startTime: Double) throws {
+    /// `events` defaults to the real poll loop, which blocks the handled
+    /// signals: create the coordinator before any other thread starts.
+    public init(config: RunConfig, reporter: Reporter, queue: CoordinatorQueue, startTime: Double,
+                clock: RunClock = SystemClock(), events: RunEvents? = nil, reaper: ChildReaper = ChildReaper()) throws {
         self.config = config
         self.reporter = reporter
         self.queue = queue
         self.startTime = startTime
+        self.clock = clock
+        self.reaper = reaper
+        self.events = events ?? PollEvents(queue: queue, reaper: reaper)
         engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
         engine.priorityPassesByCaller = true
         logs = LogDirectory(root: config.logdir)
@@ -98,11 +106,11 @@ final class Coordinator {
         watchWrites(of: [engineLog, buildLog, statsLog, concurrentLog, varsLog, equivLog, performanceLog, hostsLog])
     }
 
-    func now() -> Double { cp_now() }
+    func now() -> Double { clock.now() }
 
     // MARK: - Running
 
-    func run() -> Int32 {
+    public func run() -> Int32 {
         if !config.dontCleanLocks {
             let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive, endTask: endRecordedTask)
             for (name, locked) in removed {
@@ -147,24 +155,19 @@ final class Coordinator {
             + Array(cleansAfterFailure.values)
     }
 
-    func pollTimeout() -> Int32 {
-        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 200 }
-        return 500
+    /// Seconds to wait for events before the next pass at the latest.
+    func pollTimeout() -> Double {
+        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 0.2 }
+        return 0.5
     }
 
-    func waitForEvents(timeout: Int32) {
-        var fds = [pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: queue.fd, events: Int16(POLLIN), revents: 0)]
-        let n = poll(&fds, nfds_t(fds.count), timeout)
-        guard n > 0 else { return }
-        if fds[0].revents != 0 { handleSignals() }
-        if fds[1].revents != 0 { queue.drain() }
+    func waitForEvents(timeout: Double) {
+        handleSignals(events.wait(timeout: timeout))
     }
 
-    func handleSignals() {
-        for s in signals.take() {
+    func handleSignals(_ signals: [Int32]) {
+        for s in signals {
             switch s {
-            case SIGCHLD: reaper.reap()
             case SIGWINCH: report(force: true)
             case SIGTSTP:
                 reporter.suspend()

@@ -240,7 +240,7 @@ struct ETAState {
 /// Weights for the engine: history scaled by the speed factor of the host
 /// that measured it, then the command line's `pkgpath=value` and
 /// `file*scale`. The run and `simulate` share it.
-func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], request: PathRequest, to engine: BuildEngine) {
+public func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], request: PathRequest, to engine: BuildEngine) {
     let sfs = Dictionary(speedFactors, uniquingKeysWith: { a, _ in a })
     var weights = stats.weights { sfs[$0] ?? 1 }
     for (p, w) in request.weights { weights[p.canonical] = w }

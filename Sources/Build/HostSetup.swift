@@ -9,14 +9,14 @@ import Logs
 extension Coordinator {
     /// Creates the build hosts. Remote ones connect at once in their own
     /// threads; every host runs its init job before it gets slots.
-    func setUpHosts(file: HostsFile?, jobsOverride: Int?, junkOverride: Int?, parameters: [String: String]) {
+    public func setUpHosts(file: HostsFile?, jobsOverride: Int?, junkOverride: Int?, parameters: [String: String]) {
         switch Supervisor.start(executable: ownExecutable()) {
         case .success(let s): supervisor = s
         case .failure(let e):
             reporter.event(.message("warning: \(e); local jobs would outlive a killed bulkbuild"), at: now())
         }
         // Listing always runs here.
-        localRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue, supervisor: supervisor)
+        listingRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue, supervisor: supervisor)
         let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
         for hc in configs {
             let p = hc.properties
@@ -38,12 +38,17 @@ extension Coordinator {
             host.junkEvery = junkOverride ?? p.junk
             host.stuckTimeout = p.stuck.map(Double.init)
             host.alwaysClean = p.alwaysClean ?? config.alwaysClean
-            host.state = .starting
-            host.reason = "init"
-            hosts.append(host)
+            addHost(host)
             if hc.isLocal { startInit(host) }
         }
         for note in file?.notes ?? [] { reporter.event(.message(note), at: now()) }
+    }
+
+    /// A host joins the run; it gets slots once its init has passed.
+    func addHost(_ host: BuildHost) {
+        host.state = .starting
+        host.reason = "init"
+        hosts.append(host)
     }
 
     func startInit(_ host: BuildHost) {

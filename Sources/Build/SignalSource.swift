@@ -7,11 +7,11 @@ import Glibc
 /// loop instead of in handlers. They are blocked in every thread (so the
 /// mask must be set before any thread starts); children get an empty mask
 /// from the spawner.
-final class SignalSource {
-    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH, SIGTSTP, SIGCONT]
-    let fd: Int32
+public final class SignalSource {
+    public static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH, SIGTSTP, SIGCONT]
+    public let fd: Int32
 
-    init() {
+    public init() {
         var set = sigset_t()
         sigemptyset(&set)
         for s in SignalSource.handled { sigaddset(&set, s) }
@@ -21,7 +21,7 @@ final class SignalSource {
     }
 
     /// Signals that arrived since the last call, in order.
-    func take() -> [Int32] {
+    public func take() -> [Int32] {
         var out: [Int32] = []
         var info = signalfd_siginfo()
         while read(fd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {

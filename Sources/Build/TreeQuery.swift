@@ -4,7 +4,7 @@ import HostPool
 
 /// Runs `make -C PORTSDIR -s TARGET` synchronously (start-up only, before
 /// the event loop), capturing merged output.
-func runMakeOnce(make: String, portsdir: String, target: String, environment: [String: String] = [:],
+public func runMakeOnce(make: String, portsdir: String, target: String, environment: [String: String] = [:],
                  scratch: String) -> (status: Int32, output: String) {
     let out = scratch + "/make-\(target)-\(getpid()).out"
     unlink(out)
@@ -21,15 +21,15 @@ func runMakeOnce(make: String, portsdir: String, target: String, environment: [S
 }
 
 /// The tree's settings from `print-data`, with the protocol's defaults.
-struct TreeSettings {
-    var packageRepository: String
-    var distdir: String
-    var machineArch: String
-    var localbase: String?
-    var wrkobjdir: String?
-    var warning: String?
+public struct TreeSettings {
+    public var packageRepository: String
+    public var distdir: String
+    public var machineArch: String
+    public var localbase: String?
+    public var wrkobjdir: String?
+    public var warning: String?
 
-    static func query(make: String, portsdir: String, scratch: String) throws -> TreeSettings {
+    public static func query(make: String, portsdir: String, scratch: String) throws -> TreeSettings {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: portsdir, isDirectory: &isDir), isDir.boolValue else {
             throw UsageError(description: "PORTSDIR \(portsdir): no such directory (set it with -D PORTSDIR=dir or the PORTSDIR environment variable)")
@@ -69,22 +69,27 @@ struct TreeSettings {
     }
 }
 
-func hostName() -> String {
+public func hostName() -> String {
     var buf = [CChar](repeating: 0, count: 256)
     gethostname(&buf, 255)
     return String(cString: buf)
 }
 
 /// dpb's `%` expansions in file names.
-struct Expansions {
-    var arch: String
-    var startTime: Double
-    var distdir: String
-    var host: String
-    var logdir: String
-    var portsdir: String
+public struct Expansions {
+    public var arch: String
+    public var startTime: Double
+    public var distdir: String
+    public var host: String
+    public var logdir: String
+    public var portsdir: String
 
-    func expand(_ template: String) -> String {
+    public init(arch: String, startTime: Double, distdir: String, host: String, logdir: String, portsdir: String) {
+        self.arch = arch; self.startTime = startTime; self.distdir = distdir
+        self.host = host; self.logdir = logdir; self.portsdir = portsdir
+    }
+
+    public func expand(_ template: String) -> String {
         var out = ""
         var it = template.makeIterator()
         while let c = it.next() {

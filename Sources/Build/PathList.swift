@@ -1,20 +1,22 @@
 import Engine
+import HostPool
 import Foundation
 
 /// What the path lists on the command line ask for.
-struct PathRequest {
-    var paths: [FullPkgPath] = []
+public struct PathRequest {
+    public var paths: [FullPkgPath] = []
     /// `file*scale`: multiply these paths' weights.
-    var scales: [FullPkgPath: Double] = [:]
+    public var scales: [FullPkgPath: Double] = [:]
     /// `pkgpath=value`: set the weight.
-    var weights: [FullPkgPath: Double] = [:]
+    public var weights: [FullPkgPath: Double] = [:]
+    public init() {}
 }
 
 /// Reads one path list argument: a pkgpath, a file of pkgpaths,
 /// `file*scale` or `pkgpath=value`. `portsdir` decides, for a word that is
 /// both a file name and a pkgpath, that the pkgpath wins when it exists in
 /// the tree.
-func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) throws {
+public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) throws {
     if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
         let name = String(arg[..<eq])
         let valueText = String(arg[arg.index(after: eq)...])
@@ -49,7 +51,7 @@ func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) 
 }
 
 /// A file of pkgpaths, one per line; `#` comments and blank lines are skipped.
-func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequest) throws {
+public func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequest) throws {
     guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
         throw UsageError(description: "\(file): cannot read path list")
     }
@@ -64,7 +66,7 @@ func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequ
     }
 }
 
-func checkedPath(_ text: String, context: String) throws -> FullPkgPath {
+public func checkedPath(_ text: String, context: String) throws -> FullPkgPath {
     do {
         return try FullPkgPath(text)
     } catch {

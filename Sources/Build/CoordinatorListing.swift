@@ -29,7 +29,7 @@ extension Coordinator {
         var spec = job.spec(make: config.make, portsdir: config.portsdir)
         if paths.isEmpty { spec.environment["SUBDIR"] = "" }
         listings.append(job)
-        let runner: TaskRunner = localRunner ?? hosts[0].runner
+        let runner: TaskRunner = listingRunner ?? hosts[0].runner
         job.handle = runner.start(spec) { [weak self] end in self?.listingEnded(job, end) }
     }
 

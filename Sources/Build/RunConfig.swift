@@ -1,0 +1,86 @@
+import Engine
+import HostPool
+
+/// Everything a build run needs, resolved from the command line, the
+/// environment and the tree.
+public struct RunConfig {
+    public var portsdir: String
+    public var make: String
+    public var logdir: String
+    public var lockdir: String
+    public var tree: TreeSettings
+    public var request: PathRequest
+    public var wholeTree: Bool
+    /// -q: keep running while errors or locks remain, for hot-fixes.
+    public var waitForFixes: Bool
+    /// -c: clean before each build.
+    public var cleanFirst: Bool
+    /// -C: pkgpaths whose work directory is not cleaned after the build.
+    public var keepWorkdir: Set<PkgPath>
+    /// -X: pkgpaths whose packages junk must keep.
+    public var junkKeep: [FullPkgPath]
+    public var displayTimeout: Double
+    /// Seconds between TERM and KILL when stopping jobs on a signal.
+    public var killGrace: Double
+    /// -e: the listing does not take a build slot.
+    public var extraListing: Bool
+    public var dontCleanLocks: Bool
+    public var alwaysClean: Bool
+    public var localHost: String
+    /// Target architecture (-A, default the tree's MACHINE_ARCH).
+    public var arch: String
+    public var ordering: QueueOrdering
+    public var noBuildStats = false
+    /// `%f/build-stats/%a`
+    public var statsPath = ""
+    /// -b: prime the statistics from this build.log.
+    public var primeLog: String?
+    public var stuckTimeout: Double?
+    public var buildTimeout: Double?
+    /// -p: overrides every host's `parallel`.
+    public var parallel: ParallelSetting?
+    /// STARTUP: a local script run on every host at init.
+    public var startupScript: String?
+    public var batchSize = 64
+    public var parallelListings = 2
+
+    public init(portsdir: String, make: String, logdir: String, lockdir: String, tree: TreeSettings,
+                request: PathRequest, wholeTree: Bool, waitForFixes: Bool, cleanFirst: Bool,
+                keepWorkdir: Set<PkgPath>, junkKeep: [FullPkgPath], displayTimeout: Double, killGrace: Double,
+                extraListing: Bool, dontCleanLocks: Bool, alwaysClean: Bool, localHost: String, arch: String,
+                ordering: QueueOrdering, noBuildStats: Bool = false, statsPath: String = "",
+                primeLog: String? = nil, stuckTimeout: Double? = nil, buildTimeout: Double? = nil,
+                parallel: ParallelSetting? = nil, startupScript: String? = nil) {
+        self.portsdir = portsdir
+        self.make = make
+        self.logdir = logdir
+        self.lockdir = lockdir
+        self.tree = tree
+        self.request = request
+        self.wholeTree = wholeTree
+        self.waitForFixes = waitForFixes
+        self.cleanFirst = cleanFirst
+        self.keepWorkdir = keepWorkdir
+        self.junkKeep = junkKeep
+        self.displayTimeout = displayTimeout
+        self.killGrace = killGrace
+        self.extraListing = extraListing
+        self.dontCleanLocks = dontCleanLocks
+        self.alwaysClean = alwaysClean
+        self.localHost = localHost
+        self.arch = arch
+        self.ordering = ordering
+        self.noBuildStats = noBuildStats
+        self.statsPath = statsPath
+        self.primeLog = primeLog
+        self.stuckTimeout = stuckTimeout
+        self.buildTimeout = buildTimeout
+        self.parallel = parallel
+        self.startupScript = startupScript
+    }
+
+    /// `${PACKAGE_REPOSITORY}/${MACHINE_ARCH}/all/${FULLPKGNAME}.tgz`
+    public func packageFile(_ pkgname: String) -> String {
+        "\(tree.packageRepository)/\(arch)/all/\(pkgname).tgz"
+    }
+}

@@ -1,0 +1,194 @@
+// The coordinator in-process, with fake hosts and tasks in virtual time:
+// every run behaviour without sshd, root or real processes, in
+// milliseconds. The end-to-end tests show that the real parts behave like
+// these fakes.
+@testable import Build
+import Engine
+import Foundation
+import HostPool
+import Logs
+import XCTest
+
+final class CoordinatorTests: XCTestCase {
+    func testThousandsOfPortsBuildOnceEachAfterTheirDependencies() throws {
+        let h = try Harness()
+        h.tree.addLayered(500)
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 8, local: true),
+                       FakeHostSpec(name: "b1", slots: 4, sf: 2), FakeHostSpec(name: "b2", slots: 4)]
+        XCTAssertEqual(try h.run(), 0, h.reporter.events.suffix(5).joined(separator: "\n"))
+        var packagedAt: [String: Double] = [:]
+        var dependsAt: [String: Double] = [:]
+        for ph in h.tree.phases {
+            if ph.phase == "package" { XCTAssertNil(packagedAt[ph.path], "\(ph.path) packaged twice"); packagedAt[ph.path] = ph.at }
+            if ph.phase == "depends" { dependsAt[ph.path] = ph.at }
+        }
+        XCTAssertEqual(packagedAt.count, 500)
+        for (path, port) in h.tree.ports {
+            for d in port.deps {
+                XCTAssertLessThan(packagedAt[d] ?? .infinity, dependsAt[path] ?? 0, "\(path) started before \(d) was packaged")
+            }
+        }
+        XCTAssertEqual(Set(h.tree.phases.map { $0.host }), ["localhost", "b1", "b2"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: h.logs.statusFile))
+    }
+
+    /// Paths that got an engine line with `letter`.
+    func paths(_ h: Harness, _ letter: String) -> [String] {
+        h.engineLines(letter).compactMap { $0.components(separatedBy: ": \(letter): ").last?.split(separator: " ").first.map(String.init) }
+    }
+
+    func testAHostLostMidJobRequeuesItsJobsAndIsUsedAgainWhenItComesBack() throws {
+        let h = try Harness()
+        h.tree.addLayered(60, seconds: { _ in 20 })
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 1, local: true), FakeHostSpec(name: "b1", slots: 3)]
+        let start = h.world.now
+        try h.prepare()
+        h.world.at(start + 30) { h.runners["b1"]!.goDown("link cut") }
+        h.world.at(start + 200) { h.runners["b1"]!.comeUp() }
+        XCTAssertEqual(try h.run(), 0)
+        let lost = paths(h, "N")
+        XCTAssertFalse(lost.isEmpty, "no job was lost with its host")
+        for p in lost {
+            XCTAssertTrue(h.tree.packageExists(p), p)
+            // Requeued from clean (its work directory is in an unknown state).
+            let attempts = h.tree.phases.filter { $0.path == p }
+            XCTAssertEqual(attempts.last { $0.phase == "depends" }.map { a in
+                attempts.contains { $0.phase == "clean" && $0.at <= a.at && $0.at > start + 30 } }, true, p)
+        }
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("hostDown") && $0.contains("link cut") })
+        XCTAssertFalse(h.tree.phases.contains { $0.host == "b1" && $0.at > start + 30 && $0.at < start + 200 },
+                       "a job started on b1 while it was down")
+        XCTAssertTrue(h.tree.phases.contains { $0.host == "b1" && $0.at > start + 200 }, "b1 got no job after it came back")
+    }
+
+    func testAHotFixRelistsTheFixedPortAndRebuildsItFromClean() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/base", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "devel/broken", deps: ["devel/base"], seconds: 5, failIn: "build"))
+        h.tree.add(FakePort(pkgpath: "www/user", deps: ["devel/broken"], seconds: 5))
+        h.config.waitForFixes = true
+        let start = h.world.now
+        try h.prepare()
+        h.world.at(start + 100) {
+            XCTAssertTrue(FileIO.exists(h.lockPath("devel/broken")), "a failed port keeps its lock")
+            h.tree.ports["devel/broken"]?.failIn = nil
+            unlink(h.lockPath("devel/broken"))
+        }
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertEqual(paths(h, "E"), ["devel/broken"])
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("hotFix") })
+        let second = h.tree.phases.filter { $0.path == "devel/broken" && $0.at > start + 100 }.map { $0.phase }
+        XCTAssertEqual(second.first, "clean", "\(second)")
+        XCTAssertTrue(h.tree.packageExists("www/user"))
+        // Listed again after the fix.
+        XCTAssertTrue(h.engineLines("T").contains { $0.contains("devel/broken hot-fix") })
+    }
+
+    func testTheStopFileDrainsTheRunAndAHostStopFileKeepsJobsOffThatHost() throws {
+        let h = try Harness()
+        h.tree.addLayered(40, seconds: { _ in 10 })
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true), FakeHostSpec(name: "b1", slots: 2)]
+        let start = h.world.now
+        try h.prepare()
+        try FileIO.replace(h.logs.hostStopFiles(host: "b1")[0], with: "")
+        h.world.at(start + 45) { try? FileIO.replace(h.logs.stopFile, with: "") }
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertFalse(h.tree.phases.contains { $0.host == "b1" }, "b1 was stopped")
+        let started = Set(paths(h, "J"))
+        XCTAssertLessThan(started.count, 40)
+        XCTAssertFalse(h.tree.phases.contains { $0.phase == "depends" && $0.at > start + 45.5 })
+        for p in started { XCTAssertTrue(h.tree.packageExists(p), "\(p) was running and should have finished") }
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("stopRequested") })
+    }
+
+    func testAStuckJobIsKilledAfterStuckTimesTheSpeedFactor() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/hang", hangIn: "build"))
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, sf: 2, local: true, stuck: 100)]
+        XCTAssertEqual(try h.run(), 1)
+        let stops = h.runners["localhost"]!.stops
+        XCTAssertEqual(stops.first?.0, "devel/hang")
+        XCTAssertEqual(paths(h, "E"), ["devel/hang"])
+        let log = h.portLog("devel/hang")
+        XCTAssertTrue(log.contains("KILLED:") && log.contains("stuck at build"), log)
+        // Silent from the start of build: killed at 200 s of silence (100 x sf 2), not before.
+        let build = h.tree.phases.first { $0.phase == "build" }!.at
+        let ended = h.engineLines("E").first.flatMap { $0.split(separator: "@").dropFirst().first?.split(separator: ":").first }
+            .flatMap { Double($0) } ?? 0
+        XCTAssertGreaterThanOrEqual(ended - build, 199.5)
+        XCTAssertLessThan(ended - build, 202)
+    }
+
+    func testBuildTimeoutKillsALongJob() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/long", seconds: 10_000))
+        h.config.buildTimeout = 50
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertTrue(h.portLog("devel/long").contains("over BUILD_TIMEOUT at build"), h.portLog("devel/long"))
+        XCTAssertLessThan(h.world.now - h.coordinator.startTime, 100)
+    }
+
+    func testJunkRunsEveryNBuildsAndHoldsTheHostLock() throws {
+        let h = try Harness()
+        h.tree.addLayered(30, seconds: { _ in 3 })
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 3, local: true, junkEvery: 5)]
+        XCTAssertEqual(try h.run(), 0)
+        let junks = h.tree.junkRuns
+        XCTAssertGreaterThanOrEqual(junks.count, 3)
+        XCTAssertLessThanOrEqual(junks.count, 6)
+        XCTAssertFalse(FileIO.exists(h.config.lockdir + "/host:localhost"))
+        XCTAssertTrue(FileIO.exists(h.logs.junkLog(host: "localhost")))
+    }
+
+    func testAlwaysCleanAfterAFailureIsTrackedToItsEnd() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/bad", failIn: "build"))
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true, alwaysClean: true)]
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertEqual(h.tree.phasesOf("devel/bad").suffix(2), ["build", "clean"])
+        XCTAssertTrue(h.portLog("devel/bad").contains(">>> Running clean"), h.portLog("devel/bad"))
+        // The run waited for the clean: nothing of it is still running.
+        XCTAssertTrue(h.runners["localhost"]!.live.isEmpty)
+        XCTAssertTrue(listDirectoryNames(h.logs.workdirDirectory).isEmpty)
+    }
+
+    func testAFailedWholeTreeListingFailsTheRun() throws {
+        let h = try Harness()
+        h.tree.addLayered(5)
+        h.tree.listingFails = true
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("make dump-vars for the whole tree failed") },
+                      h.reporter.events.joined(separator: "\n"))
+        XCTAssertTrue(h.tree.phases.isEmpty)
+    }
+
+    func testASignalStopsJobsWithTermThenKillAfterTheGrace() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/deaf", seconds: 10_000, ignoresTerm: true))
+        h.config.killGrace = 20
+        try h.prepare()
+        h.world.signal(SIGINT, after: 30)
+        XCTAssertEqual(try h.run(), 128 + SIGINT)
+        let stops = h.runners["localhost"]!.stops.filter { $0.0 == "devel/deaf" }
+        XCTAssertEqual(stops.map { $0.1 }, [false, true], "TERM first, then KILL")
+        XCTAssertTrue(FileIO.exists(h.lockPath("devel/deaf")), "the lock stays for the next run")
+        XCTAssertLessThan(h.world.now - h.coordinator.startTime, 60)
+    }
+
+    func testTermEndsJobsWaitingForTheHostLockAtOnce() throws {
+        let h = try Harness()
+        h.tree.addLayered(6)
+        try h.prepare()
+        // A host lock nobody releases: every job waits before `depends`.
+        try FileIO.makeDirectory(h.config.lockdir)
+        try FileIO.replace(h.config.lockdir + "/host:localhost", with: "locked=host:localhost\n")
+        h.world.signal(SIGTERM, after: 40)
+        XCTAssertEqual(try h.run(), 128 + SIGTERM)
+        XCTAssertTrue(h.tree.phases.isEmpty)
+        XCTAssertLessThan(h.world.now - h.coordinator.startTime, 42)
+    }
+}
+
+func listDirectoryNames(_ path: String) -> [String] {
+    (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+}

@@ -1,0 +1,85 @@
+// A TaskRunner whose tasks are FakeTree's answers in virtual time. A
+// remote one reports up and down as a RemoteRunner does, through its
+// HostPool.Host.
+@testable import Build
+import HostPool
+import Logs
+
+final class FakeRunner: TaskRunner {
+    let hostName: String
+    let isLocal: Bool
+    let world: FakeWorld
+    let tree: FakeTree
+    /// The host model it reports to (remote runners only).
+    weak var host: HostPool.Host?
+    private(set) var live: [FakeTask] = []
+    /// (SUBDIR, hard) of every stop asked for.
+    var stops: [(String, Bool)] = []
+    private(set) var down = false
+
+    init(hostName: String, isLocal: Bool, world: FakeWorld, tree: FakeTree) {
+        self.hostName = hostName; self.isLocal = isLocal; self.world = world; self.tree = tree
+    }
+
+    func start(_ spec: TaskSpec, completion: @escaping (TaskEnd) -> Void) -> TaskHandle {
+        let t = world.now
+        var seconds = 0.01
+        var end = TaskEnd.exited(0)
+        var writes = ""
+        var ignoresTerm = false
+        var onFinish: (() -> Void)?
+        let subdir = spec.environment["SUBDIR"] ?? ""
+        if down {
+            seconds = 0; end = .lost("connection lost")
+        } else if spec.argv.count >= 3 && spec.argv[2] == HostInit.probeScript {
+            writes = """
+                bulkbuild-fact user=builder
+                bulkbuild-fact cpus=4
+                bulkbuild-fact arch=amd64
+                bulkbuild-fact libc=glibc 2.36
+                bulkbuild-fact libraries=10
+                bulkbuild-fact signature=\(String(repeating: "ab", count: 32))
+
+                """
+        } else if spec.argv.contains("dump-vars") {
+            seconds = 0.05
+            if tree.listingFails {
+                writes = "make: *** No rule to make target 'dump-vars'.  Stop.\n"
+                end = .exited(2)
+            } else {
+                writes = tree.dumpVars(subdir)
+            }
+        } else if spec.argv.contains("junk") {
+            seconds = 0.2
+            tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
+        } else if let phase = spec.environment["PHASE"] {
+            let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t)
+            seconds = o.seconds; end = o.end
+            if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
+            ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
+            if phase == "package" { onFinish = { [tree] in tree.makePackage(subdir) } }
+        }
+        if !writes.isEmpty { try? FileIO.append(writes, to: spec.logPath) }
+        let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,
+                            completion: completion)
+        task.ignoresTerm = ignoresTerm
+        task.onFinish = onFinish
+        live.append(task)
+        world.add(task)
+        return task
+    }
+
+    func ended(_ task: FakeTask) { live.removeAll { $0 === task } }
+
+    /// The link is cut: the host reports down, then its tasks end lost.
+    func goDown(_ why: String = "connection lost") {
+        down = true
+        host?.hostEvent(.down(why))
+        for t in live { world.endSoon(t, .lost(why)) }
+    }
+
+    func comeUp() {
+        down = false
+        host?.hostEvent(.up)
+    }
+}

@@ -1,0 +1,90 @@
+// A ports tree in memory, answering the tree protocol through fake tasks:
+// `dump-vars` prints blocks for what is asked, each phase takes a set time
+// and `package` writes the package file into a real (temporary) repository.
+import Foundation
+import HostPool
+import Logs
+
+struct FakePort {
+    var pkgpath: String
+    var deps: [String] = []
+    /// Seconds of the build phase (every other phase takes 0.1 s).
+    var seconds: Double = 10
+    /// A phase that fails (exit 1).
+    var failIn: String?
+    /// A phase that goes silent and never ends by itself.
+    var hangIn: String?
+    var ignoresTerm = false
+    var properties: [String] = []
+
+    var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-1.0" }
+}
+
+final class FakeTree {
+    var ports: [String: FakePort] = [:]
+    var order: [String] = []
+    /// PACKAGE_REPOSITORY/ARCH/all
+    let packageDir: String
+    /// Every listing fails (make exits 2 with a message).
+    var listingFails = false
+    /// (pkgpath, phase, host, start) of every phase started.
+    private(set) var phases: [(path: String, phase: String, host: String, at: Double)] = []
+    /// JUNK_KEEP of every junk run, with its host.
+    private(set) var junkRuns: [(host: String, keep: String)] = []
+
+    init(packageDir: String) { self.packageDir = packageDir }
+
+    func add(_ p: FakePort) {
+        if ports[p.pkgpath] == nil { order.append(p.pkgpath) }
+        ports[p.pkgpath] = p
+    }
+
+    static func name(_ i: Int) -> String { "cat\(i % 5)/p\(i)" }
+
+    /// Adds a layered tree of `n` ports: each depends on up to two earlier ones.
+    func addLayered(_ n: Int, seconds: (Int) -> Double = { 5 + Double($0 % 7) }) {
+        for i in 0..<n {
+            var deps = Set<String>()
+            if i >= 3 { deps.insert(FakeTree.name(i / 3)) }
+            if i >= 10 { deps.insert(FakeTree.name(i / 2)) }
+            add(FakePort(pkgpath: FakeTree.name(i), deps: deps.sorted(), seconds: seconds(i)))
+        }
+    }
+
+    func phasesOf(_ path: String) -> [String] { phases.filter { $0.path == path }.map { $0.phase } }
+    func packageExists(_ path: String) -> Bool {
+        FileIO.exists(packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz")
+    }
+
+    func dumpVars(_ subdir: String) -> String {
+        let asked = subdir.split(separator: " ").map(String.init)
+        var out = ""
+        for path in asked.isEmpty ? order : asked {
+            guard let p = ports[path] else {
+                out += ">> Broken dependency: \(path) non existent\n"
+                continue
+            }
+            out += "===> \(path)\n\(path).FULLPKGNAME=\(p.pkgname)\n"
+            if !p.deps.isEmpty { out += "\(path).BUILD_DEPENDS=\(p.deps.joined(separator: " "))\n" }
+            if !p.properties.isEmpty { out += "\(path).DPB_PROPERTIES=\(p.properties.joined(separator: " "))\n" }
+        }
+        return out
+    }
+
+    /// What a phase of `path` does: how long it takes and how it ends.
+    func outcome(path: String, phase: String, host: String, at: Double) -> (seconds: Double, end: TaskEnd, writes: Bool) {
+        phases.append((path, phase, host, at))
+        guard let p = ports[path] else { return (0.1, .exited(1), true) }
+        if p.hangIn == phase { return (.infinity, .exited(0), false) }
+        if p.failIn == phase { return (0.1, .exited(1), true) }
+        return (phase == "build" ? p.seconds : 0.1, .exited(0), true)
+    }
+
+    func junk(host: String, keep: String) { junkRuns.append((host, keep)) }
+
+    func makePackage(_ path: String) {
+        guard let p = ports[path] else { return }
+        try? FileIO.makeDirectory(packageDir)
+        try? FileIO.replace(packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path)\n")
+    }
+}

@@ -1,0 +1,106 @@
+// One coordinator run in virtual time: a temporary directory for the logs,
+// locks and package repository, a FakeTree, fake hosts, and a reporter that
+// keeps what it was told.
+@testable import Build
+import Engine
+import Foundation
+import HostPool
+import Logs
+import TTYReport
+import XCTest
+
+final class RecordingReporter: Reporter {
+    var events: [String] = []
+    var last: RunSnapshot?
+    func update(_ snapshot: RunSnapshot, force: Bool) { last = snapshot }
+    func event(_ event: ReportEvent, at time: Double) { events.append("\(event)") }
+    func finish(_ snapshot: RunSnapshot) { last = snapshot }
+    func suspend() {}
+    func resume() {}
+}
+
+struct FakeHostSpec {
+    var name: String
+    var slots: Int
+    var sf: Double = 1
+    var local = false
+    var stuck: Double?
+    var junkEvery = 0
+    var alwaysClean = false
+}
+
+final class Harness {
+    let dir: String
+    let world: FakeWorld
+    let tree: FakeTree
+    let reporter = RecordingReporter()
+    var config: RunConfig
+    private(set) var coordinator: Coordinator!
+    private(set) var runners: [String: FakeRunner] = [:]
+    var hostSpecs: [FakeHostSpec] = [FakeHostSpec(name: "localhost", slots: 4, local: true)]
+
+    init(ports: [FakePort] = [], limit: Double = 1_000_000) throws {
+        let base = NSTemporaryDirectory() + "bulkbuild-build-tests"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        var template = Array((base + "/run.XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+        dir = String(cString: made)
+        world = FakeWorld(limit: limit)
+        tree = FakeTree(packageDir: dir + "/packages/amd64/all")
+        for p in ports { tree.add(p) }
+        let settings = TreeSettings(packageRepository: dir + "/packages", distdir: dir + "/distfiles",
+                                    machineArch: "amd64", localbase: nil, wrkobjdir: nil, warning: nil)
+        config = RunConfig(portsdir: dir + "/ports", make: "make", logdir: dir + "/logs", lockdir: dir + "/logs/locks",
+                           tree: settings, request: PathRequest(), wholeTree: true, waitForFixes: false,
+                           cleanFirst: false, keepWorkdir: [], junkKeep: [], displayTimeout: 10, killGrace: 20,
+                           extraListing: true, dontCleanLocks: false, alwaysClean: false, localHost: "testhost",
+                           arch: "amd64", ordering: .criticalPath, noBuildStats: true,
+                           statsPath: dir + "/build-stats/amd64")
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
+    var logs: LogDirectory { LogDirectory(root: config.logdir) }
+    func lockPath(_ pkgpath: String) -> String { config.lockdir + "/" + pkgpath.replacingOccurrences(of: "/", with: ".") }
+    func engineLines(_ letter: String) -> [String] {
+        (FileIO.read(logs.engineLog) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(": \(letter): ") }
+    }
+    func portLog(_ path: String) -> String { FileIO.read(config.logdir + "/paths/" + path + ".log") ?? "" }
+
+    /// Creates the coordinator and its hosts (so tests can script events
+    /// against them before `run`).
+    @discardableResult
+    func prepare() throws -> Coordinator {
+        if let c = coordinator { return c }
+        let c = try Coordinator(config: config, reporter: reporter, queue: CoordinatorQueue(), startTime: world.now,
+                                clock: world.clock, events: world)
+        c.listingRunner = FakeRunner(hostName: "localhost", isLocal: true, world: world, tree: tree)
+        for spec in hostSpecs {
+            let runner = FakeRunner(hostName: spec.name, isLocal: spec.local, world: world, tree: tree)
+            runners[spec.name] = runner
+            let host = BuildHost(name: spec.name, runner: runner, slots: spec.slots, speedFactor: spec.sf,
+                                 junkEvery: spec.junkEvery, stuckTimeout: spec.stuck, alwaysClean: spec.alwaysClean)
+            c.addHost(host)
+            if spec.local {
+                c.startInit(host)
+            } else {
+                let pool = HostPool.Host(config: HostConfig(name: spec.name, address: spec.name, isLocal: false,
+                                                            origin: "test"), runner: runner)
+                pool.onStatusChange = { [weak c] h in c?.remoteStatusChanged(h) }
+                runner.host = pool
+                host.pool = pool
+                // The connection comes up: init runs, then the host gets slots.
+                runner.comeUp()
+            }
+        }
+        coordinator = c
+        return c
+    }
+
+    /// Runs to the end; the exit status.
+    func run(file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
+        let status = try prepare().run()
+        XCTAssertFalse(world.overLimit, "the run did not end in virtual time", file: file, line: line)
+        return status
+    }
+}
