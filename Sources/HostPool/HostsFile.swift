@@ -288,13 +288,15 @@ public struct HostsFile: Sendable, Equatable {
         var rest = Substring(word)
         if let at = rest.firstIndex(of: "@") {
             let u = rest[..<at]
-            guard !u.isEmpty, !u.hasPrefix("-"), u.unicodeScalars.allSatisfy({
+            guard !u.isEmpty, !u.hasPrefix("-"), !u.hasPrefix("."), u.unicodeScalars.allSatisfy({
                 isASCIILetter($0) || isASCIIDigit($0) || $0 == "." || $0 == "-" || $0 == "_" })
             else { return nil }
             user = String(u)
             rest = rest[rest.index(after: at)...]
         }
-        guard !rest.isEmpty, !rest.hasPrefix("-") else { return nil }
+        // A leading '-' would read as an ssh option; a leading '.' (`..`)
+        // is no host, and the name becomes part of log file names.
+        guard !rest.isEmpty, !rest.hasPrefix("-"), !rest.hasPrefix(".") else { return nil }
         func isV6(_ s: Substring) -> Bool {
             s.contains(":") && s.unicodeScalars.allSatisfy {
                 isASCIIDigit($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)

@@ -112,6 +112,10 @@ final class HostsFileTests: XCTestCase {
         assertError("host:22\n", line: 1, contains: "expected a host name")
         assertError("@host\n", line: 1, contains: "expected a host name")
         assertError("BAD-NAME=1\n", line: 1, contains: "expected a parameter")
+        // Host names end up in log and lock file names and on ssh's command line.
+        for name in ["../x", "a/b", "..", ".hidden", "u@..", "..@h", "a\u{0}b", "a\u{1b}b", "a`id`", "h\u{e9}"] {
+            assertError("ok\n\(name) jobs=1\n", line: 2, contains: "expected a host name")
+        }
     }
 
     func testSeveralFilesAndDuplicatesAcrossThem() throws {
