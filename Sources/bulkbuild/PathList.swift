@@ -15,10 +15,14 @@ struct PathRequest {
 /// both a file name and a pkgpath, that the pkgpath wins when it exists in
 /// the tree.
 func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) throws {
+    // An empty "$VAR" in a script: say so rather than build the whole tree.
+    guard let firstField = arg.split(separator: ",").first, !arg.allSatisfy({ $0 == " " || $0 == "\t" }) else {
+        throw UsageError(description: "empty path list argument '\(arg)' (expected a pkgpath like devel/gmake, a file of pkgpaths, file*scale or pkgpath=value)")
+    }
     if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
         let name = String(arg[..<eq])
         let valueText = String(arg[arg.index(after: eq)...])
-        guard let value = Double(valueText), value >= 0 else {
+        guard let value = Double(valueText), value >= 0, value.isFinite else {
             throw UsageError(description: "'\(arg)': pkgpath=value needs a number after '=', got '\(valueText)'")
         }
         let path = try checkedPath(name, context: "'\(arg)'")
@@ -31,7 +35,7 @@ func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) 
     if let star = arg.lastIndex(of: "*") {
         file = String(arg[..<star])
         let s = String(arg[arg.index(after: star)...])
-        guard let v = Double(s), v > 0 else {
+        guard let v = Double(s), v > 0, v.isFinite else {
             throw UsageError(description: "'\(arg)': file*scale needs a positive number after '*', got '\(s)'")
         }
         scale = v
@@ -40,7 +44,7 @@ func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) 
         }
     }
     var isDir: ObjCBool = false
-    let inTree = FileManager.default.fileExists(atPath: portsdir + "/" + arg.split(separator: ",").first.map(String.init)!, isDirectory: &isDir) && isDir.boolValue
+    let inTree = FileManager.default.fileExists(atPath: portsdir + "/" + firstField, isDirectory: &isDir) && isDir.boolValue
     if scale == nil, (!FileManager.default.fileExists(atPath: file) || inTree) {
         req.paths.append(try checkedPath(arg, context: "argument '\(arg)'"))
         return
