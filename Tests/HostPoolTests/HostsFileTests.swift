@@ -118,6 +118,14 @@ final class HostsFileTests: XCTestCase {
         }
     }
 
+    func testCRLFLinesAndCommentsEndWhereExpected() throws {
+        let f = try parse("JOBS_HINT=2 \r\nDEFAULT jobs=2\r\na sf=2\r\n# c\r\nb # note\r\n")
+        XCTAssertEqual(f.hosts.map(\.name), ["a", "b"])
+        XCTAssertEqual(f.hosts.map { $0.properties.jobs }, [2, 2])
+        XCTAssertEqual(f.parameterValues["JOBS_HINT"], "2")
+        assertError("a\r\nb jobs=x\r\n", line: 2, contains: "jobs: expected a number of jobs >= 1, got 'x'")
+    }
+
     func testSeveralFilesAndDuplicatesAcrossThem() throws {
         var f = HostsFile()
         try f.parse("DEFAULT jobs=3\na\n", file: "one", targetArch: nil, localNames: [])
