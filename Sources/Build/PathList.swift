@@ -17,10 +17,14 @@ public struct PathRequest {
 /// both a file name and a pkgpath, that the pkgpath wins when it exists in
 /// the tree.
 public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: String) throws {
+    // An empty "$VAR" in a script: say so rather than build the whole tree.
+    guard let firstField = arg.split(separator: ",").first, !arg.allSatisfy({ $0 == " " || $0 == "\t" }) else {
+        throw UsageError(description: "empty path list argument '\(arg)' (expected a pkgpath like devel/gmake, a file of pkgpaths, file*scale or pkgpath=value)")
+    }
     if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
         let name = String(arg[..<eq])
         let valueText = String(arg[arg.index(after: eq)...])
-        guard let value = Double(valueText), value >= 0 else {
+        guard let value = Double(valueText), value >= 0, value.isFinite else {
             throw UsageError(description: "'\(arg)': pkgpath=value needs a number after '=', got '\(valueText)'")
         }
         let path = try checkedPath(name, context: "'\(arg)'")
@@ -33,7 +37,7 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
     if let star = arg.lastIndex(of: "*") {
         file = String(arg[..<star])
         let s = String(arg[arg.index(after: star)...])
-        guard let v = Double(s), v > 0 else {
+        guard let v = Double(s), v > 0, v.isFinite else {
             throw UsageError(description: "'\(arg)': file*scale needs a positive number after '*', got '\(s)'")
         }
         scale = v
@@ -42,7 +46,7 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
         }
     }
     var isDir: ObjCBool = false
-    let inTree = FileManager.default.fileExists(atPath: portsdir + "/" + arg.split(separator: ",").first.map(String.init)!, isDirectory: &isDir) && isDir.boolValue
+    let inTree = FileManager.default.fileExists(atPath: portsdir + "/" + firstField, isDirectory: &isDir) && isDir.boolValue
     if scale == nil, (!FileManager.default.fileExists(atPath: file) || inTree) {
         req.paths.append(try checkedPath(arg, context: "argument '\(arg)'"))
         return

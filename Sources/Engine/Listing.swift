@@ -95,21 +95,43 @@ public struct ListingResult: Sendable {
                         }
                     }
                 }
-                let pkgname = vars["FULLPKGNAME"] ?? ""
-                if pkgname.isEmpty { problems.append("no FULLPKGNAME") }
+                var pkgname = vars["FULLPKGNAME"] ?? ""
+                if pkgname.isEmpty {
+                    problems.append("no FULLPKGNAME")
+                } else if let why = ListedNames.packageNameProblem(pkgname) {
+                    // Never used as a file name: the record keeps no name.
+                    problems.append("FULLPKGNAME \(ListedNames.quoted(pkgname)) \(why)")
+                    pkgname = ""
+                }
                 if !block.problems.isEmpty {
-                    problems.append("malformed line '\(block.problems[0])'")
+                    problems.append("malformed line \(ListedNames.quoted(block.problems[0]))")
                 }
                 let buildDeps = (unitBuildDeps[unit] ?? []).filter { $0.path.withoutSubpackage != unit }
                 let ignore = vars["IGNORE"].flatMap { $0.isEmpty ? nil : $0 }
+                // Bad distfile names or tags are dropped: the port is
+                // broken and nothing may use them as a file name.
                 var distfiles = (vars["DISTFILES"] ?? "").words()
+                if let bad = distfiles.lazy.compactMap({ w in ListedNames.distPathProblem(w).map { (w, $0) } }).first {
+                    problems.append("DISTFILES word \(ListedNames.quoted(bad.0)) \(bad.1)")
+                    distfiles = []
+                }
                 if let sub = vars["DIST_SUBDIR"], !sub.isEmpty {
+                    if let why = ListedNames.distPathProblem(sub) {
+                        problems.append("DIST_SUBDIR \(ListedNames.quoted(sub)) \(why)")
+                        distfiles = []
+                    }
                     distfiles = distfiles.map { sub + "/" + $0 }
+                }
+                var properties = (vars["DPB_PROPERTIES"] ?? "").words()
+                properties.removeAll { p in
+                    guard p.hasPrefix("tag:"), let why = ListedNames.tagProblem(String(p.dropFirst(4))) else { return false }
+                    problems.append("DPB_PROPERTIES \(ListedNames.quoted(p)): tag name \(why)")
+                    return true
                 }
                 let record = PortRecord(
                     path: key, pkgname: pkgname,
                     buildDepends: dedupe(buildDeps), runDepends: dedupe(runDeps.filter { $0.path != key }),
-                    properties: (vars["DPB_PROPERTIES"] ?? "").words(),
+                    properties: properties,
                     ignore: ignore,
                     broken: problems.isEmpty ? nil : problems.joined(separator: "; "),
                     distfiles: distfiles)

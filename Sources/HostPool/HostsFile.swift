@@ -142,37 +142,54 @@ public struct HostsFile: Sendable, Equatable {
                                localNames: Set<String>) throws {
         var defaults = HostProperties()
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Lower-cased name -> index in `hosts`, so a duplicate is found in
+        // constant time: a file of many hosts parses in linear time.
+        var listed: [String: Int] = [:]
+        // Room for one host a line up front: growing a large table is
+        // what costs most after the words themselves.
+        let lines = text.utf8.reduce(into: 1) { n, b in if b == UInt8(ascii: "\n") { n += 1 } }
+        listed.reserveCapacity(hosts.count + lines)
+        hosts.reserveCapacity(hosts.count + lines)
+        for (i, h) in hosts.enumerated() { listed[h.name.lowercased()] = i }
+        // Lines and words are cut on bytes and each word becomes a String of
+        // its own: every separator is ASCII, and Character-wise scanning
+        // made a 100,000-line file take seconds (it also kept "\r\n", one
+        // Character, from ending a line).
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        let equals = UInt8(ascii: "=")
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             func fail(_ message: String) -> HostsFileError {
                 HostsFileError(file: file, line: lineNumber, message: message)
             }
-            var line = Substring(rawLine)
-            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            var line = rawLine
+            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }
+            let words = line.split(whereSeparator: isBlank)
             guard let first = words.first else { continue }
 
-            if let eq = first.firstIndex(of: "=") {
+            if let eq = first.firstIndex(of: equals) {
                 // NAME=value: the value is the rest of the line, trimmed.
-                let name = String(first[..<eq])
+                let name = String(decoding: first[..<eq], as: UTF8.self)
                 guard Self.isParameterName(name) else {
-                    throw fail("expected a parameter NAME=value with NAME made of letters, digits and _, got '\(first)'")
+                    throw fail("expected a parameter NAME=value with NAME made of letters, digits and _, got '\(String(decoding: first, as: UTF8.self))'")
                 }
-                let start = line.index(after: line.firstIndex(of: "=")!)
-                let value = line[start...].trimmingSpaces()
-                parameters.append(HostsParameter(name: name, value: value,
+                // `first` is a slice of `line`, so its index is valid there.
+                var value = line[line.index(after: eq)...]
+                while let b = value.first, isBlank(b) { value = value.dropFirst() }
+                while let b = value.last, isBlank(b) { value = value.dropLast() }
+                parameters.append(HostsParameter(name: name, value: String(decoding: value, as: UTF8.self),
                                                  origin: "\(file):\(lineNumber)"))
                 continue
             }
 
-            let hostWord = String(first)
+            let hostWord = String(decoding: first, as: UTF8.self)
             var props = defaults
             for word in words.dropFirst() {
-                guard let eq = word.firstIndex(of: "=") else {
-                    throw fail("expected key=value, got '\(word)'")
+                guard let eq = word.firstIndex(of: equals) else {
+                    throw fail("expected key=value, got '\(String(decoding: word, as: UTF8.self))'")
                 }
-                let key = String(word[..<eq])
-                let value = String(word[word.index(after: eq)...])
+                let key = String(decoding: word[..<eq], as: UTF8.self)
+                let value = String(decoding: word[word.index(after: eq)...], as: UTF8.self)
                 if let problem = Self.apply(key: key, value: value, to: &props) {
                     throw fail(problem)
                 }
@@ -184,15 +201,17 @@ public struct HostsFile: Sendable, Equatable {
             guard let parsed = Self.parseHostName(hostWord) else {
                 throw fail("expected a host name ([user@]host: letters, digits, '.', '-', '_', or an IPv6 address in [brackets]), got '\(hostWord)'")
             }
-            if let dup = hosts.first(where: { $0.name.lowercased() == hostWord.lowercased() }) {
-                throw fail("host \(hostWord) is already listed at \(dup.origin)")
+            let key = hostWord.lowercased()
+            if let dup = listed[key] {
+                throw fail("host \(hostWord) is already listed at \(hosts[dup].origin)")
             }
             if let want = targetArch, let arch = props.arch, arch != want {
                 notes.append("\(file):\(lineNumber): skipping \(hostWord): arch=\(arch), building for \(want)")
                 continue
             }
-            let local = parsed.user == nil &&
-                (parsed.address.lowercased() == "localhost" || localNames.contains(parsed.address.lowercased()))
+            let address = parsed.address.lowercased()
+            let local = parsed.user == nil && (address == "localhost" || localNames.contains(address))
+            listed[key] = hosts.count
             hosts.append(HostConfig(name: hostWord, user: parsed.user, address: parsed.address,
                                     properties: props, isLocal: local,
                                     origin: "\(file):\(lineNumber)"))
@@ -283,36 +302,41 @@ public struct HostsFile: Sendable, Equatable {
 
     /// `[user@]host`, `[user@][v6addr]`, or a bare IPv6 address. The result
     /// reaches ssh and remote shells, so only a small alphabet is allowed.
+    /// Checked on bytes: every allowed character is ASCII.
     static func parseHostName(_ word: String) -> (user: String?, address: String)? {
+        func isNameByte(_ c: UInt8) -> Bool {
+            isASCIILetter(c) || isASCIIDigit(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+        }
+        // A leading '-' would read as an ssh option; a leading '.' (`..`)
+        // is no host, and the name becomes part of log file names.
+        func startsWell(_ s: Substring.UTF8View) -> Bool {
+            guard let f = s.first else { return false }
+            return f != UInt8(ascii: "-") && f != UInt8(ascii: ".")
+        }
+        func isV6(_ s: Substring.UTF8View) -> Bool {
+            s.contains(UInt8(ascii: ":")) && s.allSatisfy {
+                isASCIIDigit($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0)
+                    || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
+        }
+        func text(_ s: Substring.UTF8View) -> String { String(decoding: s, as: UTF8.self) }
         var user: String? = nil
-        var rest = Substring(word)
-        if let at = rest.firstIndex(of: "@") {
+        var rest = word.utf8[...]
+        if let at = rest.firstIndex(of: UInt8(ascii: "@")) {
             let u = rest[..<at]
-            guard !u.isEmpty, !u.hasPrefix("-"), u.unicodeScalars.allSatisfy({
-                isASCIILetter($0) || isASCIIDigit($0) || $0 == "." || $0 == "-" || $0 == "_" })
-            else { return nil }
-            user = String(u)
+            guard startsWell(u), u.allSatisfy(isNameByte) else { return nil }
+            user = text(u)
             rest = rest[rest.index(after: at)...]
         }
-        guard !rest.isEmpty, !rest.hasPrefix("-") else { return nil }
-        func isV6(_ s: Substring) -> Bool {
-            s.contains(":") && s.unicodeScalars.allSatisfy {
-                isASCIIDigit($0) || ("a"..."f").contains($0) || ("A"..."F").contains($0)
-                    || $0 == ":" || $0 == "." }
-        }
-        if rest.hasPrefix("[") {
-            guard rest.hasSuffix("]"), rest.count > 2 else { return nil }
+        guard startsWell(rest) else { return nil }
+        if rest.first == UInt8(ascii: "[") {
+            guard rest.last == UInt8(ascii: "]"), rest.count > 2 else { return nil }
             let inner = rest.dropFirst().dropLast()
-            guard isV6(inner) else { return nil }
-            return (user, String(inner))
+            return isV6(inner) ? (user, text(inner)) : nil
         }
-        if rest.contains(":") {
-            return isV6(rest) ? (user, String(rest)) : nil
+        if rest.contains(UInt8(ascii: ":")) {
+            return isV6(rest) ? (user, text(rest)) : nil
         }
-        guard rest.unicodeScalars.allSatisfy({
-            isASCIILetter($0) || isASCIIDigit($0) || $0 == "." || $0 == "-" || $0 == "_" })
-        else { return nil }
-        return (user, String(rest))
+        return rest.allSatisfy(isNameByte) ? (user, text(rest)) : nil
     }
 }
 
@@ -320,6 +344,8 @@ public struct HostsFile: Sendable, Equatable {
     ("a"..."z").contains(c) || ("A"..."Z").contains(c)
 }
 @inline(__always) func isASCIIDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+@inline(__always) func isASCIILetter(_ c: UInt8) -> Bool { (0x61...0x7A).contains(c) || (0x41...0x5A).contains(c) }
+@inline(__always) func isASCIIDigit(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) }
 
 extension Substring {
     func trimmingSpaces() -> String {

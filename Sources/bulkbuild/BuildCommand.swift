@@ -59,8 +59,9 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     }
     func seconds(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = o.define(name) else { return fallback }
-        guard let v = Double(text), v >= 0 else {
-            throw UsageError(description: "-D \(name)=\(text): expected a number of seconds")
+        // Finite and below ~30 years, so every later conversion to Int holds.
+        guard let v = Double(text), v >= 0, v < 1e9 else {
+            throw UsageError(description: "-D \(name)=\(text): expected a number of seconds (0 to 999999999)")
         }
         return v
     }

@@ -19,9 +19,12 @@ private let monitorUsage = "usage: bulkbuild monitor [-L logdir]"
 /// its status.json.
 ///
 /// The status file is LOGDIR/status.json with `-L`, otherwise
-/// ./status.json (run it from the log directory). When that is missing but
-/// exactly one subdirectory holds one (`-L ports/logs` for a run logging to
-/// ports/logs/ARCH), that one is used. It is read again every
+/// ./status.json (run it from the log directory). With `-L`, when
+/// LOGDIR/status.json is missing but exactly one subdirectory holds one
+/// (`-L ports/logs` for a run logging to ports/logs/ARCH), that one is
+/// used; the current directory gets no such guess, since it may be a shared
+/// place such as /tmp where another run's directory would be picked up. It
+/// is read again every
 /// second; `q`, INT or TERM end the monitor and give the terminal back.
 /// Without a usable terminal it prints a counters line when they change
 /// (at most every 10 s) and a line per new result, and stops once the run
@@ -50,12 +53,13 @@ func runMonitorCommand(_ args: [String]) -> Int32 {
     if let logDir {
         path = findStatusFile(in: logDir) ?? StatusFile.path(inLogDir: logDir)
     } else {
-        guard let found = findStatusFile(in: ".") else {
+        let direct = StatusFile.path(inLogDir: ".")
+        guard access(direct, F_OK) == 0 else {
             printError("bulkbuild monitor: no \(StatusFile.fileName) in the current directory; " +
                        "give the run's log directory with -L logdir")
             return 2
         }
-        path = found
+        path = direct
     }
 
     // Wait a little for a run that is just starting.

@@ -307,6 +307,13 @@ final class CoreBuildTests: XCTestCase {
             (["-P", bad], "\(bad):2"),
             (["-D", "HEURISTICS=fast"], "HEURISTICS=fast"),
             (["-D", "STUCK_TIMEOUT=soon"], "STUCK_TIMEOUT"),
+            (["-D", "BUILD_TIMEOUT=inf"], "BUILD_TIMEOUT=inf: expected a number of seconds"),
+            // An empty "$VAR" in a script, or only commas: a usage error.
+            ([""], "empty path list argument"),
+            ([","], "empty path list argument"),
+            ([",,", "devel/ok"], "empty path list argument"),
+            ([" "], "empty path list argument"),
+            (["devel/ok=inf"], "pkgpath=value needs a number"),
         ]
         for (args, message) in cases {
             let r = try bulk.run(args)

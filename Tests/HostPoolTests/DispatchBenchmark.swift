@@ -47,7 +47,6 @@ final class DispatchBenchmark: XCTestCase {
         }
         let report = lines.joined(separator: "\n")
         print("== dispatch benchmark (`true`, \(count) tasks) ==\n" + report)
-        writeFile("/tmp/bulkbuild-dispatch-benchmark.txt", report + "\n")
     }
 
     func measure(_ runner: TaskRunner, _ driver: SyncDriver, count: Int, inFlight: Int, log: String) -> Double {

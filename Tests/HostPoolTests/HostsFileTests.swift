@@ -112,6 +112,18 @@ final class HostsFileTests: XCTestCase {
         assertError("host:22\n", line: 1, contains: "expected a host name")
         assertError("@host\n", line: 1, contains: "expected a host name")
         assertError("BAD-NAME=1\n", line: 1, contains: "expected a parameter")
+        // Host names end up in log and lock file names and on ssh's command line.
+        for name in ["../x", "a/b", "..", ".hidden", "u@..", "..@h", "a\u{0}b", "a\u{1b}b", "a`id`", "h\u{e9}"] {
+            assertError("ok\n\(name) jobs=1\n", line: 2, contains: "expected a host name")
+        }
+    }
+
+    func testCRLFLinesAndCommentsEndWhereExpected() throws {
+        let f = try parse("JOBS_HINT=2 \r\nDEFAULT jobs=2\r\na sf=2\r\n# c\r\nb # note\r\n")
+        XCTAssertEqual(f.hosts.map(\.name), ["a", "b"])
+        XCTAssertEqual(f.hosts.map { $0.properties.jobs }, [2, 2])
+        XCTAssertEqual(f.parameterValues["JOBS_HINT"], "2")
+        assertError("a\r\nb jobs=x\r\n", line: 2, contains: "jobs: expected a number of jobs >= 1, got 'x'")
     }
 
     func testSeveralFilesAndDuplicatesAcrossThem() throws {

@@ -24,7 +24,8 @@ final class TerminalTests: XCTestCase {
         TerminalTests.counter += 1
         socket = "bbtty-\(getpid())"
         session = "mon\(TerminalTests.counter)"
-        dir = NSTemporaryDirectory() + "/bbtty-\(getpid())-\(TerminalTests.counter)"
+        // Unique, so no other test's (or run's) status file is ever beside it.
+        dir = NSTemporaryDirectory() + "/bbtty-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         tmuxEnv = environment(["LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm", "TMUX": nil])
     }
@@ -248,10 +249,20 @@ final class TerminalTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(dir + "/nowhere/status.json: no such file"), r.stderr)
         XCTAssertGreaterThan(Date().timeIntervalSince(t0), 4) // waited for it first
 
-        // Without -L the current directory must hold status.json.
-        r = spawn(["sh", "-c", "cd \(dir)/.. && exec \(bin) monitor"], timeout: 10)
+        // Without -L the current directory must hold status.json itself:
+        // a single subdirectory's file is not guessed there (the test's
+        // own directory, never the shared temp directory).
+        var ended = snapshot()
+        ended.ended = true
+        try FileManager.default.createDirectory(atPath: dir + "/cwd/run", withIntermediateDirectories: true)
+        try StatusFile.write(ended, to: dir + "/cwd/run/status.json")
+        r = spawn(["sh", "-c", "cd \(dir)/cwd && exec \(bin) monitor"], timeout: 10)
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("-L"), r.stderr)
+        // With -L the one subdirectory holding a status file is used.
+        r = spawn([bin, "monitor", "-L", dir + "/cwd"], env: environment(["TERM": "dumb"]), timeout: 15)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("I=1234"), r.out)
         r = spawn([bin, "monitor", "-Z"], timeout: 10)
         XCTAssertEqual(r.status, 2)
     }

@@ -102,7 +102,9 @@ final class ChildProcess {
         var dir: String? = nil
         func scratch(_ name: String) -> String {
             if dir == nil { dir = try? makeTempDir(prefix: "child") }
-            return (dir ?? NSTemporaryDirectory()) + "/" + name
+            // Never a fixed name in the shared temp directory.
+            return dir.map { $0 + "/" + name }
+                ?? NSTemporaryDirectory() + "/bulkbuild-child-\(getpid())-\(UUID().uuidString)-" + name
         }
         let out = stdoutPath ?? scratch("stdout")
         self.stdoutPath = out
