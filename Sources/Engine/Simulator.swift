@@ -18,6 +18,9 @@ public struct Simulator {
         public var makespan: Double
         /// max(critical path on the fastest host, work / capacity).
         public var lowerBound: Double
+        /// The tight bound of `MakespanBounds`: no port ends later than the
+        /// makespan minus the chain that follows it.
+        public var tightLowerBound: Double
         public var criticalPath: Double
         public var work: Double
         public var slots: Int
@@ -27,7 +30,8 @@ public struct Simulator {
         /// Which host built each path, in start order.
         public var placements: [(path: String, host: String, start: Double)]
         public static func == (a: Result, b: Result) -> Bool {
-            a.makespan == b.makespan && a.lowerBound == b.lowerBound && a.built == b.built
+            a.makespan == b.makespan && a.lowerBound == b.lowerBound && a.tightLowerBound == b.tightLowerBound
+                && a.built == b.built
         }
     }
 
@@ -46,9 +50,9 @@ public struct Simulator {
     /// Builds everything buildable in `engine` (already listed), which is
     /// left finished. Paths that can never start are simply not built.
     public func run(_ engine: BuildEngine) -> Result {
-        let before = engine.remaining(elapsed: [:])
         let capacity = hosts.reduce(0.0) { $0 + Double($1.slots) * $1.speedFactor }
         let maxSf = hosts.map { $0.speedFactor }.max() ?? 1
+        let bounds = engine.makespanBounds(capacity: capacity, fastestSpeed: maxSf)
         var clock = 0.0
         var running = Heap<Running>()
         var used = [Int](repeating: 0, count: hosts.count)
@@ -110,11 +114,10 @@ public struct Simulator {
             fill()
         }
         _ = engine.takeChanges()
-        let lower = max(before.criticalPath / maxSf, before.work / max(capacity, 1e-9))
         let slots = hosts.reduce(0) { $0 + $1.slots }
         let util = clock > 0 ? busyTime / (clock * max(capacity, 1e-9)) : 1
-        return Result(makespan: clock, lowerBound: lower, criticalPath: before.criticalPath / maxSf,
-                      work: before.work, slots: slots, utilisation: util, built: built,
+        return Result(makespan: clock, lowerBound: bounds.simple, tightLowerBound: bounds.tight,
+                      criticalPath: bounds.criticalPath, work: bounds.work, slots: slots, utilisation: util, built: built,
                       placements: placements.map { (path: $0.0, host: $0.1, start: $0.2) })
     }
 }

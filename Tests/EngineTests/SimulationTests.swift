@@ -264,6 +264,8 @@ final class SimulationTests: XCTestCase {
                 let r = Self.simulate(g, o, hosts: hosts)
                 XCTAssertEqual(r.built, count, "seed \(seed)")
                 XCTAssertLessThanOrEqual(r.lowerBound, r.makespan * (1 + 1e-9), "seed \(seed) \(o)")
+                XCTAssertLessThanOrEqual(r.tightLowerBound, r.makespan * (1 + 1e-9), "seed \(seed) \(o)")
+                XCTAssertGreaterThanOrEqual(r.tightLowerBound, r.lowerBound, "seed \(seed) \(o)")
                 XCTAssertEqual(r.work, g.totalWeight, accuracy: 1e-6 * g.totalWeight, "seed \(seed)")
                 XCTAssertGreaterThan(r.utilisation, 0)
                 XCTAssertLessThanOrEqual(r.utilisation, 1 + 1e-9, "seed \(seed) \(o)")
