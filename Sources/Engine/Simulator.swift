@@ -45,6 +45,9 @@ public struct Simulator {
     }
 
     public let hosts: [SimHost]
+    /// False: every squiggle takes from the light end, as before the
+    /// squiggle rule (for the benchmark's before and after).
+    public var squiggleRule = true
     public init(hosts: [SimHost]) { self.hosts = hosts }
 
     /// Builds everything buildable in `engine` (already listed), which is
@@ -66,6 +69,7 @@ public struct Simulator {
         let names = Set(hosts.map { $0.name })
 
         func fill() {
+            var chainLeft = running.unordered.reduce(0.0) { max($0, $1.end - clock + engine.chainAfter($1.path) / maxSf) }
             for (h, host) in hosts.enumerated() {
                 while used[h] < host.slots {
                     var fastSlots: [Double] = []
@@ -80,12 +84,14 @@ public struct Simulator {
                     let view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
                                         running: runningOn[h],
                                         squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
-                                        fastSlotsFreeIn: fastSlots, hostsUp: names)
+                                        fastSlotsFreeIn: fastSlots, hostsUp: names,
+                                        capacity: squiggleRule ? capacity : 0, runningChainLeft: chainLeft)
                     guard let choice = engine.nextJob(for: view) else { break }
                     let path = choice.record.path
                     if choice.squiggle { squiggles[h] = path }
                     engine.started(path, host: host.name)
                     let duration = engine.weight(of: path) / host.speedFactor
+                    chainLeft = max(chainLeft, duration + engine.chainAfter(path) / maxSf)
                     seq += 1
                     running.insert(Running(end: clock + duration, path: path, host: h, seq: seq))
                     used[h] += 1

@@ -290,7 +290,7 @@ for hosts in hostSets {
     }
 }
 
-printBounds(graph)
+printBounds(graph, ports: config.ports, seed: config.seed)
 
 // (c) memory.
 print("\npeak RSS: \(f(peakRSS(), 1)) MiB (at start \(f(rssAtStart, 1)) MiB)")
