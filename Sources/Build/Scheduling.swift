@@ -61,7 +61,11 @@ extension Coordinator {
         let squiggle = host.slots > 3 && free == 1 && !host.running.contains { $0.squiggle }
         return HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
                         running: host.running.map { $0.record }, squiggle: squiggle,
-                        fastSlotsFreeIn: fastSlots, hostsUp: names)
+                        fastSlotsFreeIn: fastSlots, hostsUp: names,
+                        capacity: up.reduce(0) { $0 + Double($1.slots) * $1.speedFactor },
+                        runningChainLeft: jobs.reduce(0) {
+                            max($0, max(0, $1.expected - (t - $1.started)) + engine.chainAfter($1.path) / maxSf)
+                        })
     }
 
     /// `parallel` ports get MAKE_JOBS=k and wait for k-1 more slots on their

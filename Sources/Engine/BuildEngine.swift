@@ -72,6 +72,9 @@ public final class BuildEngine {
     public var priorityPassesByCaller = false
     /// Host each path should preferably be restarted on (affinity files).
     public var affinity: [FullPkgPath: String] = [:]
+    /// Work not started yet, in seconds at speed factor 1: summed at each
+    /// critical-path pass, less what started since (for the squiggle rule).
+    var pendingWork = 0.0
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything
@@ -147,7 +150,13 @@ public final class BuildEngine {
             for i in 0..<count { nodes[i].priority = Double(rng.next() % 1_000_000) }
             ordering = .random(rng)
         case .criticalPath:
-            let chains = longestChains(own: weight)
+            var pending = 0.0
+            let chains = longestChains { i in
+                let w = self.weight(i)
+                if self.isPending(i) { pending += w }
+                return w
+            }
+            pendingWork = pending
             for i in 0..<count { nodes[i].priority = chains.value[i] }
         case .dpb:
             let full = dpbWeights()

@@ -44,6 +44,7 @@ extension BuildEngine {
     /// A job for `path` started on `host`.
     public func started(_ path: FullPkgPath, host: String) {
         let i = id(for: path)
+        pendingWork -= left(i, elapsed: [:])
         nodes[i].state = .running
         busy[nodes[i].path.pkgpath, default: []] = busy[nodes[i].path.pkgpath] ?? []
         log(i, .running, host)
@@ -93,6 +94,7 @@ extension BuildEngine {
             log(i, .error)
         case .notFinished:
             nodes[i].state = .queued
+            pendingWork += left(i, elapsed: [:])
             log(i, .notFinished)
             enqueue(i)
         }

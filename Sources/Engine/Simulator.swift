@@ -18,6 +18,9 @@ public struct Simulator {
         public var makespan: Double
         /// max(critical path on the fastest host, work / capacity).
         public var lowerBound: Double
+        /// The tight bound of `MakespanBounds`: no port ends later than the
+        /// makespan minus the chain that follows it.
+        public var tightLowerBound: Double
         public var criticalPath: Double
         public var work: Double
         public var slots: Int
@@ -27,7 +30,8 @@ public struct Simulator {
         /// Which host built each path, in start order.
         public var placements: [(path: String, host: String, start: Double)]
         public static func == (a: Result, b: Result) -> Bool {
-            a.makespan == b.makespan && a.lowerBound == b.lowerBound && a.built == b.built
+            a.makespan == b.makespan && a.lowerBound == b.lowerBound && a.tightLowerBound == b.tightLowerBound
+                && a.built == b.built
         }
     }
 
@@ -41,14 +45,17 @@ public struct Simulator {
     }
 
     public let hosts: [SimHost]
+    /// False: every squiggle takes from the light end, as before the
+    /// squiggle rule (for the benchmark's before and after).
+    public var squiggleRule = true
     public init(hosts: [SimHost]) { self.hosts = hosts }
 
     /// Builds everything buildable in `engine` (already listed), which is
     /// left finished. Paths that can never start are simply not built.
     public func run(_ engine: BuildEngine) -> Result {
-        let before = engine.remaining(elapsed: [:])
         let capacity = hosts.reduce(0.0) { $0 + Double($1.slots) * $1.speedFactor }
         let maxSf = hosts.map { $0.speedFactor }.max() ?? 1
+        let bounds = engine.makespanBounds(capacity: capacity, fastestSpeed: maxSf)
         var clock = 0.0
         var running = Heap<Running>()
         var used = [Int](repeating: 0, count: hosts.count)
@@ -62,6 +69,7 @@ public struct Simulator {
         let names = Set(hosts.map { $0.name })
 
         func fill() {
+            var chainLeft = running.unordered.reduce(0.0) { max($0, $1.end - clock + engine.chainAfter($1.path) / maxSf) }
             for (h, host) in hosts.enumerated() {
                 while used[h] < host.slots {
                     var fastSlots: [Double] = []
@@ -76,12 +84,14 @@ public struct Simulator {
                     let view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
                                         running: runningOn[h],
                                         squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
-                                        fastSlotsFreeIn: fastSlots, hostsUp: names)
+                                        fastSlotsFreeIn: fastSlots, hostsUp: names,
+                                        capacity: squiggleRule ? capacity : 0, runningChainLeft: chainLeft)
                     guard let choice = engine.nextJob(for: view) else { break }
                     let path = choice.record.path
                     if choice.squiggle { squiggles[h] = path }
                     engine.started(path, host: host.name)
                     let duration = engine.weight(of: path) / host.speedFactor
+                    chainLeft = max(chainLeft, duration + engine.chainAfter(path) / maxSf)
                     seq += 1
                     running.insert(Running(end: clock + duration, path: path, host: h, seq: seq))
                     used[h] += 1
@@ -110,11 +120,10 @@ public struct Simulator {
             fill()
         }
         _ = engine.takeChanges()
-        let lower = max(before.criticalPath / maxSf, before.work / max(capacity, 1e-9))
         let slots = hosts.reduce(0) { $0 + $1.slots }
         let util = clock > 0 ? busyTime / (clock * max(capacity, 1e-9)) : 1
-        return Result(makespan: clock, lowerBound: lower, criticalPath: before.criticalPath / maxSf,
-                      work: before.work, slots: slots, utilisation: util, built: built,
+        return Result(makespan: clock, lowerBound: bounds.simple, tightLowerBound: bounds.tight,
+                      criticalPath: bounds.criticalPath, work: bounds.work, slots: slots, utilisation: util, built: built,
                       placements: placements.map { (path: $0.0, host: $0.1, start: $0.2) })
     }
 }

@@ -15,8 +15,15 @@ public struct HostView: Sendable {
     /// one); when empty, one slot at `fastestFreeIn` stands for them.
     public var fastSlotsFreeIn: [Double] = []
     /// This free slot is the host's squiggle: it takes small ports from the
-    /// light end of the queue to fill the tail.
+    /// light end of the queue to fill the tail, unless the heavy end's port
+    /// is on the critical path (SquiggleRule.swift).
     public var squiggle: Bool
+    /// Slots times speed factor of the hosts that are up (0: unknown, and
+    /// every squiggle takes from the light end).
+    public var capacity: Double
+    /// Seconds until the longest chain through a running job can end: what
+    /// is left of the job plus `chainAfter` it at the fastest speed factor.
+    public var runningChainLeft: Double
     public var runningCount: Int
     public var runningTags: Set<String>
     public var runningMemoryhogs: Int
@@ -27,11 +34,13 @@ public struct HostView: Sendable {
 
     public init(name: String, speedFactor: Double = 1, maxSpeedFactor: Double = 1, fastestFreeIn: Double = 0,
                 squiggle: Bool = false, runningCount: Int = 0, runningTags: Set<String> = [],
-                runningMemoryhogs: Int = 0, lonesomeRunning: Bool = false, hostsUp: Set<String> = []) {
+                runningMemoryhogs: Int = 0, lonesomeRunning: Bool = false, hostsUp: Set<String> = [],
+                capacity: Double = 0, runningChainLeft: Double = 0) {
         self.name = name; self.speedFactor = speedFactor; self.maxSpeedFactor = maxSpeedFactor
         self.fastestFreeIn = fastestFreeIn; self.squiggle = squiggle; self.runningCount = runningCount
         self.runningTags = runningTags; self.runningMemoryhogs = runningMemoryhogs
         self.lonesomeRunning = lonesomeRunning; self.hostsUp = hostsUp
+        self.capacity = capacity; self.runningChainLeft = runningChainLeft
     }
 }
 
@@ -64,7 +73,7 @@ extension BuildEngine {
         if host.lonesomeRunning { return nil }
         var affinityRefused: PortRecord?
         var fastSlots = Heap(host.fastSlotsFreeIn.isEmpty ? [host.fastestFreeIn] : host.fastSlotsFreeIn)
-        let choice = take(fromLightEnd: host.squiggle, maxLook: BuildEngine.maxLook) { record in
+        func fits(_ record: PortRecord) -> Bool {
             if record.has(property: "lonesome") && host.runningCount > 0 { return false }
             if record.has(property: "memoryhog") && host.runningMemoryhogs > 0 { return false }
             let tags = record.tags
@@ -91,14 +100,30 @@ extension BuildEngine {
             }
             return true
         }
-        if let choice { return JobChoice(record: choice, squiggle: host.squiggle) }
+        var squiggle = false
+        var choice: PortRecord?
+        let rule = squiggleFloor(on: host)
+        if let (floor, heaviest) = rule {
+            choice = take(fromLightEnd: true, maxLook: BuildEngine.maxLook) { r in
+                (floor <= 0 || chainAfter(r.path) >= floor) && fits(r)
+            }
+            squiggle = choice != nil && choice?.path != heaviest
+        }
+        if choice == nil && (rule?.floor ?? 1) > 0 {
+            // No squiggle, or no port as critical as the heavy end's at the
+            // light end: a normal pass, counted afresh.
+            fastSlots = Heap(host.fastSlotsFreeIn.isEmpty ? [host.fastestFreeIn] : host.fastSlotsFreeIn)
+            affinityRefused = nil
+            choice = take(fromLightEnd: false, maxLook: BuildEngine.maxLook, accepting: fits)
+        }
+        if let choice { return JobChoice(record: choice, squiggle: squiggle) }
         if let fallback = affinityRefused {
             // Nothing else fits here: take it on the wrong host anyway.
             let i = id(for: fallback.path)
             if nodes[i].state == .queued {
                 queue = Heap(queue.unordered.filter { $0.id != i })
                 log(i, .affinityOverride, host.name)
-                return JobChoice(record: fallback, squiggle: host.squiggle)
+                return JobChoice(record: fallback, squiggle: squiggle)
             }
         }
         return nil
@@ -109,14 +134,16 @@ extension HostView {
     /// A host seen through the records of the jobs running on it; the
     /// coordinator and the simulator both build their views this way.
     public init(name: String, speedFactor: Double, maxSpeedFactor: Double, running: [PortRecord],
-                squiggle: Bool, fastSlotsFreeIn: [Double], hostsUp: Set<String>) {
+                squiggle: Bool, fastSlotsFreeIn: [Double], hostsUp: Set<String>,
+                capacity: Double, runningChainLeft: Double) {
         var tags = Set<String>()
         for r in running { tags.formUnion(r.tags) }
         self.init(name: name, speedFactor: speedFactor, maxSpeedFactor: maxSpeedFactor,
                   fastestFreeIn: fastSlotsFreeIn.min() ?? 0, squiggle: squiggle,
                   runningCount: running.count, runningTags: tags,
                   runningMemoryhogs: running.filter { $0.has(property: "memoryhog") }.count,
-                  lonesomeRunning: running.contains { $0.has(property: "lonesome") }, hostsUp: hostsUp)
+                  lonesomeRunning: running.contains { $0.has(property: "lonesome") }, hostsUp: hostsUp,
+                  capacity: capacity, runningChainLeft: runningChainLeft)
         self.fastSlotsFreeIn = fastSlotsFreeIn
     }
 

@@ -7,7 +7,8 @@
 //       orders in virtual time (Simulator) on a set of hosts;
 //   (b) time per scheduling decision (nextJob(for:) + started + finished)
 //       and the time of one priority pass, on a monotonic clock;
-//   (c) peak RSS (getrusage).
+//   (c) peak RSS (getrusage);
+//   (d) makespan over both lower bounds on sets of hosts (Bounds.swift).
 //
 // usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F]
 import Engine
@@ -275,18 +276,21 @@ for hosts in hostSets {
             : ", \(hosts[0].name) sf \(f(hosts[0].speedFactor, 0)), the others sf 1")
         : hosts.map { "\($0.name) \($0.slots) slots sf \(f($0.speedFactor, 0))" }.joined(separator: ", ")
     print("\nmakespan in virtual time on \(title):")
-    print("  " + pad("order", 16) + lpad("makespan h", 12) + lpad("bound h", 10) + lpad("cp h", 8)
-          + lpad("ratio", 8) + lpad("util %", 8) + lpad("sim s", 8))
+    print("  " + pad("order", 16) + lpad("makespan h", 12) + lpad("bound h", 10) + lpad("tight h", 9) + lpad("cp h", 8)
+          + lpad("ratio", 8) + lpad("/tight", 8) + lpad("util %", 8) + lpad("sim s", 8))
     for (name, ordering) in [("critical path", QueueOrdering.criticalPath), ("dpb", .dpb),
                              ("random", .random(SplitMix(seed: config.seed)))] {
         let e = listedEngine(graph, ordering)
         let (r, t) = timed { Simulator(hosts: hosts).run(e) }
         print("  " + pad(name, 16) + lpad(f(r.makespan / 3600, 2), 12) + lpad(f(r.lowerBound / 3600, 2), 10)
-              + lpad(f(r.criticalPath / 3600, 2), 8) + lpad(f(r.makespan / r.lowerBound, 3), 8)
+              + lpad(f(r.tightLowerBound / 3600, 2), 9) + lpad(f(r.criticalPath / 3600, 2), 8)
+              + lpad(f(r.makespan / r.lowerBound, 3), 8) + lpad(f(r.makespan / r.tightLowerBound, 3), 8)
               + lpad(f(r.utilisation * 100, 1), 8) + lpad(f(t, 1), 8))
         if r.built != graph.records.count { print("  (built \(r.built) of \(graph.records.count))") }
     }
 }
+
+printBounds(graph, ports: config.ports, seed: config.seed)
 
 // (c) memory.
 print("\npeak RSS: \(f(peakRSS(), 1)) MiB (at start \(f(rssAtStart, 1)) MiB)")

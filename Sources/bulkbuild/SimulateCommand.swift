@@ -59,6 +59,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         if json {
             let fields: [(String, String)] = [
                 ("makespan_s", fmt(r.makespan)), ("lower_bound_s", fmt(r.lowerBound)),
+                ("tight_lower_bound_s", fmt(r.tightLowerBound)),
                 ("critical_path_s", fmt(r.criticalPath)), ("work_s", fmt(r.work)),
                 ("slots", "\(r.slots)"), ("utilisation", String(format: "%.4f", r.utilisation)),
                 ("built", "\(r.built)"), ("paths_with_history", "\(known)"),
@@ -69,6 +70,9 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
             print("simulated \(r.built) builds on \(hosts.count) host(s), \(r.slots) slot(s); \(known) path(s) with history")
             print("makespan      \(duration(r.makespan))")
             print("lower bound   \(duration(r.lowerBound))  (max of critical path \(duration(r.criticalPath)) and work \(duration(r.work)) / capacity)")
+            print("tight bound   \(duration(r.tightLowerBound))  (each port leaves time for the chain after it)")
+            print(String(format: "makespan / bound %.3f, / tight bound %.3f", r.makespan / max(r.lowerBound, 1e-9),
+                         r.makespan / max(r.tightLowerBound, 1e-9)))
             print(String(format: "utilisation   %.1f%%", r.utilisation * 100))
             print("busiest path  " + (chain.isEmpty ? "-" : chain.map { $0.canonical }.joined(separator: " -> ")))
         }
