@@ -246,9 +246,8 @@ struct ETAState {
 /// `file*scale`. The run and `simulate` share it.
 public func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], request: PathRequest, to engine: BuildEngine) {
     let sfs = Dictionary(speedFactors, uniquingKeysWith: { a, _ in a })
-    var weights = stats.weights { sfs[$0] ?? 1 }
-    for (p, w) in request.weights { weights[p.canonical] = w }
-    engine.weights = weights
+    engine.weights = stats.weights { sfs[$0] ?? 1 }
+    engine.givenWeights = Dictionary(request.weights.map { ($0.key.canonical, $0.value) }, uniquingKeysWith: { _, b in b })
     var scales: [String: Double] = [:]
     for (p, s) in request.scales { scales[p.canonical] = s }
     engine.scales = scales

@@ -172,13 +172,18 @@ public final class BuildEngine {
 
     func weight(_ i: Int) -> Double {
         let p = nodes[i].path
-        if let w = weights[p.canonical] ?? weights[p.pkgpath.value] { return w * scale(i) }
+        if let w = givenWeights[p.canonical] ?? weights[p.canonical] ?? weights[p.pkgpath.value] { return w * scale(i) }
         return estimate(i) * scale(i)
     }
 
     func scale(_ i: Int) -> Double {
         scales[nodes[i].path.canonical] ?? scales[nodes[i].path.pkgpath.value] ?? 1
     }
+
+    /// `pkgpath=value` from the command line, by canonical path: they win
+    /// over history but stay out of the medians that stand in for paths
+    /// without history, so one given value does not become every estimate.
+    public var givenWeights: [String: Double] = [:] { didSet { prioritiesDirty = true } }
 
     /// `file*scale` factors from the command line, by path.
     public var scales: [String: Double] = [:] { didSet { prioritiesDirty = true } }
@@ -213,7 +218,7 @@ public final class BuildEngine {
 
     /// Whether the weight of a path comes from history.
     public func hasHistory(_ path: FullPkgPath) -> Bool {
-        weights[path.canonical] != nil || weights[path.pkgpath.value] != nil
+        givenWeights[path.canonical] != nil || weights[path.canonical] != nil || weights[path.pkgpath.value] != nil
     }
 
     /// The graph changed since the last priority pass.

@@ -108,7 +108,8 @@ public enum HostsCheck {
         let arch = opts.arch ?? machineName()
         let file: HostsFile
         do {
-            file = try HostsFile.load(paths: opts.hostsFiles, targetArch: arch, localNames: localHostNames())
+            file = try HostsFile.load(paths: opts.hostsFiles, targetArch: arch, localNames: localHostNames(),
+                                      localArch: machineName())
         } catch {
             printError("bulkbuild hosts: \(error)")
             return 2
@@ -139,6 +140,12 @@ public enum HostsCheck {
         printError("bulkbuild hosts: \(bad.count) of \(reports.count) host\(reports.count == 1 ? "" : "s") unusable: "
             + bad.map { "\($0.name) (\($0.problem!))" }.joined(separator: "; "))
         return 1
+    }
+
+    /// `hosts status`'s jobs line: what a parallel port would get there.
+    static func jobsLine(_ p: HostProperties, jobs: Int) -> String {
+        let cores = p.parallel.cores(forJobs: jobs)
+        return "\(jobs)\(p.jobs == nil ? " (CPU count)" : ""), parallel \(p.parallel) = \(cores) core\(cores == 1 ? "" : "s"), sf \(p.sf)"
     }
 
     /// Checks every host at once (remote ones connect in parallel).
@@ -284,8 +291,7 @@ public enum HostsCheck {
                 } else {
                     reports[i].add("clock", "unknown")
                 }
-                let p = hosts[i].properties
-                reports[i].add("jobs", "\(jobs)\(p.jobs == nil ? " (CPU count)" : ""), parallel \(p.parallel) = \(p.parallel.cores(forJobs: jobs)) cores, sf \(p.sf)")
+                reports[i].add("jobs", jobsLine(hosts[i].properties, jobs: jobs))
             }
         }
         return reports

@@ -18,12 +18,15 @@ public enum ParallelSetting: Sendable, Equatable, CustomStringConvertible {
     /// `/n`: max(2, jobs / n).
     case fraction(Int)
 
-    /// Cores for a host that runs `jobs` jobs.
+    /// Cores for a host that runs `jobs` jobs: never more than its jobs
+    /// (a parallel port takes that many slots), never fewer than one.
     public func cores(forJobs jobs: Int) -> Int {
+        let wanted: Int
         switch self {
-        case .cores(let n): return n
-        case .fraction(let n): return max(2, jobs / max(1, n))
+        case .cores(let n): wanted = n
+        case .fraction(let n): wanted = max(2, jobs / max(1, n))
         }
+        return max(1, min(wanted, jobs))
     }
 
     public var description: String {
@@ -125,21 +128,23 @@ public struct HostsFile: Sendable, Equatable {
     /// - Parameters:
     ///   - targetArch: hosts with another `arch=` are skipped (nil: keep all).
     ///   - localNames: names that mean this machine (`localhost` always does).
+    ///   - localArch: this machine's architecture; a local host declaring
+    ///     another one is refused with a note (nil: no check).
     public static func load(paths: [String], targetArch: String?,
-                            localNames: Set<String>) throws -> HostsFile {
+                            localNames: Set<String>, localArch: String? = nil) throws -> HostsFile {
         var result = HostsFile()
         for path in paths {
             guard let text = readWholeFile(path) else {
                 throw HostsFileError(file: path, line: 0, message: "cannot read the hosts file")
             }
-            try result.parse(text, file: path, targetArch: targetArch, localNames: localNames)
+            try result.parse(text, file: path, targetArch: targetArch, localNames: localNames, localArch: localArch)
         }
         return result
     }
 
     /// Parses one file's text into `self` (DEFAULT presets start afresh).
     public mutating func parse(_ text: String, file: String, targetArch: String?,
-                               localNames: Set<String>) throws {
+                               localNames: Set<String>, localArch: String? = nil) throws {
         var defaults = HostProperties()
         var lineNumber = 0
         // Lower-cased name -> index in `hosts`, so a duplicate is found in
@@ -211,6 +216,11 @@ public struct HostsFile: Sendable, Equatable {
             }
             let address = parsed.address.lowercased()
             let local = parsed.user == nil && (address == "localhost" || localNames.contains(address))
+            if local, let arch = props.arch, let mine = localArch, arch != mine {
+                // It would build packages for `arch` with this machine's tools.
+                notes.append("\(file):\(lineNumber): refusing \(hostWord): it is this machine, whose architecture is \(mine), but it declares arch=\(arch)")
+                continue
+            }
             listed[key] = hosts.count
             hosts.append(HostConfig(name: hostWord, user: parsed.user, address: parsed.address,
                                     properties: props, isLocal: local,

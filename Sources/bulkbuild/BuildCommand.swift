@@ -155,13 +155,14 @@ func withHostsFileParameters(_ o: BuildOptions) throws -> BuildOptions {
 /// Reads the hosts for `arch` from the hosts files; `o` comes from
 /// `withHostsFileParameters`, so its -D list already holds the files'
 /// parameters, the command line's last.
-func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: String]) {
+func loadHosts(_ o: BuildOptions, arch: String, localArch: String) throws -> (HostsFile?, [String: String]) {
     var parameters: [String: String] = [:]
     var file: HostsFile?
     if !o.hostsFiles.isEmpty {
         let loaded: HostsFile
         do {
-            loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: localHostNames())
+            loaded = try HostsFile.load(paths: o.hostsFiles, targetArch: arch, localNames: localHostNames(),
+                                        localArch: localArch)
         } catch let e as HostsFileError {
             throw UsageError(description: e.description)
         }
@@ -178,7 +179,7 @@ func loadHosts(_ o: BuildOptions, arch: String) throws -> (HostsFile?, [String: 
 }
 
 func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {
-    let (file, parameters) = try loadHosts(o, arch: config.arch)
+    let (file, parameters) = try loadHosts(o, arch: config.arch, localArch: config.tree.machineArch)
     var cfg = config
     if cfg.startupScript == nil, let s = parameters["STARTUP"] {
         guard FileManager.default.isReadableFile(atPath: s) else {

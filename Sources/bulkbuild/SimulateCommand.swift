@@ -28,7 +28,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         let options = try withHostsFileParameters(try parseBuildOptions(rest))
         if options.showHelp { print(usageText); return 0 }
         let config = try resolveConfig(options)
-        var (file, _) = try loadHosts(options, arch: config.arch)
+        var (file, _) = try loadHosts(options, arch: config.arch, localArch: config.tree.machineArch)
         for (n, line) in extra.enumerated() {
             var more = file ?? {
                 var f = HostsFile()
@@ -36,7 +36,8 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
                 return f
             }()
             do {
-                try more.parse(line, file: "--add-host #\(n + 1)", targetArch: config.arch, localNames: localHostNames())
+                try more.parse(line, file: "--add-host #\(n + 1)", targetArch: config.arch, localNames: localHostNames(),
+                               localArch: config.tree.machineArch)
             } catch let e as HostsFileError { throw UsageError(description: e.description) }
             file = more
         }

@@ -65,6 +65,15 @@ final class HostsFileTests: XCTestCase {
         XCTAssertEqual(b2.properties.parallel, .fraction(3))
         XCTAssertEqual(b2.properties.parallel.cores(forJobs: 12), 4)
         XCTAssertEqual(b2.properties.parallel.cores(forJobs: 3), 2)
+        // Never more than the host's jobs, as the manual says.
+        XCTAssertEqual(ParallelSetting.cores(3).cores(forJobs: 1), 1)
+        XCTAssertEqual(ParallelSetting.cores(8).cores(forJobs: 4), 4)
+        XCTAssertEqual(ParallelSetting.fraction(2).cores(forJobs: 1), 1)
+        XCTAssertEqual(ParallelSetting.cores(0).cores(forJobs: 4), 1)
+        var one = HostProperties()
+        one.jobs = 1
+        one.parallel = .cores(3)
+        XCTAssertEqual(HostsCheck.jobsLine(one, jobs: 1), "1, parallel 3 = 1 core, sf 1.0")
         XCTAssertEqual(b2.properties.memory, 512)
         XCTAssertEqual(b2.properties.alwaysClean, false)
         XCTAssertEqual(b2.properties.junk, 200)
@@ -83,6 +92,24 @@ final class HostsFileTests: XCTestCase {
         XCTAssertEqual(f.notes[0], "hosts:2: skipping b: arch=aarch64, building for x86_64")
         XCTAssertTrue(f.notes[1].hasPrefix("hosts:4: skipping c"))
         XCTAssertEqual(try parse("b arch=aarch64", arch: nil).hosts.count, 1)
+    }
+
+    func testLocalHostDeclaringAnotherArchIsRefused() throws {
+        // -A aarch64 on an x86_64 machine: the remote aarch64 host stays,
+        // this machine claiming aarch64 does not.
+        var f = HostsFile()
+        try f.parse("localhost arch=aarch64\nvm arch=aarch64\nremote arch=aarch64\n", file: "hosts",
+                    targetArch: "aarch64", localNames: ["vm"], localArch: "x86_64")
+        XCTAssertEqual(f.hosts.map(\.name), ["remote"])
+        XCTAssertEqual(f.notes, [
+            "hosts:1: refusing localhost: it is this machine, whose architecture is x86_64, but it declares arch=aarch64",
+            "hosts:2: refusing vm: it is this machine, whose architecture is x86_64, but it declares arch=aarch64",
+        ])
+        // Declaring its real architecture, or none, is fine.
+        var g = HostsFile()
+        try g.parse("localhost arch=x86_64\nvm\n", file: "hosts", targetArch: "x86_64",
+                    localNames: ["vm"], localArch: "x86_64")
+        XCTAssertEqual(g.hosts.map(\.name), ["localhost", "vm"])
     }
 
     func testBadFilesGiveTheLine() {
