@@ -1,17 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Build
 import CPosix
 import Engine
 import Logs
 import TTYReport
-
-/// Set by the signal handlers, read by the monitor loop.
-private var monitorStopSignal: sig_atomic_t = 0
-private var monitorSuspendRequested: sig_atomic_t = 0
-
-private func monitorOnStop(_ sig: Int32) { monitorStopSignal = sig }
-private func monitorOnSuspend(_ sig: Int32) { monitorSuspendRequested = 1 }
 
 private let monitorUsage = "usage: bulkbuild monitor [-L logdir]"
 
@@ -77,14 +71,15 @@ func runMonitorCommand(_ args: [String]) -> Int32 {
         }
     }
 
-    installMonitorSignals()
+    // The build's signal source: signals are read in the loop, never in handlers.
+    let signals = SignalSource()
     var config = CursesReporter.Config()
     config.readsKeys = true
     config.displayTimeout = 1
     if let screen = CursesReporter.open(fd: 1, config: config) {
-        return monitorScreen(screen, path: path, first: first!)
+        return monitorScreen(screen, path: path, first: first!, signals: signals)
     }
-    return monitorPlain(path: path, first: first!)
+    return monitorPlain(path: path, first: first!, signals: signals)
 }
 
 /// DIR/status.json, or the only DIR/*/status.json; nil when neither.
@@ -105,14 +100,23 @@ private func findStatusFile(in dir: String) -> String? {
     return found.count == 1 ? found[0] : nil
 }
 
-private func installMonitorSignals() {
-    var sa = sigaction()
-    sigemptyset(&sa.sa_mask)
-    sa.sa_flags = 0
-    sa.__sigaction_handler.sa_handler = monitorOnStop
-    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaction(sig, &sa, nil) }
-    sa.__sigaction_handler.sa_handler = monitorOnSuspend
-    sigaction(SIGTSTP, &sa, nil)
+/// What the signals that arrived ask of the monitor: stop (INT, TERM,
+/// HUP, QUIT), give the terminal back and stop the process (TSTP), redraw.
+private enum MonitorSignals {
+    case none, stop, suspend, redraw
+
+    static func take(_ source: SignalSource) -> MonitorSignals {
+        var out = MonitorSignals.none
+        for s in source.take() {
+            switch s {
+            case SIGINT, SIGTERM, SIGHUP, SIGQUIT: return .stop
+            case SIGTSTP: out = .suspend
+            case SIGWINCH, SIGCONT: if out == .none { out = .redraw }
+            default: break
+            }
+        }
+        return out
+    }
 }
 
 private func monitorSleep(_ seconds: Double) {
@@ -152,18 +156,19 @@ private struct StatusPoller {
     }
 }
 
-private func monitorScreen(_ screen: CursesReporter, path: String, first: RunSnapshot) -> Int32 {
+private func monitorScreen(_ screen: CursesReporter, path: String, first: RunSnapshot, signals: SignalSource) -> Int32 {
     var poller = StatusPoller(path: path, snapshot: first)
     screen.notice = poller.notice(now: cp_now())
     screen.update(first, force: true)
-    while monitorStopSignal == 0 {
-        if monitorSuspendRequested != 0 {
-            monitorSuspendRequested = 0
+    loop: while true {
+        switch MonitorSignals.take(signals) {
+        case .stop: break loop
+        case .suspend:
             screen.suspend()
-            signal(SIGTSTP, SIG_DFL)
-            raise(SIGTSTP)
-            installMonitorSignals()
+            kill(getpid(), SIGSTOP)
             screen.resume()
+        case .redraw: screen.redraw()
+        case .none: break
         }
         let key = screen.readKey(timeoutMs: 200)
         if key == Int32(UInt8(ascii: "q")) || key == Int32(UInt8(ascii: "Q")) { break }
@@ -184,7 +189,7 @@ private func monitorScreen(_ screen: CursesReporter, path: String, first: RunSna
     return 0
 }
 
-private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
+private func monitorPlain(path: String, first: RunSnapshot, signals: SignalSource) -> Int32 {
     setvbuf(stdout, nil, _IOLBF, 0)
     let plain = PlainReporter(fd: 1, summaryInterval: 10)
     var poller = StatusPoller(path: path, snapshot: first)
@@ -192,7 +197,12 @@ private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
     var lastProblem: String?
     // Results already in the file are summed up by the counters; only new
     // ones get a line.
-    while monitorStopSignal == 0 {
+    while true {
+        switch MonitorSignals.take(signals) {
+        case .stop: return 0
+        case .suspend: kill(getpid(), SIGSTOP)
+        default: break
+        }
         let s = poller.snapshot
         for e in s.history where e.time > seen {
             plain.event(monitorEvent(for: e), at: e.time)
@@ -205,10 +215,11 @@ private func monitorPlain(path: String, first: RunSnapshot) -> Int32 {
             return 0
         }
         plain.update(s, force: false)
-        monitorSleep(1)
+        // Sleep a second, woken early by a signal.
+        var fd = pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&fd, 1, 1000)
         _ = poller.poll()
     }
-    return 0
 }
 
 private func monitorEvent(for e: RunSnapshot.HistoryEntry) -> ReportEvent {
