@@ -1,9 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Targets that talk to C a lot (threads, ncurses, libssh, signals) use the
-// Swift 5 language mode; the pure ones use Swift 6 with full checking.
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Every target builds in the Swift 6 language mode (complete concurrency
+// checking); state shared between threads is behind a Mutex.
 
 let package = Package(
     name: "bulkbuild",
@@ -24,23 +23,20 @@ let package = Package(
         .target(name: "Engine",
                 dependencies: [.product(name: "Collections", package: "swift-collections")]),
         .target(name: "Logs", dependencies: ["Engine", "CPosix"]),
-        .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH"], swiftSettings: v5),
-        .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"], swiftSettings: v5),
+        .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH"]),
+        .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"]),
         // The run: coordinator, jobs, hosts and scheduling glue, with its
         // clock, task runners and event source injected.
-        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
-                swiftSettings: v5),
+        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"]),
         .executableTarget(name: "bulkbuild",
-                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
-                          swiftSettings: v5),
-        .executableTarget(name: "gentree", dependencies: [], swiftSettings: v5),
+                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "CPosix"]),
+        .executableTarget(name: "gentree", dependencies: []),
         .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),
-        .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"], swiftSettings: v5),
-        .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"], swiftSettings: v5),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"],
-                    swiftSettings: v5),
-        .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: v5),
+        .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"]),
+        .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

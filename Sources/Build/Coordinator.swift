@@ -355,7 +355,8 @@ public final class Coordinator {
         }
         if status == 0 { lines.append("bulkbuild: everything asked for was built or is ignored") }
         print(lines.joined(separator: "\n"))
-        fflush(stdout)
+        // Every stream: the summary must be out before the exit status.
+        fflush(nil)
     }
 
     // MARK: - Watching and reporting

@@ -163,7 +163,7 @@ extension Coordinator {
     /// A local task's group and mark go into the lock, so that a run that
     /// finds the lock stale can make sure the task is gone first.
     func recordTaskGroup(_ lockName: String, _ handle: TaskHandle, _ t: Double) {
-        guard let mark = handle.mark, handle.pid > 0 else { return }
+        guard let mark = handle.groupMark, handle.pid > 0 else { return }
         writing(t) { try locks.append(lockName, lines: [("pgid", "\(handle.pid)"), ("task", mark)]) }
     }
 

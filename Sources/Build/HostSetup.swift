@@ -146,5 +146,5 @@ extension Coordinator {
 func ownExecutable() -> String {
     var buf = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-    return n > 0 ? String(cString: buf) : CommandLine.arguments[0]
+    return n > 0 ? textOfCBuffer(buf) : CommandLine.arguments[0]
 }

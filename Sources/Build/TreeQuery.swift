@@ -72,7 +72,7 @@ public struct TreeSettings {
 public func hostName() -> String {
     var buf = [CChar](repeating: 0, count: 256)
     gethostname(&buf, 255)
-    return String(cString: buf)
+    return textOfCBuffer(buf)
 }
 
 /// dpb's `%` expansions in file names.

@@ -1,5 +1,6 @@
 import Engine
 import CPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,13 +42,13 @@ public protocol TaskHandle: AnyObject {
     var pid: Int32 { get }
     /// The `BULKBUILD_TASK` value in the environment of a local task's
     /// processes, by which a later run recognises its group (nil elsewhere).
-    var mark: String? { get }
+    var groupMark: String? { get }
     /// TERM, or KILL when `hard`.
     func stop(hard: Bool)
 }
 
 extension TaskHandle {
-    public var mark: String? { nil }
+    public var groupMark: String? { nil }
 }
 
 /// Runs tasks on one host. Completions are always delivered on the
@@ -62,24 +63,20 @@ public protocol TaskRunner: AnyObject {
 /// Work handed to the coordinator thread from other threads (ssh sessions,
 /// timers): closures queued under a lock, with an eventfd that the
 /// coordinator's poll() watches.
-public final class CoordinatorQueue: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var pending: [() -> Void] = []
+public final class CoordinatorQueue: Sendable {
+    private let pending = Synchronization.Mutex<[@Sendable () -> Void]>([])
     /// Readable when work is pending; poll() it.
     public let fd: Int32
 
     public init() {
-        pthread_mutex_init(&lock, nil)
         fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
     }
 
-    deinit { close(fd); pthread_mutex_destroy(&lock) }
+    deinit { close(fd) }
 
     /// Any thread: queue `work` and wake the coordinator.
-    public func post(_ work: @escaping () -> Void) {
-        pthread_mutex_lock(&lock)
-        pending.append(work)
-        pthread_mutex_unlock(&lock)
+    public func post(_ work: @escaping @Sendable () -> Void) {
+        pending.withLock { $0.append(work) }
         var one: UInt64 = 1
         _ = write(fd, &one, 8)
     }
@@ -88,10 +85,20 @@ public final class CoordinatorQueue: @unchecked Sendable {
     public func drain() {
         var counter: UInt64 = 0
         _ = read(fd, &counter, 8)
-        pthread_mutex_lock(&lock)
-        let work = pending
-        pending.removeAll()
-        pthread_mutex_unlock(&lock)
+        let work = pending.withLock { queued in
+            let all = queued
+            queued.removeAll()
+            return all
+        }
         for w in work { w() }
     }
+}
+
+/// Something that belongs to the coordinator thread (a completion, a host
+/// event handler) held by another thread only to be handed back through the
+/// CoordinatorQueue and used there. The queue is what makes this safe: the
+/// value is never touched off the coordinator thread.
+public struct CoordinatorBound<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }

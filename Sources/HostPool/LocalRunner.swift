@@ -101,9 +101,9 @@ func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?
 /// A local process group.
 public final class LocalTask: TaskHandle {
     public let pid: Int32
-    public let mark: String?
+    public let groupMark: String?
     public private(set) var ended = false
-    init(pid: Int32, mark: String?) { self.pid = pid; self.mark = mark }
+    init(pid: Int32, mark: String?) { self.pid = pid; self.groupMark = mark }
     public func stop(hard: Bool) {
         guard !ended else { return }
         kill(-pid, hard ? SIGKILL : SIGTERM)
@@ -153,7 +153,8 @@ public final class LocalRunner: TaskRunner {
             return task
         case .failure(let err):
             // Report asynchronously so callers see one code path.
-            queue.post { completion(.failedToStart(err.text)) }
+            let done = CoordinatorBound(completion)
+            queue.post { done.value(.failedToStart(err.text)) }
             return FailedTask()
         }
     }

@@ -48,7 +48,12 @@ public enum ConnectionState: Sendable, Equatable {
     case shutDown
 }
 
-public final class RemoteRunner: TaskRunner {
+/// Sendable by discipline, which the compiler cannot see through libssh:
+/// the fields under `lock` are shared with the coordinator thread; those
+/// marked "host thread" below are only touched by the runner's own thread;
+/// completions and `onEvent` only run on the coordinator thread, handed
+/// over through the CoordinatorQueue.
+public final class RemoteRunner: TaskRunner, @unchecked Sendable {
     public let hostName: String
     public var isLocal: Bool { false }
     public let target: SSHTarget
@@ -155,14 +160,14 @@ public final class RemoteRunner: TaskRunner {
     private func setState(_ s: ConnectionState) { lock.locked { _state = s } }
 
     private func post(_ event: HostEvent) {
-        guard let cb = onEvent else { return }
-        queue.post { cb(event) }
+        guard let cb = onEvent.map(CoordinatorBound.init) else { return }
+        queue.post { cb.value(event) }
     }
 
     private func finish(_ task: RemoteTask, _ end: TaskEnd) {
         task.close()
-        let done = task.completion
-        queue.post { done(end) }
+        let done = CoordinatorBound(task.completion)
+        queue.post { done.value(end) }
     }
 
     // MARK: the host thread
@@ -713,7 +718,10 @@ func signalNumber(_ name: String) -> Int32? {
 
 /// A task on a remote host. `pid` is its remote process group (0 until the
 /// host told it).
-final class RemoteTask: TaskHandle {
+/// Sendable by the same discipline as RemoteRunner: `_pgid` is under the
+/// lock, the rest belongs to the host thread, `completion` to the
+/// coordinator thread.
+final class RemoteTask: TaskHandle, @unchecked Sendable {
     let spec: TaskSpec
     let completion: (TaskEnd) -> Void
     weak var runner: RemoteRunner?

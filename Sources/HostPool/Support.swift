@@ -1,5 +1,6 @@
 // Small helpers shared by the HostPool files: files, quoting, names.
 import CPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,31 +69,34 @@ extension String {
     }
 }
 
+/// The text of a NUL-terminated C buffer.
+public func textOfCBuffer(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// Names that mean this machine: its host name, short and long.
 public func localHostNames() -> Set<String> {
     var buf = [CChar](repeating: 0, count: 256)
     guard gethostname(&buf, 255) == 0 else { return ["localhost"] }
-    let full = String(cString: buf).lowercased()
+    let full = textOfCBuffer(buf).lowercased()
     var names: Set<String> = ["localhost", full]
     if let dot = full.firstIndex(of: ".") { names.insert(String(full[..<dot])) }
     return names
 }
 
-/// A simple mutex.
-final class Mutex {
-    private var m = pthread_mutex_t()
-    init() { pthread_mutex_init(&m, nil) }
-    deinit { pthread_mutex_destroy(&m) }
+/// A lock for state shared between threads, on the standard library's
+/// Mutex: `locked` runs its body with the lock held.
+final class Mutex: Sendable {
+    private let m = Synchronization.Mutex<Void>(())
+    init() {}
     func locked<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(&m)
-        defer { pthread_mutex_unlock(&m) }
-        return try body()
+        try m.withLock { _ in try body() }
     }
 }
 
 /// Starts a detached thread running `body`.
-func startThread(_ body: @escaping () -> Void) {
-    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
     var tid = pthread_t()
     let rc = pthread_create(&tid, nil, { arg in

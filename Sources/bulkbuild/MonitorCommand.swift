@@ -190,7 +190,6 @@ private func monitorScreen(_ screen: CursesReporter, path: String, first: RunSna
 }
 
 private func monitorPlain(path: String, first: RunSnapshot, signals: SignalSource) -> Int32 {
-    setvbuf(stdout, nil, _IOLBF, 0)
     let plain = PlainReporter(fd: 1, summaryInterval: 10)
     var poller = StatusPoller(path: path, snapshot: first)
     var seen = first.history.last?.time ?? -Double.infinity

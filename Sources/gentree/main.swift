@@ -5,9 +5,16 @@ import Glibc
 import Darwin
 #endif
 
+/// One line to standard error (fd 2: the C `stderr` global is shared
+/// mutable state to Swift 6).
+func printError(_ line: String) {
+    var text = line + "\n"
+    _ = text.withUTF8 { write(2, $0.baseAddress, $0.count) }
+}
+
 func fail(_ message: String) -> Never {
-    fputs("bulkbuild-gentree: \(message)\n", stderr)
-    fputs("Try 'bulkbuild-gentree --help'.\n", stderr)
+    printError("bulkbuild-gentree: \(message)")
+    printError("Try 'bulkbuild-gentree --help'.")
     exit(2)
 }
 
@@ -80,10 +87,10 @@ var writer = Writer(gen: generator, root: root, arch: options.arch ?? machineArc
 do {
     try writer.writeTree()
 } catch let e as WriteError {
-    fputs("bulkbuild-gentree: \(e.message)\n", stderr)
+    printError("bulkbuild-gentree: \(e.message)")
     exit(2)
 } catch {
-    fputs("bulkbuild-gentree: \(error)\n", stderr)
+    printError("bulkbuild-gentree: \(error)")
     exit(2)
 }
 let ports = generator.ports

@@ -105,7 +105,7 @@ final class HostsFileFuzzTests: XCTestCase {
         var crashes = 0, hangs = 0
         for n in 0..<30 {
             let file = "\(dir)/hosts\(n)"
-            FileManager.default.createFile(atPath: file, contents: Data(m.mutate(Self.valid)))
+            XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data(m.mutate(Self.valid))))
             guard case .success(let pid) = spawnInGroup(
                 argv: [bin, "hosts", "test", "-h", file, "-L", dir + "/logs", "-D", "CONNECTION_TIMEOUT=2"],
                 environment: ["TERM": "dumb", "PORTSDIR": dir + "/noports"], logPath: "\(dir)/out\(n)") else {

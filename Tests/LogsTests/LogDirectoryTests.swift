@@ -30,7 +30,7 @@ final class LogDirectoryTests: TempDirTestCase {
         let logs = LogDirectory(root: path("run"))
         try logs.create()
         try logs.create()
-        XCTAssertEqual(listing("run"), ["listing", "packages", "paths"])
+        XCTAssertEqual(listing("run"), ["listing", "packages", "paths", "workdirs"])
     }
 
     func testPackageLogIsARelativeSymlinkThatResolvesToThePortLog() throws {

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 import Glibc
 import Foundation
@@ -12,7 +13,8 @@ final class TerminalTests: XCTestCase {
     var bin = ""
     var session = ""
     var tmuxEnv: [String] = []
-    static var counter = 0
+    /// Numbers the tmux sessions of this process's tests.
+    static let counter = Synchronization.Atomic<Int>(0)
 
     override func setUpWithError() throws {
         guard which("tmux") != nil else { throw XCTSkip("tmux is not installed") }
@@ -21,9 +23,9 @@ final class TerminalTests: XCTestCase {
             throw XCTSkip("no binary")
         }
         bin = b
-        TerminalTests.counter += 1
+        let n = TerminalTests.counter.add(1, ordering: .relaxed).newValue
         socket = "bbtty-\(getpid())"
-        session = "mon\(TerminalTests.counter)"
+        session = "mon\(n)"
         // Unique, so no other test's (or run's) status file is ever beside it.
         dir = NSTemporaryDirectory() + "/bbtty-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

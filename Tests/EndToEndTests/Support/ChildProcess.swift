@@ -60,10 +60,9 @@ struct RunResult {
 // glibc declares these only under _GNU_SOURCE, so look them up at run time.
 private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-private let libcHandle = dlopen(nil, RTLD_NOW)
-private let addCloseFrom: AddCloseFrom? = dlsym(libcHandle, "posix_spawn_file_actions_addclosefrom_np")
+private let addCloseFrom: AddCloseFrom? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np")
     .map { unsafeBitCast($0, to: AddCloseFrom.self) }
-private let addChdir: AddChdir? = dlsym(libcHandle, "posix_spawn_file_actions_addchdir_np")
+private let addChdir: AddChdir? = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addchdir_np")
     .map { unsafeBitCast($0, to: AddChdir.self) }
 
 final class ChildProcess {

@@ -35,7 +35,7 @@ func makeTempDir(prefix: String = "bulkbuild-e2e") throws -> String {
     guard made != nil else {
         throw SpawnError(description: "mkdtemp in \(base) failed: \(String(cString: strerror(errno)))")
     }
-    return String(cString: template)
+    return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// rm -rf.
