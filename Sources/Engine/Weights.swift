@@ -37,9 +37,11 @@ struct WeightBook {
     /// else `defaultWeight`.
     func estimate(_ category: Int32) -> Double {
         let own = knownByCategory[Int(category)]
-        if own.count >= 3 { return own[own.count / 2] }
-        return knownAll.isEmpty ? defaultWeight : knownAll[knownAll.count / 2]
+        return own.count >= 3 ? own[own.count / 2] : overall
     }
+
+    /// The median of all known paths, else `defaultWeight`.
+    var overall: Double { knownAll.isEmpty ? defaultWeight : knownAll[knownAll.count / 2] }
 
     /// Sorted lists from scratch, after the whole table was replaced.
     mutating func rebuildKnown() {
@@ -121,14 +123,26 @@ extension BuildEngine {
 
     /// A measured time for one path (`canonical` or bare pkgpath): only the
     /// nodes that read that name change, and the medians move by one entry.
+    /// Priorities are taken again only when the measurement moves the
+    /// estimate of its category, or the median of all, by more than
+    /// `estimateMoveForPass`: the path just built is in the chain of no
+    /// queued path (what it needed is installed), so only the estimates
+    /// of paths without history can move their order.
     public func setWeight(_ w: Double, for name: String) {
+        let category = book.category(of: name)
+        let before = (book.estimate(category), book.overall)
         book.set(w, for: name)
         var affected: [Int] = []
         if let p = try? FullPkgPath(name), let i = index[p] { affected.append(i) }
         affected += variants[name] ?? []
         for i in affected { nodes[i].history = book.history(nodes[i].path) }
-        weightsChanged()
+        remainingTrack.stale = true
+        func moved(_ a: Double, _ b: Double) -> Bool { abs(b - a) > BuildEngine.estimateMoveForPass * a }
+        if moved(before.0, book.estimate(category)) || moved(before.1, book.overall) { prioritiesDirty = true }
     }
+
+    /// Relative move of an estimate that calls for a new priority pass.
+    public static let estimateMoveForPass = 0.05
 
     func weightsChanged() {
         prioritiesDirty = true

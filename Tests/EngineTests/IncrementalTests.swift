@@ -165,4 +165,21 @@ final class IncrementalTests: XCTestCase {
         e.listed(more, requested: e.takePathsToList(limit: 10))
         XCTAssertTrue(e.remainingStale, "a new path has no kept weight")
     }
+
+    /// A measurement calls for a priority pass only when it moves an
+    /// estimate by more than 5%; the ETA's figures go stale either way.
+    func testOnlyAMovedEstimateCallsForAPriorityPass() {
+        let h = Harness([port("a/x"), port("a/y"), port("a/z"), port("a/w"), port("b/k")])
+        h.request(["a/x", "a/y", "a/z", "a/w", "b/k"])
+        h.engine.weights = ["a/x": 10, "a/y": 10, "a/z": 10]
+        h.engine.recomputePriorities()
+        h.engine.refreshRemaining(elapsed: [:])
+        h.engine.setWeight(10.2, for: "a/w")
+        XCTAssertFalse(h.engine.needsPriorityPass, "the medians stay at 10 and 10.2: within 5%")
+        XCTAssertTrue(h.engine.remainingStale)
+        h.engine.setWeight(30, for: "a/x")
+        h.engine.setWeight(30, for: "a/y")
+        XCTAssertTrue(h.engine.needsPriorityPass, "the category's median went from 10.2 to 30")
+        XCTAssertEqual(h.engine.weight(of: fp("b/k")), 30, "b has no history: median of all")
+    }
 }
