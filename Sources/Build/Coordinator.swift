@@ -76,6 +76,7 @@ public final class Coordinator {
     var lastCounts: RunSnapshot.Counts?
     var lastConcurrency = -1
     var finished = false
+    var firstJobSeen = false
     var exitStatus: Int32 = 0
 
     /// `events` defaults to the real poll loop, which blocks the handled
@@ -244,6 +245,7 @@ public final class Coordinator {
         startListings()
         if !stopFileSeen && storageFailure == nil {
             startJobs(t)
+            noteFirstJob()
             startJunk()
         }
         for job in jobs where job.waitingForLock { startPhase(job) }
@@ -272,12 +274,12 @@ public final class Coordinator {
         }
         if stopFileSeen { finish(status: endStatus()); return }
         guard engine.isIdle, engine.listingBacklog == 0 else { return }
-        var s = engine.summary()
+        var s = engine.counts
         if s.counts.locked > 0 || (config.waitForFixes && s.counts.errors > 0) {
             // Locks may have gone since the last look: look again first.
             recheckLocks(t)
             guard engine.isIdle else { return }
-            s = engine.summary()
+            s = engine.counts
         }
         if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) { return }
         // Locks held by a live bulkbuild on this host will be released:
@@ -299,7 +301,7 @@ public final class Coordinator {
     /// 0 only when every wanted path is built or ignored (IGNORE, not
     /// broken); anything left, failed, locked or broken makes it 1.
     func endStatus() -> Int32 {
-        let s = engine.summary()
+        let s = engine.counts
         if !listingFailures.isEmpty || storageFailure != nil { return 1 }
         // A tree that lists no port at all is not a success.
         if config.wholeTree && s.counts.total == 0 { return 1 }
@@ -317,6 +319,7 @@ public final class Coordinator {
         if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
         reporter.finish(snap)
         printFinalSummary(status: status)
+        logUsage("RUSAGE")
         supervisor?.close()
     }
 
@@ -407,10 +410,9 @@ public final class Coordinator {
         s.startTime = startTime
         s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
-        let summary = engine.summary()
-        s.counts = summary.counts
-        s.lockedPaths = summary.lockedPaths
-        s.failures = summary.failedPaths.map { p in
+        s.counts = engine.counts.counts
+        s.lockedPaths = engine.lockedPaths
+        s.failures = engine.failedPaths.map { p in
             failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
                                                logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)
         }

@@ -58,6 +58,7 @@ extension Coordinator {
         for (a, b) in equivOnly.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
         engine.listed(equivOnly, requested: job.requested)
         unlink(job.outputPath)
+        if job.requested.isEmpty { logUsage("LISTED", "paths=\(engine.counts.counts.total)") }
         lockCheckDue = true
         flushEngine(now())
     }

@@ -51,7 +51,9 @@ final class ListingJob {
         pending = String(pending[cut...])
         if text.isEmpty { return nil }
         let out = DumpVarsOutput.parse(text)
-        parsedChunks.append(out)
+        // Kept for the final equivalence pass, which only batches need: the
+        // whole tree's text would be held to the end for nothing.
+        if !requested.isEmpty { parsedChunks.append(out) }
         return out
     }
 

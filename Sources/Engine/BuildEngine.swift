@@ -35,6 +35,12 @@ public final class BuildEngine {
         var listingAttempts = 0
         var listingInFlight = false
         var priority: Double = 0
+        /// History in seconds (NaN: none), `file*scale` factor, interned category.
+        var history: Double = .nan
+        var scale: Double = 1
+        var category: Int32 = 0
+        /// A subpackage after the first of its build: its time is counted once, on the first.
+        var sharesBuild = false
         init(path: FullPkgPath) { self.path = path }
     }
 
@@ -60,13 +66,19 @@ public final class BuildEngine {
     var needListing: [Int] = []
     /// Listed paths of each build unit (pkgpath and flavors, no subpackage).
     var unitSiblings: [FullPkgPath: [Int]] = [:]
+    /// Nodes whose canonical name is not their bare pkgpath (flavors,
+    /// subpackages), by that pkgpath: a weight given for it reaches them.
+    var variants: [String: [Int]] = [:]
+    var book = WeightBook()
+    var tally = Tally()
+    /// Wanted paths in E and in L, for the report's lists.
+    var errorNodes = Set<Int>()
+    var lockedNodes = Set<Int>()
+    var remainingTrack = RemainingTrack()
     /// The whole tree was asked for: every listed path is wanted.
     public let wantsEverything: Bool
     /// How the queue is ordered; weights come from the caller.
     public var ordering: QueueOrdering
-    /// Seconds a path is expected to take; missing paths use `defaultWeight`.
-    public var weights: [String: Double] = [:] { didSet { prioritiesDirty = true; estimateCache = nil } }
-    public var defaultWeight: Double = 1 { didSet { prioritiesDirty = true } }
     var loggedOnce = Set<String>()
     /// The caller runs (and rate-limits) priority passes itself.
     public var priorityPassesByCaller = false
@@ -85,9 +97,14 @@ public final class BuildEngine {
 
     func id(for path: FullPkgPath) -> Int {
         if let i = index[path] { return resolve(i) }
-        nodes.append(Node(path: path))
+        var node = Node(path: path)
+        node.history = book.history(path)
+        node.scale = book.scale(path)
+        node.category = book.category(of: path.pkgpath.value)
+        nodes.append(node)
         let i = nodes.count - 1
         index[path] = i
+        if path.canonical != path.pkgpath.value { variants[path.pkgpath.value, default: []].append(i) }
         return i
     }
 
@@ -111,7 +128,7 @@ public final class BuildEngine {
 
     func becameReadyForBuild(_ i: Int) {
         guard nodes[i].state == .toBuild, nodes[i].missingBuild <= 0 else { return }
-        nodes[i].state = .queued
+        setState(i, .queued)
         log(i, .queued)
         enqueue(i)
     }
@@ -125,7 +142,7 @@ public final class BuildEngine {
         var work = [start]
         while let i = work.popLast() {
             guard nodes[i].state == .built, nodes[i].missingRun <= 0 else { continue }
-            nodes[i].state = .installable
+            setState(i, .installable)
             log(i, .installable, "# " + (nodes[i].record?.pkgname ?? ""))
             for d in nodes[i].buildDependents {
                 nodes[d].missingBuild -= 1
@@ -168,57 +185,6 @@ public final class BuildEngine {
                                     name: nodes[i].path.canonical, id: i))
         }
         queue = fresh
-    }
-
-    func weight(_ i: Int) -> Double {
-        let p = nodes[i].path
-        if let w = givenWeights[p.canonical] ?? weights[p.canonical] ?? weights[p.pkgpath.value] { return w * scale(i) }
-        return estimate(i) * scale(i)
-    }
-
-    func scale(_ i: Int) -> Double {
-        scales[nodes[i].path.canonical] ?? scales[nodes[i].path.pkgpath.value] ?? 1
-    }
-
-    /// `pkgpath=value` from the command line, by canonical path: they win
-    /// over history but stay out of the medians that stand in for paths
-    /// without history, so one given value does not become every estimate.
-    public var givenWeights: [String: Double] = [:] { didSet { prioritiesDirty = true } }
-
-    /// `file*scale` factors from the command line, by path.
-    public var scales: [String: Double] = [:] { didSet { prioritiesDirty = true } }
-
-    /// A path without history: the median of known paths in its category
-    /// when there are at least three, else the median of all known paths,
-    /// else `defaultWeight`.
-    func estimate(_ i: Int) -> Double {
-        if estimateCache == nil { buildEstimates() }
-        let category = String(nodes[i].path.pkgpath.value.prefix { $0 != "/" })
-        return estimateCache?.byCategory[category] ?? estimateCache?.overall ?? defaultWeight
-    }
-
-    var estimateCache: (byCategory: [String: Double], overall: Double?)?
-
-    func buildEstimates() {
-        var perCategory: [String: [Double]] = [:]
-        var all: [Double] = []
-        for (path, w) in weights {
-            let category = String(path.prefix { $0 != "/" })
-            perCategory[category, default: []].append(w)
-            all.append(w)
-        }
-        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
-        var byCategory: [String: Double] = [:]
-        for (c, xs) in perCategory where xs.count >= 3 { byCategory[c] = median(xs) }
-        estimateCache = (byCategory, all.isEmpty ? nil : median(all))
-    }
-
-    /// Expected seconds of a path at speed factor 1 (history or estimate).
-    public func weight(of path: FullPkgPath) -> Double { weight(id(for: path)) }
-
-    /// Whether the weight of a path comes from history.
-    public func hasHistory(_ path: FullPkgPath) -> Bool {
-        givenWeights[path.canonical] != nil || weights[path.canonical] != nil || weights[path.pkgpath.value] != nil
     }
 
     /// The graph changed since the last priority pass.

@@ -27,7 +27,7 @@ extension BuildEngine {
             let bare = nodes[i].path.pkgpath
             if busy[bare] != nil {
                 busy[bare]!.append(i)
-                nodes[i].state = .setAside
+                setState(i, .setAside)
                 log(i, .setAside)
                 continue
             }
@@ -39,13 +39,13 @@ extension BuildEngine {
 
     /// Paths that are waiting in the queue (Q), for heuristics that want
     /// to look ahead without taking.
-    public var queuedCount: Int { nodes.reduce(0) { $0 + ($1.state == .queued && $1.wanted ? 1 : 0) } }
+    public var queuedCount: Int { tally.counts.queued - tally.setAside }
 
     /// A job for `path` started on `host`.
     public func started(_ path: FullPkgPath, host: String) {
         let i = id(for: path)
         pendingWork -= left(i, elapsed: [:])
-        nodes[i].state = .running
+        setState(i, .running)
         busy[nodes[i].path.pkgpath, default: []] = busy[nodes[i].path.pkgpath] ?? []
         log(i, .running, host)
     }
@@ -59,7 +59,7 @@ extension BuildEngine {
     /// Another process holds the path's lock: L until the lock goes away.
     public func lockHeld(_ path: FullPkgPath) {
         let i = id(for: path)
-        nodes[i].state = .locked
+        setState(i, .locked)
         log(i, .locked)
     }
 
@@ -76,13 +76,13 @@ extension BuildEngine {
         let i = id(for: path)
         switch result {
         case .built(let others):
-            nodes[i].state = .built
+            setState(i, .built)
             log(i, .built)
             for o in others {
                 let j = id(for: o)
                 switch nodes[j].state {
                 case .toBuild, .queued, .setAside, .locked, .unlisted:
-                    nodes[j].state = .built
+                    setState(j, .built)
                     log(j, .built)
                     becameReadyToInstall(j)
                 default: break
@@ -90,10 +90,10 @@ extension BuildEngine {
             }
             becameReadyToInstall(i)
         case .failed:
-            nodes[i].state = .error
+            setState(i, .error)
             log(i, .error)
         case .notFinished:
-            nodes[i].state = .queued
+            setState(i, .queued)
             pendingWork += left(i, elapsed: [:])
             log(i, .notFinished)
             enqueue(i)
@@ -104,7 +104,7 @@ extension BuildEngine {
     func release(_ bare: PkgPath) {
         guard let waiting = busy.removeValue(forKey: bare) else { return }
         for j in waiting where nodes[j].state == .setAside {
-            nodes[j].state = .queued
+            setState(j, .queued)
             log(j, .requeued)
             enqueue(j)
         }
@@ -118,15 +118,15 @@ extension BuildEngine {
         switch nodes[i].state {
         case .locked:
             if packageExists {
-                nodes[i].state = .built
+                setState(i, .built)
                 log(i, .built)
                 becameReadyToInstall(i)
             } else {
-                nodes[i].state = .toBuild
+                setState(i, .toBuild)
                 becameReadyForBuild(i)
             }
         case .error:
-            nodes[i].state = .unlisted
+            setState(i, .unlisted)
             nodes[i].listingAttempts = 0
             log(i, .toBuild, "hot-fix")
             needListing.append(i)

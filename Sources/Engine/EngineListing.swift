@@ -12,7 +12,7 @@ extension BuildEngine {
         var stack = [resolve(start)]
         while let i = stack.popLast() {
             if nodes[i].wanted { continue }
-            nodes[i].wanted = true
+            setWanted(i, true)
             if nodes[i].record == nil, case .unlisted = nodes[i].state, !nodes[i].listingInFlight {
                 needListing.append(i)
             }
@@ -93,6 +93,7 @@ extension BuildEngine {
             }
         }
         prioritiesDirty = true
+        remainingTrack.stale = true
     }
 
     func makeAlias(_ alias: FullPkgPath, of target: FullPkgPath) {
@@ -100,7 +101,7 @@ extension BuildEngine {
         guard let a0 = index[alias] else { index[alias] = t; return }
         let a = resolve(a0)
         guard a != t, nodes[a].record == nil else { return }
-        nodes[a].aliasOf = t
+        tracked(a) { $0.aliasOf = t }
         nodes[a].listingInFlight = false
         let wasWanted = nodes[a].wanted
         for d in nodes[a].buildDependents {
@@ -142,18 +143,24 @@ extension BuildEngine {
             // Listed again only because some batch printed it too: what we
             // know (and its progress) stands. A hot-fix relist comes in
             // while the path is unlisted.
-            if wantsEverything { nodes[i].wanted = true }
+            if wantsEverything { setWanted(i, true) }
             return
         }
         let relisting = nodes[i].record != nil
         if relisting { detachDependencies(i) }
         nodes[i].record = record
-        if !relisting { unitSiblings[record.path.withoutSubpackage, default: []].append(i) }
-        if wantsEverything { nodes[i].wanted = true }
+        if !relisting {
+            let unit = record.path.withoutSubpackage
+            unitSiblings[unit, default: []].append(i)
+            if record.path.subpackage != nil && unitSiblings[unit]?.first != i {
+                tracked(i) { $0.sharesBuild = true }
+            }
+        }
+        if wantsEverything { setWanted(i, true) }
         // A sibling subpackage of something wanted is wanted too.
         if !nodes[i].wanted, let sibs = unitSiblings[record.path.withoutSubpackage],
            sibs.contains(where: { nodes[$0].wanted }) {
-            nodes[i].wanted = true
+            setWanted(i, true)
         }
         var buildDeps: [Int] = []
         var runDeps: [Int] = []
@@ -178,7 +185,7 @@ extension BuildEngine {
             if !isInstallable(d) { nodes[i].missingRun += 1 }
         }
         if nodes[i].wanted {
-            nodes[i].wanted = false
+            setWanted(i, false)
             markWanted(i)
         }
         if let broken = record.broken {
@@ -192,12 +199,12 @@ extension BuildEngine {
             skip(i, because(blocker, why)); return
         }
         if record.packageExists {
-            nodes[i].state = .built
+            setState(i, .built)
             log(i, .built, record.builtNote ?? "")
             becameReadyToInstall(i)
             return
         }
-        nodes[i].state = .toBuild
+        setState(i, .toBuild)
         log(i, .toBuild)
         becameReadyForBuild(i)
     }
@@ -230,7 +237,7 @@ extension BuildEngine {
         case .built, .installable, .running: return
         default: break
         }
-        nodes[i].state = .skipped(why)
+        setState(i, .skipped(why))
         switch why {
         case .ignored(let t), .broken(let t): log(i, .ignored, BuildEngine.shorten(t))
         }
@@ -247,7 +254,7 @@ extension BuildEngine {
                 case .skipped, .built, .installable, .running, .error: continue
                 default: break
                 }
-                nodes[d].state = .skipped(because(j, reason))
+                setState(d, .skipped(because(j, reason)))
                 log(d, .ignored, "because of \(nodes[j].path.canonical)")
                 work.append(d)
             }

@@ -70,7 +70,8 @@ extension BuildEngine {
         }
     }
 
-    /// Counts of wanted paths by dpb's letters, and what went wrong. Linear.
+    /// Counts of wanted paths by dpb's letters, and what went wrong, with
+    /// the names: linear, for the end of the run (`counts` is the cheap one).
     public func summary() -> Summary {
         var s = Summary()
         for n in nodes where n.wanted && n.aliasOf == nil {
@@ -96,14 +97,5 @@ extension BuildEngine {
     }
 
     /// Nothing left that could make progress without outside help.
-    public var isIdle: Bool {
-        !nodes.contains { n in
-            guard n.wanted && n.aliasOf == nil else { return false }
-            switch n.state {
-            case .queued, .setAside, .running: return true
-            case .unlisted: return true
-            default: return false
-            }
-        }
-    }
+    public var isIdle: Bool { tally.counts.queued + tally.counts.running + tally.unlisted == 0 }
 }

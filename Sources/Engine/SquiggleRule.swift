@@ -54,7 +54,7 @@ extension BuildEngine {
 
     /// Not started and still to build: what `pendingWork` counts.
     func isPending(_ i: Int) -> Bool {
-        guard nodes[i].wanted, nodes[i].aliasOf == nil, !builtWithSibling(i) else { return false }
+        guard nodes[i].wanted, nodes[i].aliasOf == nil, !nodes[i].sharesBuild else { return false }
         switch nodes[i].state {
         case .unlisted, .toBuild, .queued, .setAside, .locked: return true
         default: return false

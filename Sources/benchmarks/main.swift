@@ -5,8 +5,9 @@
 // log-normal build times), lists it into the engine and measures:
 //   (a) makespan over lower bound for the critical-path, dpb and random
 //       orders in virtual time (Simulator) on a set of hosts;
-//   (b) time per scheduling decision (nextJob(for:) + started + finished)
-//       and the time of one priority pass, on a monotonic clock;
+//   (b) time per scheduling decision (nextJob(for:) + started + finished),
+//       of one priority pass, and of what a report asks (counts, ETA), on a
+//       monotonic clock;
 //   (c) peak RSS (getrusage);
 //   (d) makespan over both lower bounds on sets of hosts (Bounds.swift).
 //
@@ -196,6 +197,22 @@ for (name, ordering) in [("critical path", QueueOrdering.criticalPath), ("dpb", 
 var remainingTime = Double.infinity
 for _ in 0..<5 { remainingTime = min(remainingTime, timed { _ = probe.remaining(elapsed: [:]) }.1) }
 print("  " + pad("remaining() (ETA)", 16) + lpad(f(remainingTime * 1000, 2), 10))
+
+// (b) what a report costs: the kept counts and ETA against the walks.
+print("\nper report at \(graph.records.count) ports, best of 5:")
+print("  " + pad("", 34) + lpad("us", 10))
+func best(_ body: () -> Void) -> Double {
+    var b = Double.infinity
+    for _ in 0..<5 { b = min(b, timed(body).1) }
+    return b
+}
+let reportRows: [(String, Double)] = [
+    ("summary() (a walk, end of run)", best { _ = probe.summary() }),
+    ("counts + failed + locked (kept)", best { _ = (probe.counts, probe.failedPaths, probe.lockedPaths) }),
+    ("refreshRemaining() (full pass)", best { probe.refreshRemaining(elapsed: [:]) }),
+    ("trackedRemaining() (kept)", best { _ = probe.trackedRemaining(elapsed: [:]) }),
+]
+for (name, t) in reportRows { print("  " + pad(name, 34) + lpad(f(t * 1e6, 1), 10)) }
 
 // (b) decisions: a window of running jobs as wide as the hosts' slots;
 // each decision is nextJob(for:) + started, each end is finished. Every
