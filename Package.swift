@@ -28,15 +28,18 @@ let package = Package(
         .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"], swiftSettings: v5),
         // The run: coordinator, jobs, hosts and scheduling glue, with its
         // clock, task runners and event source injected.
-        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
+        // The run report: log directory in, RunReport / JSON / HTML out.
+        .target(name: "Report", dependencies: ["Engine", "Logs"]),
+        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"],
                 swiftSettings: v5),
         .executableTarget(name: "bulkbuild",
-                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "CPosix"],
+                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"],
                           swiftSettings: v5),
         .executableTarget(name: "gentree", dependencies: [], swiftSettings: v5),
         .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Logs", "Engine"]),
         .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"], swiftSettings: v5),
         .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"], swiftSettings: v5),
         .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"],
