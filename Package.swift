@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Logs", "Engine"]),
         .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"], swiftSettings: v5),
         .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"], swiftSettings: v5),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"],
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "Report"],
                     swiftSettings: v5),
         .testTarget(name: "EndToEndTests", dependencies: [], swiftSettings: v5),
     ]

@@ -44,6 +44,7 @@ public enum ReportHTML {
         card("\(c.ignored)", "ignored")
         card("\(c.blocked)", "blocked")
         if c.locked > 0 { card("\(c.locked)", "locked") }
+        if c.notBuilt > 0 { card("\(c.notBuilt)", "not built", "failed") }
         card("\(c.alreadyBuilt)", "packages without a job")
         card(dur(r.wallSeconds), "wall time")
         s += "</div>\n<table class=\"kv\">"
@@ -98,7 +99,7 @@ public enum ReportHTML {
 
     static func skipped(_ r: RunReport) -> String {
         guard !r.skipped.isEmpty else { return "" }
-        var s = "<h2>Ignored, blocked and locked (\(r.skipped.count))</h2>\n<table><tr><th>port</th><th>why</th><th>reason</th></tr>"
+        var s = "<h2>Not built: ignored, blocked, locked, waiting (\(r.skipped.count))</h2>\n<table><tr><th>port</th><th>why</th><th>reason</th></tr>"
         for k in r.skipped { s += "<tr><td>\(esc(k.path))</td><td>\(k.kind)</td><td>\(esc(k.reason))</td></tr>" }
         return s + "</table>\n"
     }

@@ -51,9 +51,11 @@ extension RunReport {
         var skipped: [String: Skipped] = [:]
         var jobFailures: [(time: Double, path: String, reason: String?)] = []
         var lastEvent = start
+        var lastLetter: [String: String] = [:]
         for l in lines {
             lastEvent = max(lastEvent, l.time)
             let p = l.subject
+            if !p.contains(":") { lastLetter[p] = l.letter }
             func close(_ outcome: Outcome) -> Bool {
                 guard let o = open.removeValue(forKey: p) else { return false }
                 jobs.append(Job(path: p, host: o.host, start: o.start, end: l.time, outcome: outcome, cores: 1,
@@ -78,6 +80,14 @@ extension RunReport {
             }
         }
         let ended = input.status?.ended ?? open.isEmpty
+        if ended {
+            // Still waiting when the run ended: on a failure, a lock, a
+            // cycle, or a stop.
+            for (p, letter) in lastLetter where !["B", "I", "E", "!", "L", "J", "N", "P"].contains(letter) {
+                skipped[p] = Skipped(path: p, kind: "notBuilt",
+                                     reason: "still waiting at the end: a dependency failed or is locked, a cycle, or the run stopped")
+            }
+        }
         let end = ended ? max(lastEvent, input.status?.time ?? lastEvent) : max(input.now, lastEvent)
         for (p, o) in open.sorted(by: { $0.value.start < $1.value.start }) {
             jobs.append(Job(path: p, host: o.host, start: o.start, end: end, outcome: .running, cores: 1, lane: 0,
@@ -140,6 +150,7 @@ extension RunReport {
             switch s.kind {
             case "blocked": counts.blocked += 1
             case "locked": counts.locked += 1
+            case "notBuilt": counts.notBuilt += 1
             default: counts.ignored += 1
             }
         }

@@ -65,6 +65,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         /// Not built because a dependency failed, is ignored or locked.
         public var blocked = 0
         public var locked = 0
+        /// Still waiting when the run ended (after a failure, a stop).
+        public var notBuilt = 0
     }
 
     public struct Bounds: Codable, Sendable, Equatable {
@@ -105,7 +107,8 @@ public struct RunReport: Codable, Sendable, Equatable {
 
     public struct Skipped: Codable, Sendable, Equatable {
         public var path: String
-        /// `ignored`, `blocked` or `locked`.
+        /// `ignored`, `blocked` (a dependency is ignored), `locked`, or
+        /// `notBuilt` (still waiting when the run ended).
         public var kind: String
         public var reason: String
     }
