@@ -73,8 +73,9 @@ public enum ReportHTML {
     static func failures(_ r: RunReport, logBase: String) -> String {
         guard !r.failures.isEmpty else { return "<h2>Failures</h2><p>None.</p>\n" }
         var s = "<h2>Failures (\(r.failures.count))</h2>\n"
-        for f in r.failures {
-            s += "<details class=\"fail\" open><summary><b>\(esc(f.path))</b>"
+        for (k, f) in r.failures.enumerated() {
+            // The first ones open; a long list stays a list.
+            s += "<details class=\"fail\"\(k < 10 ? " open" : "")><summary><b>\(esc(f.path))</b>"
             if let p = f.phase { s += " in <i>\(esc(p))</i>" }
             if let h = f.host { s += " on \(esc(h))" }
             if let st = f.status { s += ": \(esc(st))" }
