@@ -27,16 +27,19 @@ let package = Package(
         .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"]),
         // The run: coordinator, jobs, hosts and scheduling glue, with its
         // clock, task runners and event source injected.
-        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "CPosix"]),
+        // The run report: log directory in, RunReport / JSON / HTML out.
+        .target(name: "Report", dependencies: ["Engine", "Logs"]),
+        .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"]),
         .executableTarget(name: "bulkbuild",
-                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "CPosix"]),
+                          dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"]),
         .executableTarget(name: "gentree", dependencies: []),
         .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Logs", "Engine"]),
         .testTarget(name: "HostPoolTests", dependencies: ["HostPool", "Engine"]),
         .testTarget(name: "TTYReportTests", dependencies: ["TTYReport", "Engine"]),
-        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport"]),
+        .testTarget(name: "BuildTests", dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "Report"]),
         .testTarget(name: "EndToEndTests", dependencies: []),
     ]
 )

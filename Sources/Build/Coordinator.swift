@@ -317,6 +317,7 @@ public final class Coordinator {
         var snap = snapshot(now())
         snap.ended = true
         if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
+        writeReport()
         reporter.finish(snap)
         printFinalSummary(status: status)
         logUsage("RUSAGE")

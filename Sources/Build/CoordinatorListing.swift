@@ -95,6 +95,9 @@ extension Coordinator {
                 try FileIO.append("dump-vars: \(why)\n", to: log)
             }
         }
+        // One write per batch: a reader never sees half a line.
+        let depends = result.records.map { LogFormat.depends(path: $0.path, build: $0.buildDepends, run: $0.runDepends) }
+        if !depends.isEmpty { writing(now()) { try FileIO.append(depends.joined(), to: logs.dependsLog) } }
         engine.listed(result, requested: requested)
         for r in result.records {
             if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }

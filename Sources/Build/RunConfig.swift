@@ -41,6 +41,8 @@ public struct RunConfig {
     public var parallel: ParallelSetting?
     /// STARTUP: a local script run on every host at init.
     public var startupScript: String?
+    /// -D REPORT=FILE: `bulkbuild report` written there at the end.
+    public var reportPath: String?
     public var batchSize = 64
     public var parallelListings = 2
 

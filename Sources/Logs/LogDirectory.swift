@@ -11,6 +11,9 @@ public struct LogDirectory: Sendable {
     public var statsLog: String { root + "/stats.log" }
     public var concurrentLog: String { root + "/concurrent.log" }
     public var varsLog: String { root + "/vars.log" }
+    /// `FULLPKGPATH build DEP... run DEP...` per listed port, for the run
+    /// report's critical path.
+    public var dependsLog: String { root + "/depends.log" }
     public var equivLog: String { root + "/equiv.log" }
     public var performanceLog: String { root + "/performance.log" }
     public var affinityLog: String { root + "/affinity.log" }

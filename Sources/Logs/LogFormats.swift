@@ -43,6 +43,16 @@ public enum LogFormat {
         "\(a.canonical) -> \(b.canonical)\n"
     }
 
+    /// depends.log: `FULLPKGPATH build DEP... run DEP...`. The words
+    /// `build` and `run` cannot be paths (a path has a '/').
+    public static func depends(path: FullPkgPath, build: [Dependency], run: [Dependency]) -> String {
+        var line = path.canonical + " build"
+        for d in build { line += " " + d.path.canonical }
+        line += " run"
+        for d in run { line += " " + d.path.canonical }
+        return line + "\n"
+    }
+
     /// Per-port log headers.
     public static func portHeader(host: String, path: String) -> String {
         ">>> Building on \(host) under \(path)\n"

@@ -116,7 +116,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         throw UsageError(description: "-b \(b): cannot read that build log")
     }
 
-    return RunConfig(
+    var config = RunConfig(
         portsdir: portsdir, make: make, logdir: logdir, lockdir: lockdir, tree: tree, request: request,
         wholeTree: wholeTree, waitForFixes: o.has("q"), cleanFirst: o.has("c"),
         keepWorkdir: Set(keep.paths.map { $0.pkgpath }), junkKeep: junkKeep.paths,
@@ -127,6 +127,8 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         primeLog: o.buildLogPrime.map { exp.expand($0) },
         stuckTimeout: try optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try optionalSeconds("BUILD_TIMEOUT"),
         parallel: o.parallel, startupScript: o.define("STARTUP"))
+    config.reportPath = o.define("REPORT").map { exp.expand($0) }
+    return config
 }
 
 /// The hosts files' NAME=value lines are -D parameters; the command line's
