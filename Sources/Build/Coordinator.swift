@@ -13,6 +13,8 @@ public final class Coordinator {
     let engine: BuildEngine
     let logs: LogDirectory
     let locks: LockDirectory
+    /// Watched locks, hot-fixes, ports to start from clean.
+    let lockWatcher: LockWatcher
     let reporter: Reporter
     let queue: CoordinatorQueue
     let reaper: ChildReaper
@@ -50,18 +52,10 @@ public final class Coordinator {
     var storageFailure: String?
     /// Ports that failed because their lock could not be made, and why.
     var lockFailures: [String: String] = [:]
-    /// Lock names to watch for hot-fixes: errors and paths found locked.
-    /// Several paths of one directory share a lock name.
-    var watchedLocks: [String: [FullPkgPath]] = [:]
     var history: [RunSnapshot.HistoryEntry] = []
     var failures: [String: RunSnapshot.Failure] = [:]
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
-    /// Ports whose work directory may be stale (interrupted or failed
-    /// before): their next build starts with `clean`.
-    var needsCleanFirst = Set<PkgPath>()
-    /// Ports whose job a dead run left behind (stale locks removed at start).
-    var interruptedPaths = Set<PkgPath>()
 
     var stopFileSeen = false
     var shutdownSignal: Int32?
@@ -69,8 +63,6 @@ public final class Coordinator {
     var killDeadline: Double?
     /// After a second signal: exit by then whatever is still running.
     var exitDeadline: Double?
-    var lastLockCheck = 0.0
-    var lockCheckDue = true
     var lastSnapshotTime = 0.0
     var lastStatusWrite = 0.0
     var lastCounts: RunSnapshot.Counts?
@@ -94,6 +86,7 @@ public final class Coordinator {
         engine.priorityPassesByCaller = true
         logs = LogDirectory(root: config.logdir)
         locks = LockDirectory(root: config.lockdir)
+        lockWatcher = LockWatcher(locks: locks)
         try logs.create()
         try FileIO.makeDirectory(config.lockdir)
         engineLog = try AppendLog(path: logs.engineLog)
@@ -113,14 +106,9 @@ public final class Coordinator {
 
     public func run() -> Int32 {
         if !config.dontCleanLocks {
-            let removed = locks.cleanStale(host: config.localHost, isAlive: processIsAlive, endTask: endRecordedTask)
-            for (name, locked) in removed {
+            // Their builds were interrupted: those ports start from clean.
+            for (name, _) in lockWatcher.removeStale(host: config.localHost, endTask: endRecordedTask) {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
-                // Its build was interrupted: start that port from a clean work directory.
-                if let p = try? FullPkgPath(locked) {
-                    needsCleanFirst.insert(p.pkgpath)
-                    interruptedPaths.insert(p.pkgpath)
-                }
             }
         }
         loadHistory()
@@ -241,7 +229,7 @@ public final class Coordinator {
         for l in listings where !l.ended {
             if let out = l.readNew(final: false) { feedListing(out, requested: [], job: l) }
         }
-        if lockCheckDue || t - lastLockCheck >= 2 { recheckLocks(t) }
+        if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
         if !stopFileSeen && storageFailure == nil {
             startJobs(t)
@@ -284,18 +272,8 @@ public final class Coordinator {
         if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) { return }
         // Locks held by a live bulkbuild on this host will be released:
         // wait for them rather than give up on their dependents.
-        if s.counts.locked > 0 && locksHeldByLiveProcess() { return }
+        if s.counts.locked > 0 && lockWatcher.heldByLiveRun(host: config.localHost, ownPid: pid) { return }
         finish(status: endStatus())
-    }
-
-    func locksHeldByLiveProcess() -> Bool {
-        for (name, _) in watchedLocks {
-            // Gone since the last look: the next pass requeues its paths.
-            guard let c = locks.contents(name) else { return true }
-            guard c["error"] == nil, c["status"] == nil, let owner = LockDirectory.owner(c) else { continue }
-            if owner.host == config.localHost, owner.pid != pid, processIsAlive(owner.pid) { return true }
-        }
-        return false
     }
 
     /// 0 only when every wanted path is built or ignored (IGNORE, not

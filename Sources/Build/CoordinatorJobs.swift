@@ -35,7 +35,7 @@ extension Coordinator {
         }
         if created == .alreadyLocked {
             engine.lockHeld(path)
-            watchedLocks[lockName, default: []].append(path)
+            lockWatcher.watch(path, lock: lockName)
             return
         }
         // Another process may have built it since it was listed.
@@ -61,7 +61,7 @@ extension Coordinator {
         let small = engine.hasHistory(path) && expected < host.small
         let dirty = logs.dirtyWorkdirMarker(path.pkgpath)
         var phases: [String] = []
-        if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil || FileIO.exists(dirty) {
+        if config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || FileIO.exists(dirty) {
             phases.append("clean")
         }
         phases += small ? ["depends", "prepare", "fetch", "build", "package"]
@@ -191,7 +191,7 @@ extension Coordinator {
     func removeJob(_ job: BuildJob) {
         jobs.removeAll { $0 === job }
         job.host.running.removeAll { $0 === job }
-        lockCheckDue = true
+        lockWatcher.lookSoon()
     }
 
     func jobSucceeded(_ job: BuildJob) {
@@ -242,7 +242,7 @@ extension Coordinator {
             try locks.append(job.lockName, lines: [("status", status), ("todo", job.phase),
                                                    ("end", LogFormat.epochWithDate(t))])
         }
-        watchedLocks[job.lockName, default: []].append(job.path)
+        lockWatcher.watch(job.path, lock: job.lockName)
         engine.finished(job.path, .failed)
         failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                                            logPath: job.logPath, locked: true)
@@ -275,7 +275,7 @@ extension Coordinator {
                 self.reporter.event(.message("clean of \(job.path.canonical) after its failure ended with \(end.text)"),
                                     at: self.now())
             }
-            self.lockCheckDue = true
+            self.lockWatcher.lookSoon()
         }
         cleansAfterFailure[lockName] = handle
         recordTaskGroup(lockName, handle, t)
@@ -286,7 +286,7 @@ extension Coordinator {
         releaseHostLock(job)
         writing(t) { try FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath) }
         // Its work directory is in an unknown state: start over clean.
-        needsCleanFirst.insert(job.path.pkgpath)
+        lockWatcher.needsClean(job.path.pkgpath)
         removeJob(job)
         locks.remove(job.lockName)
         engine.finished(job.path, .notFinished)

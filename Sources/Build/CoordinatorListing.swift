@@ -59,7 +59,7 @@ extension Coordinator {
         engine.listed(equivOnly, requested: job.requested)
         unlink(job.outputPath)
         if job.requested.isEmpty { logUsage("LISTED", "paths=\(engine.counts.counts.total)") }
-        lockCheckDue = true
+        lockWatcher.lookSoon()
         flushEngine(now())
     }
 
@@ -75,7 +75,7 @@ extension Coordinator {
                 if engine.affinity.removeValue(forKey: r.path) != nil { unlink(affinityFile(r.path)) }
                 // Its last job was cut short after `package` renamed the file
                 // into place (the step is atomic): the file is whole.
-                if interruptedPaths.contains(r.path.pkgpath) {
+                if lockWatcher.wasInterrupted(r.path.pkgpath) {
                     result.records[k].builtNote = "package of an interrupted job, complete"
                 }
             }

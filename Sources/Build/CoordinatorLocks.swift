@@ -9,16 +9,9 @@ import TTYReport
 /// (L) or lists an errored port again (hot-fix).
 extension Coordinator {
     func recheckLocks(_ t: Double) {
-        lockCheckDue = false
-        lastLockCheck = t
-        guard !watchedLocks.isEmpty else { return }
-        let present = locks.names()
         // A port still being cleaned after its failure is not rebuilt yet:
         // its hot-fix is taken once the clean has ended.
-        for (name, paths) in watchedLocks where !present.contains(name) && cleansAfterFailure[name] == nil {
-            watchedLocks.removeValue(forKey: name)
-            for path in paths { lockVanished(path, t) }
-        }
+        for path in lockWatcher.vanished(at: t, wait: { cleansAfterFailure[$0] != nil }) { lockVanished(path, t) }
     }
 
     /// A lock that kept `path` in E or L went away.
@@ -27,7 +20,7 @@ extension Coordinator {
         let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
         if engine.state(of: path) == .error {
             reporter.event(.hotFix(path: path.canonical), at: t)
-            needsCleanFirst.insert(path.pkgpath)
+            lockWatcher.needsClean(path.pkgpath)
             failures.removeValue(forKey: path.canonical)
         }
         engine.lockGone(path, packageExists: exists)
