@@ -64,8 +64,11 @@ extension Coordinator {
         if config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || FileIO.exists(dirty) {
             phases.append("clean")
         }
-        phases += small ? ["depends", "prepare", "fetch", "build", "package"]
-            : ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        let needed = engine.neededPackages(for: path)
+        // As dpb does: no `depends` (nor its host lock) when nothing is to be installed.
+        if !needed.isEmpty { phases.append("depends") }
+        phases += small ? ["prepare", "fetch", "build", "package"]
+            : ["prepare", "fetch", "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
         job.expected = expected
@@ -79,7 +82,7 @@ extension Coordinator {
             try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
             try locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
                                                ("start", LogFormat.epochWithDate(t)),
-                                               ("needed", engine.neededPackages(for: path).joined(separator: " "))])
+                                               ("needed", needed.joined(separator: " "))])
         }
         guard wrote else {
             locks.remove(lockName)

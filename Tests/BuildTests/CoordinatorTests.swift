@@ -20,7 +20,7 @@ final class CoordinatorTests: XCTestCase {
         var dependsAt: [String: Double] = [:]
         for ph in h.tree.phases {
             if ph.phase == "package" { XCTAssertNil(packagedAt[ph.path], "\(ph.path) packaged twice"); packagedAt[ph.path] = ph.at }
-            if ph.phase == "depends" { dependsAt[ph.path] = ph.at }
+            if ph.phase == "prepare" { dependsAt[ph.path] = ph.at }
         }
         XCTAssertEqual(packagedAt.count, 500)
         for (path, port) in h.tree.ports {
@@ -52,7 +52,7 @@ final class CoordinatorTests: XCTestCase {
             XCTAssertTrue(h.tree.packageExists(p), p)
             // Requeued from clean (its work directory is in an unknown state).
             let attempts = h.tree.phases.filter { $0.path == p }
-            XCTAssertEqual(attempts.last { $0.phase == "depends" }.map { a in
+            XCTAssertEqual(attempts.last { $0.phase == "prepare" }.map { a in
                 attempts.contains { $0.phase == "clean" && $0.at <= a.at && $0.at > start + 30 } }, true, p)
         }
         XCTAssertTrue(h.reporter.events.contains { $0.contains("hostDown") && $0.contains("link cut") })
@@ -96,7 +96,7 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertFalse(h.tree.phases.contains { $0.host == "b1" }, "b1 was stopped")
         let started = Set(paths(h, "J"))
         XCTAssertLessThan(started.count, 40)
-        XCTAssertFalse(h.tree.phases.contains { $0.phase == "depends" && $0.at > start + 45.5 })
+        XCTAssertFalse(h.tree.phases.contains { $0.phase == "prepare" && $0.at > start + 45.5 })
         for p in started { XCTAssertTrue(h.tree.packageExists(p), "\(p) was running and should have finished") }
         XCTAssertTrue(h.reporter.events.contains { $0.contains("stopRequested") })
     }
@@ -186,6 +186,15 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(try h.run(), 128 + SIGTERM)
         XCTAssertTrue(h.tree.phases.isEmpty)
         XCTAssertLessThan(h.world.now - h.coordinator.startTime, 42)
+    }
+
+    func testDependsRunsOnlyWhenSomethingIsToBeInstalled() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/leaf", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "www/user", deps: ["devel/leaf"], seconds: 5))
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertFalse(h.tree.phasesOf("devel/leaf").contains("depends"), "\(h.tree.phasesOf("devel/leaf"))")
+        XCTAssertEqual(h.tree.phasesOf("www/user").first, "depends")
     }
 }
 
