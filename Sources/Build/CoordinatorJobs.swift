@@ -64,8 +64,10 @@ extension Coordinator {
         if config.cleanFirst || needsCleanFirst.remove(path.pkgpath) != nil || FileIO.exists(dirty) {
             phases.append("clean")
         }
-        phases += small ? ["depends", "prepare", "fetch", "build", "package"]
-            : ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        // With fetch jobs the distfiles are already there: only checked.
+        let fetch = config.fetch.jobs > 0 ? "checksum" : "fetch"
+        phases += small ? ["depends", "prepare", fetch, "build", "package"]
+            : ["depends", "prepare", fetch, "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
         job.expected = expected

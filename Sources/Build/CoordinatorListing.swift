@@ -95,6 +95,7 @@ extension Coordinator {
             }
         }
         engine.listed(result, requested: requested)
+        fetchListed(result)
         for r in result.records {
             if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
         }

@@ -41,6 +41,8 @@ public struct RunConfig {
     public var parallel: ParallelSetting?
     /// STARTUP: a local script run on every host at init.
     public var startupScript: String?
+    /// -f / -F: fetch jobs beside the builds (0: builds fetch for themselves).
+    public var fetch = FetchSettings()
     public var batchSize = 64
     public var parallelListings = 2
 

@@ -199,6 +199,10 @@ extension BuildEngine {
         }
         nodes[i].state = .toBuild
         log(i, .toBuild)
+        if holdsForDistfiles && !record.fetch.files.isEmpty {
+            nodes[i].awaitingDistfiles = true
+            distfileRequests.append(record)
+        }
         becameReadyForBuild(i)
     }
 
