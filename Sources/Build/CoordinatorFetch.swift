@@ -41,8 +41,7 @@ extension Coordinator {
     /// -F: done once everything is listed and every distfile is settled.
     func checkFetchOnlyEnd() {
         guard let f = fetcher, listings.isEmpty, engine.listingBacklog == 0, f.isIdle else { return }
-        let failed = f.failedEntries.filter { !$0.file.manual }
-        finish(status: listingFailures.isEmpty && failed.isEmpty && storageFailure == nil ? 0 : 1)
+        finish(status: listingFailures.isEmpty && f.failures.isEmpty && storageFailure == nil ? 0 : 1)
     }
 
     /// The fetch part of the final summary.

@@ -163,6 +163,8 @@ final class Fetcher {
                 manual.append((path.canonical, file.key, why))
                 log(logs.fetchManuallyLog, "\(path.canonical): \(file.key) \(why); put it in \(distdir)/\(file.key)\n")
                 e.phase = .failed("\(file.key) \(why)")
+                // Mirroring reports it; a build cannot go on without it.
+                if settings.fetchOnly { continue }
                 return fail("\(file.key) \(why)")
             }
             queue.append(e)
@@ -360,9 +362,11 @@ final class Fetcher {
             }
         case .exited(let code):
             why = "\(settings.command == nil ? "curl" : "FETCH_CMD") exit \(code)"
-            // Could not resolve, connect, or no byte for the stall timeout:
-            // the site is down, and the next file does not wait on it.
-            if settings.command == nil && [5, 6, 7, 28].contains(code) {
+            // Could not resolve or connect, or timed out before a byte came:
+            // the site is down, and the next file does not wait on it. A
+            // transfer that stalled half-way says less about the site.
+            let gotBytes = (FileIO.size(part) ?? 0) > 0
+            if settings.command == nil && ([5, 6, 7].contains(code) || code == 28 && !gotBytes) {
                 deadOrigins.insert(FetchURL.origin(url))
                 why += " (site not answering)"
             }

@@ -84,7 +84,7 @@ final class CoreBuildTests: XCTestCase {
         let first = tree.manifest.ports.first { !$0.ignored && $0.kind == "plain" }!
         let log = readFile(bulk.logdir + "/paths/" + first.pkgpath + ".log") ?? ""
         XCTAssertTrue(log.hasPrefix(">>> Building on localhost under \(first.pkgpath)\n"), log)
-        for phase in ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package", "clean"] {
+        for phase in ["depends", "prepare", "checksum", "patch", "configure", "build", "fake", "package", "clean"] {
             XCTAssertTrue(log.contains(">>> Running \(phase) in \(first.pkgpath) at "), phase)
         }
         XCTAssertTrue(log.contains(">>> Ended at "))
