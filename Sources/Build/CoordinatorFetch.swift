@@ -46,7 +46,8 @@ extension Coordinator {
 
     /// The fetch part of the final summary.
     func fetchSummaryLines() -> [String] {
-        guard let f = fetcher else { return [] }
+        // A tree without distfiles gets no line about them.
+        guard let f = fetcher, config.fetch.fetchOnly || !f.entries.isEmpty || !f.failures.isEmpty else { return [] }
         let failed = f.failedEntries.filter { !$0.file.manual }
         var lines = ["bulkbuild: distfiles: \(f.fetched) fetched, \(f.alreadyThere) already there, \(failed.count) failed, \(f.manual.count) to fetch by hand"
             + (f.skipped.isEmpty ? "" : ", \(f.skipped.count) skipped")

@@ -65,7 +65,8 @@ extension Coordinator {
             phases.append("clean")
         }
         // With fetch jobs the distfiles are already there: only checked.
-        let fetch = config.fetch.jobs > 0 ? "checksum" : "fetch"
+        // A port without distfiles keeps `fetch`, which has nothing to do.
+        let fetch = config.fetch.jobs > 0 && !record.fetch.files.isEmpty ? "checksum" : "fetch"
         phases += small ? ["depends", "prepare", fetch, "build", "package"]
             : ["depends", "prepare", fetch, "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }

@@ -84,7 +84,7 @@ final class CoreBuildTests: XCTestCase {
         let first = tree.manifest.ports.first { !$0.ignored && $0.kind == "plain" }!
         let log = readFile(bulk.logdir + "/paths/" + first.pkgpath + ".log") ?? ""
         XCTAssertTrue(log.hasPrefix(">>> Building on localhost under \(first.pkgpath)\n"), log)
-        for phase in ["depends", "prepare", "checksum", "patch", "configure", "build", "fake", "package", "clean"] {
+        for phase in ["depends", "prepare", "fetch", "patch", "configure", "build", "fake", "package", "clean"] {
             XCTAssertTrue(log.contains(">>> Running \(phase) in \(first.pkgpath) at "), phase)
         }
         XCTAssertTrue(log.contains(">>> Ended at "))
@@ -302,7 +302,9 @@ final class CoreBuildTests: XCTestCase {
             (["-D", "NOPE=1"], "unknown parameter"),
             (["-D", "novalue"], "-D expects PARAM=value"),
             (["-R"], "not implemented yet"),
-            (["-f", "3"], "not implemented yet"),
+            (["-D", "HISTORY_ONLY=1"], "not implemented yet"),
+            (["-D", "CDROM_ONLY=1"], "use them with -F"),
+            (["-D", "FETCH_STALL_TIMEOUT=never"], "FETCH_STALL_TIMEOUT=never: expected a number of seconds"),
             (["../etc/passwd"], "invalid pkgpath"),
             (["-P", bad], "\(bad):2"),
             (["-D", "HEURISTICS=fast"], "HEURISTICS=fast"),
