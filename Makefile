@@ -10,9 +10,9 @@ DEMO_PORTSDIR := $(CURDIR)/ports
 RELEASE_BIN := .build/release/bulkbuild
 
 # Debian packages: building bulkbuild, running the demo tree, and the tests.
-BUILD_PACKAGES := libssh-dev libncurses-dev pkg-config
+BUILD_PACKAGES := libssh-dev libssl-dev libncurses-dev pkg-config
 DEMO_PACKAGES  := $(shell cat ports/infrastructure/apt-packages.txt 2>/dev/null)
-TEST_PACKAGES  := mandoc openssh-server tmux iproute2 procps chromium
+TEST_PACKAGES  := mandoc openssh-server tmux iproute2 procps chromium curl python3
 
 .PHONY: all build release demo check test unit-tests e2e-tests ports-tests lint-man install deps-build deps-demo deps-test clean
 

@@ -22,7 +22,9 @@ let package = Package(
                        providers: [.apt(["libssh-dev"])]),
         .target(name: "Engine",
                 dependencies: [.product(name: "Collections", package: "swift-collections")]),
-        .target(name: "Logs", dependencies: ["Engine", "CPosix"]),
+        // libcrypto comes with libssl-dev (which libssh-dev needs anyway).
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "Logs", dependencies: ["Engine", "CPosix", "CCrypto"]),
         .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH"]),
         .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"]),
         // The run: coordinator, jobs, hosts and scheduling glue, with its

@@ -41,6 +41,8 @@ public final class Coordinator {
     var etaState = ETAState()
 
     var listings: [ListingJob] = []
+    /// Fetch jobs (-f, -F), when there are any.
+    var fetcher: Fetcher?
     var listingSerial = 0
     var jobs: [BuildJob] = []
     var junkTasks: [BuildHost: TaskHandle] = [:]
@@ -84,6 +86,7 @@ public final class Coordinator {
         self.events = events ?? PollEvents(queue: queue, reaper: reaper)
         engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
         engine.priorityPassesByCaller = true
+        engine.holdsForDistfiles = config.fetch.jobs > 0 && !config.fetch.fetchOnly
         logs = LogDirectory(root: config.logdir)
         locks = LockDirectory(root: config.lockdir)
         lockWatcher = LockWatcher(locks: locks)
@@ -113,6 +116,7 @@ public final class Coordinator {
         }
         loadHistory()
         loadAffinity()
+        setUpFetcher()
         if config.wholeTree {
             startListing([])
         } else {
@@ -141,7 +145,7 @@ public final class Coordinator {
     /// Every task the run started and is waiting for.
     var runningTasks: [TaskHandle] {
         jobs.compactMap { $0.handle } + listings.compactMap { $0.handle } + Array(junkTasks.values)
-            + Array(cleansAfterFailure.values)
+            + Array(cleansAfterFailure.values) + (fetcher?.runningTasks ?? [])
     }
 
     /// Seconds to wait for events before the next pass at the latest.
@@ -205,6 +209,7 @@ public final class Coordinator {
             removeJob(job)
         }
         for l in listings { l.handle?.stop(hard: false) }
+        fetcher?.stop(hard: false)
         for task in Array(junkTasks.values) + Array(cleansAfterFailure.values) { task.stop(hard: false) }
     }
 
@@ -232,9 +237,12 @@ public final class Coordinator {
         if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
         if !stopFileSeen && storageFailure == nil {
-            startJobs(t)
-            noteFirstJob()
-            startJunk()
+            if !config.fetch.fetchOnly {
+                startJobs(t)
+                noteFirstJob()
+                startJunk()
+            }
+            startFetchJobs()
         }
         for job in jobs where job.waitingForLock { startPhase(job) }
         watchLogs(t)
@@ -254,6 +262,8 @@ public final class Coordinator {
 
     func checkEnd(_ t: Double) {
         guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty else { return }
+        if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
+        guard fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
         if !hosts.isEmpty && hosts.allSatisfy({ $0.state == .failed }) {
             reporter.event(.message("no usable host: every host failed its init (see \(logs.root)/init.*.log)"), at: t)
@@ -305,6 +315,13 @@ public final class Coordinator {
     func printFinalSummary(status: Int32) {
         let s = engine.summary()
         var lines: [String] = []
+        if config.fetch.fetchOnly {
+            lines = fetchSummaryLines() + listingFailures.map { "  listing: \($0)" }
+            if stopFileSeen { lines.append("bulkbuild: stopped by \(logs.stopFile)") }
+            print(lines.joined(separator: "\n"))
+            fflush(nil)
+            return
+        }
         let c = s.counts
         let notBuilt = c.total - c.installable - c.built - s.ignoredOnly - c.errors - s.brokenPaths.count - c.locked
         lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(notBuilt) not built (of \(c.total)) in \(Int(now() - startTime))s")
@@ -332,6 +349,7 @@ public final class Coordinator {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }
         for f in listingFailures { lines.append("  listing: \(f)") }
+        lines += fetchSummaryLines()
         if config.wholeTree && c.total == 0 {
             lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")
         }
@@ -390,6 +408,8 @@ public final class Coordinator {
         s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
+        s.counts.fetch = fetcher?.waiting ?? 0
+        s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths
         s.failures = engine.failedPaths.map { p in
             failures[p] ?? RunSnapshot.Failure(path: p, host: nil,

@@ -67,8 +67,11 @@ extension Coordinator {
         let needed = engine.neededPackages(for: path)
         // As dpb does: no `depends` (nor its host lock) when nothing is to be installed.
         if !needed.isEmpty { phases.append("depends") }
-        phases += small ? ["prepare", "fetch", "build", "package"]
-            : ["prepare", "fetch", "patch", "configure", "build", "fake", "package"]
+        // With fetch jobs the distfiles are already there: only checked.
+        // A port without distfiles keeps `fetch`, which has nothing to do.
+        let fetch = config.fetch.jobs > 0 && !record.fetch.files.isEmpty ? "checksum" : "fetch"
+        phases += small ? ["prepare", fetch, "build", "package"]
+            : ["prepare", fetch, "patch", "configure", "build", "fake", "package"]
         if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
         job.expected = expected

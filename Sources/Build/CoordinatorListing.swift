@@ -99,6 +99,7 @@ extension Coordinator {
         let depends = result.records.map { LogFormat.depends(path: $0.path, build: $0.buildDepends, run: $0.runDepends) }
         if !depends.isEmpty { writing(now()) { try FileIO.append(depends.joined(), to: logs.dependsLog) } }
         engine.listed(result, requested: requested)
+        fetchListed(result)
         for r in result.records {
             if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
         }

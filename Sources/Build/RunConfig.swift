@@ -43,6 +43,8 @@ public struct RunConfig {
     public var startupScript: String?
     /// -D REPORT=FILE: `bulkbuild report` written there at the end.
     public var reportPath: String?
+    /// -f / -F: fetch jobs beside the builds (0: builds fetch for themselves).
+    public var fetch = FetchSettings()
     public var batchSize = 64
     public var parallelListings = 2
 

@@ -34,6 +34,8 @@ public final class BuildEngine {
         var missingRun = 0
         var listingAttempts = 0
         var listingInFlight = false
+        /// Its distfiles are being fetched by fetch jobs: not buildable yet.
+        var awaitingDistfiles = false
         var priority: Double = 0
         /// History in seconds (NaN: none), `file*scale` factor, interned category.
         var history: Double = .nan
@@ -84,6 +86,10 @@ public final class BuildEngine {
     public var priorityPassesByCaller = false
     /// Host each path should preferably be restarted on (affinity files).
     public var affinity: [FullPkgPath: String] = [:]
+    /// Fetch jobs fetch distfiles: a path with distfiles waits for them.
+    public var holdsForDistfiles = false
+    /// Records whose distfiles are now wanted, for the caller's fetcher.
+    var distfileRequests: [PortRecord] = []
     /// Work not started yet, in seconds at speed factor 1: summed at each
     /// critical-path pass, less what started since (for the squiggle rule).
     var pendingWork = 0.0
@@ -127,7 +133,7 @@ public final class BuildEngine {
     // MARK: - Readiness
 
     func becameReadyForBuild(_ i: Int) {
-        guard nodes[i].state == .toBuild, nodes[i].missingBuild <= 0 else { return }
+        guard nodes[i].state == .toBuild, nodes[i].missingBuild <= 0, !nodes[i].awaitingDistfiles else { return }
         setState(i, .queued)
         log(i, .queued)
         enqueue(i)

@@ -206,6 +206,10 @@ extension BuildEngine {
         }
         setState(i, .toBuild)
         log(i, .toBuild)
+        if holdsForDistfiles && !record.fetch.files.isEmpty {
+            nodes[i].awaitingDistfiles = true
+            distfileRequests.append(record)
+        }
         becameReadyForBuild(i)
     }
 

@@ -11,7 +11,11 @@ public struct PortRecord: Sendable, Equatable {
     /// A fault in the port itself (bad dependency word, no FULLPKGNAME):
     /// it cannot be built and that is an error.
     public var broken: String?
+    /// Distfile names under DISTDIR (DIST_SUBDIR included), as distinfo
+    /// names them.
     public var distfiles: [String]
+    /// Where the distfiles come from and how they are checked.
+    public var fetch = FetchFacts()
     /// Set by the caller, who knows where packages live: the package file
     /// is already there, so the path counts as built.
     public var packageExists: Bool
@@ -110,31 +114,59 @@ public struct ListingResult: Sendable {
                 let ignore = vars["IGNORE"].flatMap { $0.isEmpty ? nil : $0 }
                 // Bad distfile names or tags are dropped: the port is
                 // broken and nothing may use them as a file name.
-                var distfiles = (vars["DISTFILES"] ?? "").words()
-                if let bad = distfiles.lazy.compactMap({ w in ListedNames.distPathProblem(w).map { (w, $0) } }).first {
-                    problems.append("DISTFILES word \(ListedNames.quoted(bad.0)) \(bad.1)")
-                    distfiles = []
-                }
+                var fetch = FetchFacts()
+                var subdir: String?
                 if let sub = vars["DIST_SUBDIR"], !sub.isEmpty {
                     if let why = ListedNames.distPathProblem(sub) {
                         problems.append("DIST_SUBDIR \(ListedNames.quoted(sub)) \(why)")
-                        distfiles = []
+                    } else {
+                        subdir = sub
                     }
-                    distfiles = distfiles.map { sub + "/" + $0 }
                 }
+                for w in (vars["DISTFILES"] ?? "").words() where problems.allSatisfy({ !$0.hasPrefix("DIST") }) {
+                    if let why = ListedNames.distPathProblem(w) {
+                        problems.append("DISTFILES word \(ListedNames.quoted(w)) \(why)")
+                        continue
+                    }
+                    switch Distfile.parse(w, subdir: subdir) {
+                    case .success(let d): fetch.files.append(d)
+                    case .failure(let why): problems.append("DISTFILES word \(ListedNames.quoted(w)): \(why.description)")
+                    }
+                }
+                if problems.contains(where: { $0.hasPrefix("DIST") }) { fetch.files = [] }
+                fetch.sites[""] = (vars["SITES"].flatMap { $0.isEmpty ? nil : $0 } ?? vars["MASTER_SITES"] ?? "").words()
+                for n in 0...9 {
+                    let words = (vars["SITES\(n)"].flatMap { $0.isEmpty ? nil : $0 } ?? vars["MASTER_SITES\(n)"] ?? "").words()
+                    if !words.isEmpty { fetch.sites["\(n)"] = words }
+                }
+                fetch.checksumFile = vars["CHECKSUM_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+                // FETCH_MANUALLY and MISSING_FILES name files; a text that
+                // names none of them (instructions) makes every file manual.
+                let manualWords = Set((vars["FETCH_MANUALLY"] ?? "").words() + (vars["MISSING_FILES"] ?? "").words())
+                let named = fetch.files.filter { manualWords.contains($0.key) || manualWords.contains($0.basename) }
+                if let text = vars["FETCH_MANUALLY"], !text.isEmpty, named.isEmpty {
+                    fetch.manualText = text
+                    for i in fetch.files.indices { fetch.files[i].manual = true }
+                } else {
+                    for i in fetch.files.indices where named.contains(fetch.files[i]) { fetch.files[i].manual = true }
+                }
+                fetch.permitCdrom = vars["PERMIT_DISTFILES_CDROM"]
+                fetch.permitFtp = vars["PERMIT_DISTFILES_FTP"]
+                let distfiles = fetch.files.map(\.key)
                 var properties = (vars["DPB_PROPERTIES"] ?? "").words()
                 properties.removeAll { p in
                     guard p.hasPrefix("tag:"), let why = ListedNames.tagProblem(String(p.dropFirst(4))) else { return false }
                     problems.append("DPB_PROPERTIES \(ListedNames.quoted(p)): tag name \(why)")
                     return true
                 }
-                let record = PortRecord(
+                var record = PortRecord(
                     path: key, pkgname: pkgname,
                     buildDepends: dedupe(buildDeps), runDepends: dedupe(runDeps.filter { $0.path != key }),
                     properties: properties,
                     ignore: ignore,
                     broken: problems.isEmpty ? nil : problems.joined(separator: "; "),
                     distfiles: distfiles)
+                record.fetch = fetch
                 result.records.append(record)
                 if keySet.insert(key).inserted { listedKeys.append(key) }
             }

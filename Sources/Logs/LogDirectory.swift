@@ -23,6 +23,14 @@ public struct LogDirectory: Sendable {
     public var stopFile: String { root + "/stop" }
     public var listingDirectory: String { root + "/listing" }
     public var hostsLog: String { root + "/hosts.log" }
+    /// `fetch/`: good.log, bad.log, manually.log, distfiles.log.
+    public var fetchDirectory: String { root + "/fetch" }
+    public var fetchGoodLog: String { fetchDirectory + "/good.log" }
+    public var fetchBadLog: String { fetchDirectory + "/bad.log" }
+    public var fetchManuallyLog: String { fetchDirectory + "/manually.log" }
+    public var fetchDistfilesLog: String { fetchDirectory + "/distfiles.log" }
+    /// `dist/DISTFILE.log`: every fetch attempt of one distfile.
+    public func distfileLog(_ key: String) -> String { root + "/dist/" + key + ".log" }
     public func initLog(host: String) -> String { root + "/init.\(host).log" }
     public func junkLog(host: String) -> String { root + "/junk.\(host).log" }
     /// `workdirs/PKGPATH-with-dots`: a job of that port started and has not

@@ -15,7 +15,7 @@ let unimplementedFlags: [Character: String] = [
     "U": "-U (force package updates)", "s": "-s (work directory sizes)",
 ]
 let unimplementedParameters: Set<String> = [
-    "CDROM_ONLY", "FTP_ONLY", "HISTORY_ONLY", "NO_HISTORY", "WAIT_TIMEOUT",
+    "HISTORY_ONLY", "NO_HISTORY", "WAIT_TIMEOUT",
 ]
 
 func runBuildCommand(_ args: [String]) -> Int32 {
@@ -46,8 +46,6 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    if let f = o.fetchJobs, f > 0 { throw notImplemented("-f \(f) (separate fetch jobs; the fetch phase runs inside each build, as with -f 0)") }
-    if o.fetchOnly != nil { throw notImplemented("-F (fetch-only mode)") }
     if !o.installLists.isEmpty { throw notImplemented("-I (install on the local box)") }
     if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
     if o.sizeLog != nil { throw notImplemented("-S (size log)") }
@@ -116,6 +114,23 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         throw UsageError(description: "-b \(b): cannot read that build log")
     }
 
+    var fetch = FetchSettings()
+    // dpb's default: two fetch jobs; -f 0 lets each build fetch its own.
+    fetch.jobs = o.fetchOnly ?? o.fetchJobs ?? 2
+    fetch.fetchOnly = o.fetchOnly != nil
+    fetch.connectTimeout = try seconds("FETCH_CONNECT_TIMEOUT", 20)
+    fetch.stallTimeout = try seconds("FETCH_STALL_TIMEOUT", 60)
+    if let cmd = o.define("FETCH_CMD") {
+        let words = cmd.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard !words.isEmpty else { throw UsageError(description: "-D FETCH_CMD=: expected a command, run as CMD OUTPUT URL") }
+        fetch.command = words
+    }
+    fetch.cdromOnly = flag("CDROM_ONLY")
+    fetch.ftpOnly = flag("FTP_ONLY")
+    if (fetch.cdromOnly || fetch.ftpOnly) && !fetch.fetchOnly {
+        throw UsageError(description: "-D CDROM_ONLY and -D FTP_ONLY choose what -F mirrors: use them with -F")
+    }
+
     var config = RunConfig(
         portsdir: portsdir, make: make, logdir: logdir, lockdir: lockdir, tree: tree, request: request,
         wholeTree: wholeTree, waitForFixes: o.has("q"), cleanFirst: o.has("c"),
@@ -128,6 +143,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         stuckTimeout: try optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try optionalSeconds("BUILD_TIMEOUT"),
         parallel: o.parallel, startupScript: o.define("STARTUP"))
     config.reportPath = o.define("REPORT").map { exp.expand($0) }
+    config.fetch = fetch
     return config
 }
 

@@ -113,3 +113,20 @@ final class Failures: @unchecked Sendable {
     func add(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return Array(Set(items)).sorted() }
 }
+
+final class FileDigestTests: XCTestCase {
+    func testSHA256OfAFileInBase64AndHex() throws {
+        let dir = NSTemporaryDirectory() + "bulkbuild-digest-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileIO.replace(dir + "/abc", with: "abc")
+        let d = try FileDigest.sha256(of: dir + "/abc")
+        XCTAssertEqual(d.hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(d.base64, "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+        XCTAssertEqual(d.size, 3)
+        // More than one read buffer.
+        try FileIO.replace(dir + "/big", with: String(repeating: "a", count: 200_000))
+        XCTAssertEqual(try FileDigest.sha256(of: dir + "/big").size, 200_000)
+        XCTAssertThrowsError(try FileDigest.sha256(of: dir + "/missing"))
+    }
+}

@@ -16,6 +16,8 @@ struct FakePort {
     var hangIn: String?
     var ignoresTerm = false
     var properties: [String] = []
+    /// More `VAR=value` lines for its listing (DISTFILES, SITES...).
+    var listingExtra: [String] = []
 
     var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-1.0" }
 }
@@ -27,6 +29,8 @@ final class FakeTree {
     let packageDir: String
     /// Every listing fails (make exits 2 with a message).
     var listingFails = false
+    /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
+    var fetchAnswer: ((TaskSpec) -> (Double, TaskEnd))?
     /// (pkgpath, phase, host, start) of every phase started.
     private(set) var phases: [(path: String, phase: String, host: String, at: Double)] = []
     /// JUNK_KEEP of every junk run, with its host.
@@ -67,6 +71,7 @@ final class FakeTree {
             out += "===> \(path)\n\(path).FULLPKGNAME=\(p.pkgname)\n"
             if !p.deps.isEmpty { out += "\(path).BUILD_DEPENDS=\(p.deps.joined(separator: " "))\n" }
             if !p.properties.isEmpty { out += "\(path).DPB_PROPERTIES=\(p.properties.joined(separator: " "))\n" }
+            for line in p.listingExtra { out += "\(path).\(line)\n" }
         }
         return out
     }
