@@ -77,4 +77,15 @@ extension Coordinator {
         lender.swallowed -= 1
         return true
     }
+
+    /// The running job that ends last with the chain after it, on the
+    /// fastest host: the one the end of the run waits for.
+    func criticalJob(_ t: Double) -> BuildJob? {
+        let maxSf = hosts.filter { $0.state == .up }.map { $0.speedFactor }.max() ?? 1
+        return jobs.max { a, b in
+            let x = max(0, a.expected - (t - a.started)) + engine.chainAfter(a.path) / maxSf
+            let y = max(0, b.expected - (t - b.started)) + engine.chainAfter(b.path) / maxSf
+            return x < y
+        }
+    }
 }

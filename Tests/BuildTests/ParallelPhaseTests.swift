@@ -84,7 +84,13 @@ final class ParallelPhaseTests: XCTestCase {
         let h = try Harness()
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 4, local: true)]
         h.tree.add(FakePort(pkgpath: "devel/big", seconds: 90, properties: ["parallel"], scalable: 80))
+        let c = try h.prepare()
+        var shown: [RunSnapshot.Job] = []
+        h.world.at(h.world.now + 15) { shown = c.snapshot(h.world.now).jobs }
         XCTAssertEqual(try h.run(), 0)
+        // The screen: 3 extra slots held, MAKE_JOBS 4, on the critical path.
+        XCTAssertEqual(shown.map { "\($0.phase) \($0.swallowed) \($0.makeJobs ?? 0) \($0.criticalPath ?? false)" },
+                       ["build 3 4 true"])
         let build = try XCTUnwrap(h.tree.phases.first { $0.path == "devel/big" && $0.phase == "build" })
         // k is 2 on 4 slots; the other two slots had nothing to do.
         XCTAssertEqual(build.makeJobs, 4)
