@@ -22,6 +22,8 @@ final class BuildHost {
     var pool: HostPool.Host?
     /// The job that holds this host's depends/prepare/junk lock.
     var dependsHolder: BuildJob?
+    /// The last pass found nothing to start in a free slot here.
+    var queueDry = false
 
     init(name: String, runner: TaskRunner, slots: Int, speedFactor: Double = 1, junkEvery: Int = 150,
          stuckTimeout: Double? = nil, alwaysClean: Bool = false) {

@@ -17,15 +17,24 @@ final class BuildJob {
     var phaseTimes: [(String, Double)] = []
     var handle: TaskHandle?
     var waitingForLock = false
-    /// Extra slots taken (parallel builds), and how many more it waits for.
+    /// Extra slots held now (parallel phases), and how many more it waits for.
     var swallowed = 0
     var wantsSlots = 0
+    /// Of `swallowed`, the idle slots lent in the tail: a new job takes them back.
+    var lent = 0
+    /// Cores of its parallel phases (1: not a parallel port), which phases
+    /// those are, and whether it holds them for the whole job (lonesome).
+    var cores = 1
+    var parallelPhases: Set<String> = []
+    var holdsWholeJob = false
     /// Started in the host's squiggle slot (a light port to fill the tail).
     var squiggle = false
     /// Expected seconds on this host, from history or the estimate.
     var expected: Double = 0
     var expectedLogSize: Int64?
+    /// MAKE_JOBS of the phase running now, and the most any phase got.
     var makeJobs: Int?
+    var mostMakeJobs = 1
     var lastLogSize: Int64 = 0
     var lastGrowth: Double
     var maxStuck: Double = 0

@@ -415,6 +415,7 @@ public final class Coordinator {
             failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
                                                logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)
         }
+        let critical = criticalJob(t)
         s.jobs = jobs.map { job in
             let frozen = t - job.lastGrowth
             return RunSnapshot.Job(path: job.path.canonical, phase: job.waitingForLock ? "waiting-for-lock" : job.phase,
@@ -422,7 +423,8 @@ public final class Coordinator {
                                    logSize: job.lastLogSize, expectedLogSize: job.expectedLogSize,
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
                                    squiggle: job.squiggle, nojunk: job.record.has(property: "nojunk"),
-                                   waitingForLock: job.waitingForLock)
+                                   waitingForLock: job.waitingForLock, makeJobs: job.handle == nil ? nil : job.makeJobs,
+                                   criticalPath: job === critical ? true : nil)
         }
         s.hosts = hosts.map { h in
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,

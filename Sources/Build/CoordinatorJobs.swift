@@ -145,6 +145,7 @@ extension Coordinator {
     func startPhase(_ job: BuildJob) {
         guard shutdownSignal == nil, !job.stopping else { return }
         if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
+        job.makeJobs = coresForPhase(job)
         if job.needsHostLock {
             if !acquireHostLock(job) { job.waitingForLock = true; return }
         } else {
@@ -158,7 +159,10 @@ extension Coordinator {
             try FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
         }
         var argv = [config.make, "-C", config.portsdir, "-s", phase]
-        if let n = job.makeJobs { argv.append("MAKE_JOBS=\(n)") }
+        if let n = job.makeJobs {
+            argv.append("MAKE_JOBS=\(n)")
+            job.mostMakeJobs = max(job.mostMakeJobs, n)
+        }
         let spec = TaskSpec(argv: argv, environment: ["SUBDIR": job.path.canonical, "PHASE": phase],
                             logPath: job.logPath)
         let handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
@@ -307,7 +311,7 @@ extension Coordinator {
         // The silence that ended the job counts too (a stuck job's longest).
         let maxStuck = max(job.maxStuck, t - job.lastGrowth)
         buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
-                                       parallel: job.makeJobs ?? 1, seconds: t - job.started, logSize: size,
+                                       parallel: job.mostMakeJobs, seconds: t - job.started, logSize: size,
                                        maxStuck: maxStuck, phases: job.phaseTimes, failed: failed))
     }
 

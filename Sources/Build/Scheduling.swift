@@ -16,15 +16,23 @@ extension Coordinator {
         let maxSf = up.map { $0.speedFactor }.max() ?? 1
         let upNames = Set(up.map { $0.name })
         for host in up {
-            while host.used < slotsAvailable(host) {
-                // A parallel job takes the slots that free up on its host.
-                if let big = host.running.first(where: { $0.wantsSlots > 0 }) {
+            host.queueDry = false
+            while true {
+                let full = host.used >= slotsAvailable(host)
+                // A parallel job in a parallel phase takes the slots that free up on its host.
+                if !full, let big = host.running.first(where: { $0.wantsSlots > 0 }) {
                     big.wantsSlots -= 1
                     big.swallowed += 1
                     continue
                 }
+                // On a full host only a slot lent in the tail can be taken back.
+                if full && !host.running.contains(where: { $0.lent > 0 }) { break }
                 let view = hostView(host, maxSf: maxSf, up: up, names: upNames, t)
-                guard let choice = engine.nextJob(for: view) else { break }
+                guard let choice = engine.nextJob(for: view) else {
+                    host.queueDry = !full
+                    break
+                }
+                if full { _ = takeBackLentSlot(on: host) }
                 startJob(choice, on: host, t)
             }
         }
@@ -68,36 +76,13 @@ extension Coordinator {
                         })
     }
 
-    /// `parallel` ports get MAKE_JOBS=k and wait for k-1 more slots on their
-    /// host; `lonesome` ones take the whole host.
-    func configureParallel(_ job: BuildJob) {
-        let host = job.host
-        guard host.slots > 1 else { return }
-        let r = job.record
-        var k = 0
-        if r.has(property: "lonesome") { k = host.slots }
-        else if r.has(property: "parallel2") { k = 2 }
-        else if r.has(property: "parallel") { k = (config.parallel ?? host.parallel).cores(forJobs: host.slots) }
-        k = min(k, host.slots)
-        guard k > 1 else { return }
-        job.makeJobs = k
-        job.wantsSlots = k - 1
-    }
-
     /// Bookkeeping after each phase that succeeded.
     func phaseSucceeded(_ job: BuildJob) {
         switch job.phase {
         case "fetch", "checksum":
             // Past fetch: a restart should come back to this host.
             writeAffinity(job)
-        case "fake":
-            job.wantsSlots = 0
-            job.swallowed = 0
         default: break
-        }
-        if job.phase == "build" && !job.phases.contains("fake") {
-            job.wantsSlots = 0
-            job.swallowed = 0
         }
     }
 

@@ -22,14 +22,17 @@ public struct MakespanBounds: Sendable, Equatable {
 
     /// Bounds from per-port weights and the chains before and after each
     /// port (each excluding the port's own weight), all at speed factor 1.
-    public init(weights: [Double], before: [Double], after: [Double], capacity: Double, fastestSpeed: Double) {
+    /// `durations` (default: the weights) are the ports' shortest times,
+    /// for the chains: a parallel port is quicker than its work.
+    public init(weights: [Double], before: [Double], after: [Double], capacity: Double, fastestSpeed: Double,
+                durations: [Double]? = nil) {
         let capacity = max(capacity, 1e-9)
         let speed = max(fastestSpeed, 1e-9)
         var path = 0.0
         var work = 0.0
         for (k, w) in weights.enumerated() where w > 0 {
             work += w
-            path = max(path, before[k] + w + after[k])
+            path = max(path, before[k] + (durations?[k] ?? w) + after[k])
         }
         criticalPath = path / speed
         self.work = work
@@ -65,6 +68,19 @@ extension BuildEngine {
         let after = longestChains { w[$0] }.value.enumerated().map { max(0, $0.element - w[$0.offset]) }
         return MakespanBounds(weights: w, before: longestPrefixes(w), after: after,
                               capacity: capacity, fastestSpeed: fastestSpeed)
+    }
+
+    /// Both bounds under the parallel-port model of `Simulator`: the work
+    /// of a path is `work(path)` (all of it on one core) and its chains
+    /// use `shortest(path)` (its build on every core it can get).
+    public func makespanBounds(capacity: Double, fastestSpeed: Double,
+                               work: (FullPkgPath) -> Double, shortest: (FullPkgPath) -> Double) -> MakespanBounds {
+        let base = (0..<nodes.count).map { left($0, elapsed: [:]) }
+        let w = (0..<nodes.count).map { base[$0] > 0 ? work(nodes[$0].path) : 0 }
+        let d = (0..<nodes.count).map { base[$0] > 0 ? shortest(nodes[$0].path) : 0 }
+        let after = longestChains { d[$0] }.value.enumerated().map { max(0, $0.element - d[$0.offset]) }
+        return MakespanBounds(weights: w, before: longestPrefixes(d), after: after,
+                              capacity: capacity, fastestSpeed: fastestSpeed, durations: d)
     }
 
     /// For every node, the longest chain of `w` that must end before its

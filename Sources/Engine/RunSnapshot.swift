@@ -46,10 +46,16 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         public var squiggle: Bool
         public var nojunk: Bool
         public var waitingForLock: Bool
+        /// MAKE_JOBS of the phase running now (a parallel phase).
+        public var makeJobs: Int?
+        /// True for the job whose end, with the chain after it, is the
+        /// latest of the running ones (nil: not it).
+        public var criticalPath: Bool?
         public init(path: String, phase: String, host: String?, pid: Int32, started: Double,
                     logSize: Int64, expectedLogSize: Int64? = nil, frozenSeconds: Double? = nil,
                     swallowed: Int = 0, squiggle: Bool = false, nojunk: Bool = false,
-                    waitingForLock: Bool = false) {
+                    waitingForLock: Bool = false, makeJobs: Int? = nil, criticalPath: Bool? = nil) {
+            self.makeJobs = makeJobs; self.criticalPath = criticalPath
             self.path = path; self.phase = phase; self.host = host; self.pid = pid
             self.started = started; self.logSize = logSize; self.expectedLogSize = expectedLogSize
             self.frozenSeconds = frozenSeconds; self.swallowed = swallowed; self.squiggle = squiggle

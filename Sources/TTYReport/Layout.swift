@@ -106,6 +106,7 @@ public enum ScreenLayout {
     static func jobLine(_ j: RunSnapshot.Job, now: Double) -> ScreenLine {
         var segs: [Segment] = []
         var name = ""
+        if j.criticalPath == true { name += "^" }
         if j.swallowed > 0 { name += "\(j.swallowed)*" }
         if j.squiggle { name += "~" }
         name += DisplayText.sanitized(j.path)
@@ -116,6 +117,7 @@ public enum ScreenLayout {
             segs.append(Segment("(" + DisplayText.sanitized(j.phase) + ")"))
         }
         if j.nojunk { segs.append(Segment("!")) }
+        if let n = j.makeJobs { segs.append(Segment(" -j\(n)")) }
         var rest = " [\(j.pid)]"
         if let host = j.host, !host.isEmpty, host != "localhost" {
             rest += " on " + DisplayText.sanitized(host)

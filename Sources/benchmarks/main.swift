@@ -9,7 +9,8 @@
 //       of one priority pass, and of what a report asks (counts, ETA), on a
 //       monotonic clock;
 //   (c) peak RSS (getrusage);
-//   (d) makespan over both lower bounds on sets of hosts (Bounds.swift).
+//   (d) makespan over both lower bounds on sets of hosts (Bounds.swift);
+//   (e) parallel ports: their cores in the build only (ParallelPorts.swift).
 //
 // usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F]
 import Engine
@@ -308,6 +309,7 @@ for hosts in hostSets {
 }
 
 printBounds(graph, ports: config.ports, seed: config.seed)
+printParallelPorts(graph, ports: config.ports, seed: config.seed)
 
 // (c) memory.
 print("\npeak RSS: \(f(peakRSS(), 1)) MiB (at start \(f(rssAtStart, 1)) MiB)")

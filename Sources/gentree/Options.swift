@@ -23,6 +23,10 @@ struct Options {
     var printData = true
     var arch: String? = nil
     var chain = false
+    /// Share of a parallel port's build sleep that MAKE_JOBS divides.
+    var scalable = 0.0
+    /// configure and fake each sleep this share of the port's sleep.
+    var phaseShare = 0.0
     var help = false
 
     static let usage = """
@@ -51,6 +55,11 @@ struct Options {
       --no-print-data      the Makefile has no print-data target
       --arch NAME          MACHINE_ARCH (default: uname -m)
       --chain              one linear chain: each port build-depends on the previous one
+      --scalable F         a parallel port's build sleeps S x (1-F) + S x F / MAKE_JOBS,
+                           S its sleep (F in 0-1, default 0: MAKE_JOBS changes nothing)
+      --phase-share R      configure and fake each sleep R x the port's sleep, single-
+                           threaded (default 0); build sleeps both for a small port,
+                           which skips them
       -h, --help           show this text
 
     --fail, --garbage and --missing-dep may be repeated; PKGPATH is cat/name or
@@ -113,6 +122,16 @@ struct Options {
                 } else {
                     o.sleepMin = try seconds(flag, s)
                     o.sleepMax = o.sleepMin
+                }
+            case "--scalable", "--phase-share":
+                let s = try value(flag, inline)
+                let v = try seconds(flag, s)
+                if flag == "--scalable" {
+                    guard v <= 1 else { throw UsageError(message: "--scalable: '\(s)' is not a share in 0-1") }
+                    o.scalable = v
+                } else {
+                    guard v <= 100 else { throw UsageError(message: "--phase-share: '\(s)' is over 100") }
+                    o.phaseShare = v
                 }
             case "--flavored":
                 o.flavored = try int(flag, value(flag, inline), min: 0)

@@ -149,10 +149,14 @@ struct Writer {
     /// What the phases need, as `@NAME=value` shell assignments.
     private func header(_ p: Port) -> String {
         let c = p.sleepCentis
-        let frac = c % 100
         func list(_ pkgs: [String]) -> String { "\"" + pkgs.map { $0 + ".tgz" }.joined(separator: " ") + "\"" }
         var s = "@PKGPATH=\(p.pkgpath)\n@LOCK=\(p.lockName)\n"
-        s += "@SLEEP=\(c / 100).\(frac < 10 ? "0" : "")\(frac)\n"
+        s += "@SLEEP=" + Writer.seconds(c) + "\n"
+        // The serial+parallel model: SCALABLE of SLEEP is divided by MAKE_JOBS.
+        let o = gen.options
+        let scalable = p.properties.contains("parallel") ? Int((Double(c) * o.scalable).rounded()) : 0
+        s += "@SCALABLE=" + Writer.seconds(scalable) + "\n"
+        s += "@PSLEEP=" + Writer.seconds(Int((Double(c) * o.phaseShare).rounded())) + "\n"
         s += "@NEEDS=" + list(gen.neededPackages(p)) + "\n"
         s += p.ignored ? "@IGNORE=\"synthetic ignored port\"\n" : "@IGNORE=\n"
         s += "@PKGS=" + list(p.packagesBuilt(.bare)) + "\n"
@@ -165,6 +169,9 @@ struct Writer {
         return s
     }
 
+    /// Centiseconds as `S.CC`.
+    static func seconds(_ c: Int) -> String { "\(c / 100).\(c % 100 < 10 ? "0" : "")\(c % 100)" }
+
     private func manifestLine(_ p: Port) -> String {
         var s = p.pkgpath + " " + p.kind.rawValue
         for f in p.fullpkgpaths { s += " path=" + f }
@@ -173,7 +180,10 @@ struct Writer {
         if p.missingDep { s += " dep=" + Generator.missingPath }
         for q in p.properties { s += " prop=" + q }
         let c = p.sleepCentis
-        s += " sleep=\(c / 100).\(c % 100 < 10 ? "0" : "")\(c % 100)"
+        s += " sleep=" + Writer.seconds(c)
+        if p.properties.contains("parallel") && gen.options.scalable > 0 {
+            s += " scalable=" + Writer.seconds(Int((Double(c) * gen.options.scalable).rounded()))
+        }
         if p.ignored { s += " ignored" }
         if p.garbage { s += " garbage" }
         if p.fail { s += " fail" }
@@ -207,6 +217,7 @@ struct Writer {
         // `#` must be escaped inside variable definitions, not inside recipes.
         m += ##"""
         PORT = s="$${SUBDIR:-}"; case "$$s" in ""|*" "*) echo "$@: SUBDIR must hold exactly one fullpkgpath, not '$$s'"; exit 1;; esac; d="$${s%%,*}"; case "$$s" in *,*) r="$${s\#*,}";; *) r="";; esac; fl=""; oifs="$$IFS"; IFS=,; for f in $$r; do case "$$f" in ""|-*) ;; *) fl="$${fl:+$$fl,}$$f";; esac; done; IFS="$$oifs"; i="$(T)/$$d/data"; [ -f "$$i" ] || { echo "$@: no such port: $$s"; exit 1; }; while IFS= read -r l; do case "$$l" in @*) eval "$${l\#@}";; *) break;; esac; done < "$$i"; if [ -n "$$fl" ]; then case " $$FLAVORS " in *" $$fl "*) eval "PKGS=\$$PKGS_$$fl";; *) echo "$@: $$d has no flavor $$fl"; exit 1;; esac; fi; w="$(T)/obj/$$LOCK"; [ -d "$$w" ] || mkdir -p "$$w"
+        PSLEEP = case "$$PSLEEP" in ""|0|0.00) ;; *) sleep "$$PSLEEP";; esac
         CHECK = miss=""; for f in $$NEEDS; do [ -f "$(ALL)/$$f" ] || miss="$$miss $$f"; done; if [ -n "$$miss" ]; then echo "$@: $$s: missing package files of build dependencies in $(ALL):$$miss"; exit 1; fi
 
 
@@ -236,13 +247,13 @@ struct Writer {
         	$(PORT); echo "===> Patching for $$s"; : > "$$w/.patch_done"
 
         configure:
-        	$(PORT); echo "===> Configuring for $$s"; echo "checking for a synthetic compiler... yes"; : > "$$w/.configure_done"
+        	$(PORT); echo "===> Configuring for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; echo "checking for a synthetic compiler... yes"; $(PSLEEP); : > "$$w/.configure_done"
 
         build:
-        	$(PORT); [ -z "$$IGNORE" ] || { echo "build: $$s is ignored: $$IGNORE"; exit 1; }; if [ -e "$(T)/$$d/FAIL" ]; then echo "build: $$s: FAIL marker present ($(T)/$$d/FAIL)"; exit 1; fi; echo "===> Building for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; n=0; while [ $$n -lt $(LOGLINES) ]; do echo "cc -O2 -c unit$$n.c -o unit$$n.o"; n=$$((n+1)); done; case "$$SLEEP" in ""|0|0.00) ;; *) sleep "$$SLEEP";; esac; : > "$$w/.build_done"; echo "===> Built $$s"
+        	$(PORT); [ -z "$$IGNORE" ] || { echo "build: $$s is ignored: $$IGNORE"; exit 1; }; if [ -e "$(T)/$$d/FAIL" ]; then echo "build: $$s: FAIL marker present ($(T)/$$d/FAIL)"; exit 1; fi; echo "===> Building for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; n=0; while [ $$n -lt $(LOGLINES) ]; do echo "cc -O2 -c unit$$n.c -o unit$$n.o"; n=$$((n+1)); done; case "$$SCALABLE" in ""|0|0.00) ;; *) SLEEP=$$(awk -v s="$$SLEEP" -v p="$$SCALABLE" -v j="$(or $(MAKE_JOBS),1)" 'BEGIN { printf "%.2f", s - p + p / j }');; esac; case "$$PSLEEP" in ""|0|0.00) ;; *) [ -f "$$w/.configure_done" ] || SLEEP=$$(awk -v s="$$SLEEP" -v q="$$PSLEEP" 'BEGIN { printf "%.2f", s + 2 * q }');; esac; case "$$SLEEP" in ""|0|0.00) ;; *) sleep "$$SLEEP";; esac; : > "$$w/.build_done"; echo "===> Built $$s"
 
         fake:
-        	$(PORT); echo "===> Faking installation for $$s"; : > "$$w/.fake_done"
+        	$(PORT); echo "===> Faking installation for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; $(PSLEEP); : > "$$w/.fake_done"
 
         package:
         	$(PORT); a="$(ALL)"; [ -d "$$a" ] || mkdir -p "$$a"; for f in $$PKGS; do printf 'synthetic package %s built from %s\n' "$${f%.tgz}" "$$s" > "$$a/.$$f.tmp" && mv -f "$$a/.$$f.tmp" "$$a/$$f" || exit 1; echo "===> Created $$a/$$f"; done; echo "$$s $$$$ $$(date +%s)" >> "$(T)/.built.log"; rmdir "$(T)/.running/$$LOCK" 2>/dev/null; :

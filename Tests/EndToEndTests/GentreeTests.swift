@@ -11,7 +11,7 @@ final class GentreeTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0)
         for flag in ["--ports", "--seed", "--categories", "--max-deps", "--sleep", "--flavored", "--multi",
                      "--ignored", "--fail", "--garbage", "--missing-dep", "--log-lines", "--no-print-data",
-                     "--arch", "--chain"] {
+                     "--arch", "--chain", "--scalable", "--phase-share"] {
             XCTAssertTrue(r.stdout.contains(flag), "--help lacks \(flag)")
         }
     }
@@ -29,6 +29,8 @@ final class GentreeTests: XCTestCase {
             ([tmp + "/f", "--ports", "5", "--flavored", "4", "--multi", "2"], "exceeds"),
             (["--ports", "5"], "no DIR"),
             ([tmp], "not empty"),
+            ([tmp + "/g", "--scalable", "1.5"], "--scalable"),
+            ([tmp + "/h", "--phase-share", "-1"], "--phase-share"),
         ]
         try writeFile(tmp + "/occupied", "x")
         for (args, needle) in cases {
@@ -58,6 +60,28 @@ final class GentreeTests: XCTestCase {
             for d in p.deps { XCTAssertTrue(seen.contains(d), "\(p.pkgpath) depends on later \(d)") }
             seen.insert(p.pkgpath)
         }
+    }
+
+    func testScalableSplitsOnlyParallelPortsSleepsAndReachesTheBuild() throws {
+        let t = try TreeFixture(["--ports", "40", "--seed", "3", "--sleep", "2-4", "--scalable", "0.75",
+                                 "--phase-share", "0.5"])
+        let parallel = t.manifest.ports.filter { $0.properties.contains("parallel") }
+        XCTAssertFalse(parallel.isEmpty)
+        for p in t.manifest.ports {
+            let want = p.properties.contains("parallel") ? (p.sleep * 0.75 * 100).rounded() / 100 : 0
+            XCTAssertEqual(p.scalable, want, accuracy: 0.011, p.pkgpath)
+            let data = readFile(t.treePath(p.pkgpath + "/data")) ?? ""
+            let psleep = data.split(separator: "\n").first { $0.hasPrefix("@PSLEEP=") }.flatMap { Double($0.dropFirst(8)) }
+            XCTAssertEqual(psleep ?? -1, p.sleep * 0.5, accuracy: 0.011, data)
+        }
+        let p = try XCTUnwrap(parallel.first { $0.kind == "plain" && !$0.ignored })
+        let r = try t.make("build", subdir: p.paths[0], args: ["MAKE_JOBS=4"])
+        XCTAssertTrue(r.succeeded, r.output)
+        XCTAssertTrue(r.stdout.contains("with MAKE_JOBS=4"), r.output)
+        // Same options, same tree.
+        let u = try TreeFixture(["--ports", "40", "--seed", "3", "--sleep", "2-4", "--scalable", "0.75",
+                                 "--phase-share", "0.5"])
+        XCTAssertEqual(readFile(t.treePath("MANIFEST")), readFile(u.treePath("MANIFEST")))
     }
 
     // MARK: print-data and dump-vars

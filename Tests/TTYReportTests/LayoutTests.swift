@@ -42,6 +42,15 @@ final class LayoutTests: XCTestCase {
         XCTAssertFalse(t.contains { $0.contains("on localhost") })
     }
 
+    func testAParallelJobShowsItsMakeJobsAndTheCriticalPathMark() {
+        var s = sampleSnapshot(now: now)
+        s.jobs[1].makeJobs = 3
+        s.jobs[1].criticalPath = true
+        let t = texts(s)
+        XCTAssertEqual(t[2], "^2*~www/chromium(build)! -j3 [5130] on b2 1.1M 1h06m frozen for 6m12s")
+        XCTAssertEqual(t[3], "devel/gmake(build) [5123] 46% 1m23s")
+    }
+
     func testHostsSummaryAndListLines() {
         var s = sampleSnapshot(now: now)
         var t = texts(s)

@@ -55,7 +55,8 @@ final class FakeRunner: TaskRunner {
             seconds = 0.2
             tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
         } else if let phase = spec.environment["PHASE"] {
-            let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t)
+            let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
+            let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
             seconds = o.seconds; end = o.end
             if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
             ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false

@@ -18,6 +18,10 @@ struct FakePort {
     var properties: [String] = []
     /// More `VAR=value` lines for its listing (DISTFILES, SITES...).
     var listingExtra: [String] = []
+    /// Seconds of other phases than build (0.1 when not given).
+    var phaseSeconds: [String: Double] = [:]
+    /// Of `seconds`, the part that MAKE_JOBS divides (a parallel build).
+    var scalable: Double = 0
 
     var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-1.0" }
 }
@@ -32,7 +36,7 @@ final class FakeTree {
     /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
     var fetchAnswer: ((TaskSpec) -> (Double, TaskEnd))?
     /// (pkgpath, phase, host, start) of every phase started.
-    private(set) var phases: [(path: String, phase: String, host: String, at: Double)] = []
+    private(set) var phases: [(path: String, phase: String, host: String, at: Double, makeJobs: Int?)] = []
     /// JUNK_KEEP of every junk run, with its host.
     private(set) var junkRuns: [(host: String, keep: String)] = []
 
@@ -77,12 +81,16 @@ final class FakeTree {
     }
 
     /// What a phase of `path` does: how long it takes and how it ends.
-    func outcome(path: String, phase: String, host: String, at: Double) -> (seconds: Double, end: TaskEnd, writes: Bool) {
-        phases.append((path, phase, host, at))
+    func outcome(path: String, phase: String, host: String, at: Double,
+                 makeJobs: Int? = nil) -> (seconds: Double, end: TaskEnd, writes: Bool) {
+        phases.append((path, phase, host, at, makeJobs))
         guard let p = ports[path] else { return (0.1, .exited(1), true) }
         if p.hangIn == phase { return (.infinity, .exited(0), false) }
         if p.failIn == phase { return (0.1, .exited(1), true) }
-        return (phase == "build" ? p.seconds : 0.1, .exited(0), true)
+        if phase == "build" {
+            return (p.seconds - p.scalable + p.scalable / Double(max(1, makeJobs ?? 1)), .exited(0), true)
+        }
+        return (p.phaseSeconds[phase] ?? 0.1, .exited(0), true)
     }
 
     func junk(host: String, keep: String) { junkRuns.append((host, keep)) }

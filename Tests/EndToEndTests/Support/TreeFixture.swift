@@ -15,6 +15,8 @@ struct ManifestPort {
     var deps: [String] = []
     var properties: [String] = []
     var sleep: Double = 0
+    /// Of `sleep`, the part MAKE_JOBS divides (--scalable).
+    var scalable: Double = 0
     var ignored = false
     var garbage = false
     var fail = false
@@ -40,6 +42,7 @@ struct TreeManifest {
                     case "dep": p.deps.append(v)
                     case "prop": p.properties.append(v)
                     case "sleep": p.sleep = Double(v) ?? 0
+                    case "scalable": p.scalable = Double(v) ?? 0
                     default: break
                     }
                 } else {
