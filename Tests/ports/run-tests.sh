@@ -472,6 +472,13 @@ t_forgot_tree() {
 }
 check "package refuses a header of an installed package the port did not declare" t_forgot_tree
 
+t_build_only() {
+	! fx build_port test/zbuildonly &&
+	has_re 'bin/zver: needs libz\.so\.9 of zlite-9\.9, which is only a BUILD_DEPENDS: it must be in LIB_DEPENDS' &&
+	[ ! -e "$PKGS/zbuildonly-1.0.tgz" ]
+}
+check "package refuses a program loading a library that is only a BUILD_DEPENDS" t_build_only
+
 t_runpath_repaired() {
 	# The source's Makefile drops the framework's LDFLAGS: the framework
 	# still gives the program its run path; with RUNPATH=keep the check

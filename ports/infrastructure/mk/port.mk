@@ -105,7 +105,7 @@ endif
 PATCHDIR ?= $(CURDIR)/patches
 # Programs of the host that the build needs; prepare checks them.
 BUILD_TOOLS ?=
-BUILD_TOOLS += cc make $(if $(filter cmake,$(CONFIGURE_STYLE)),cmake) \
+BUILD_TOOLS += cc make readelf patchelf $(if $(filter cmake,$(CONFIGURE_STYLE)),cmake) \
 	$(if $(filter %.xz,$(EXTRACT_ONLY)),xz) $(if $(filter %.bz2,$(EXTRACT_ONLY)),bzip2) \
 	$(if $(filter %.zip,$(EXTRACT_ONLY)),unzip)
 
@@ -333,7 +333,7 @@ endif
 # first subpackage gets every file that no FILES-SUB claims.
 _CLAIMED := $(foreach s,$(filter-out $(_main),$(_SUBS)),$(FILES$s))
 _pkgargs = --name '$(FULLPKGNAME$1)' --fullpkgpath '$(call _fullpath,$1)' \
-	--build-depends "$(_BUILD_DEPS)" \
+	--build-depends "$(call _not_self,$(BUILD_DEPENDS))" \
 	--version '$(PKGVERSION)' --comment '$(COMMENT$1)' --work '$(WRKDIR)' --out '$(call _pkgfile,$1)' \
 	--stage '$(WRKINST)$(PREFIX)' \
 	$(if $(filter $(_main),$1),--exclude '$(_CLAIMED)',--include '$(FILES$1)') \
