@@ -468,7 +468,9 @@ t_forgot_tree() {
 	# zlite is installed in this LOCALBASE by zver: visible, but not declared
 	phases test/zforgot clean && ! fx build_port test/zforgot &&
 	has ">> include/zlib.h: read from zlite-9.9, which is not a declared dependency" &&
-	[ ! -e "$PKGS/zforgot-1.0.tgz" ]
+	[ ! -e "$PKGS/zforgot-1.0.tgz" ] &&
+	! fx build_port test/zforgotmd && [ -f "$T/.work/obj/test.zforgotmd/zver-1.0/zver.d" ] &&
+	has ">> include/zlib.h: read from zlite-9.9, which is not a declared dependency"
 }
 check "package refuses a header of an installed package the port did not declare" t_forgot_tree
 

@@ -344,7 +344,7 @@ package:
 	@echo "===> $(notdir $(_PKGFILES)): already built"
 else
 package: $(_FAKE_COOKIE)
-	@$(_BIN)/pkg headers '$(_HEADERS)' $(_QUOTED_BUILD_DEPS)
+	@WRKDIR='$(WRKDIR)' $(_BIN)/pkg headers '$(_HEADERS)' $(_QUOTED_BUILD_DEPS)
 	@$(foreach s,$(BUILD_PACKAGES),echo "===> Creating package $(FULLPKGNAME$s)" && \
 	  PREFIX='$(PREFIX)' SYSTEM_LIBS='$(_SYSTEM_LIBS)' $(_BIN)/pkg create $(call _pkgargs,$s) &&) :
 endif
