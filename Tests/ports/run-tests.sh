@@ -28,9 +28,8 @@ unset LOCALBASE WRKOBJDIR PACKAGE_REPOSITORY DISTDIR MACHINE_ARCH PKG_DBDIR \
 export HOME=$TMP/home LC_ALL=C
 mkdir -p "$HOME"
 
-(cd "$ROOT" && tar -cf - --exclude=./ports/.work --exclude=./ports/packages \
-	--exclude=./ports/distfiles --exclude=./ports/logs --exclude=./ports/mk.conf \
-	./ports) | tar -xf - -C "$TMP" || exit 1
+. "$ROOT/Tests/ports/fixtures.sh"
+copy_tree "$ROOT" "$TMP" || exit 1
 T=$(cd "$T" && pwd -P)
 HOSTNAME_SHORT=$(uname -n | cut -d. -f1)
 LB=$T/.work/$HOSTNAME_SHORT/localbase
@@ -431,6 +430,112 @@ t_stage_dependency() {
 	return $s
 }
 check "a :patch dependency patches the other port instead of installing it" t_stage_dependency
+
+# ---- run paths, declared dependencies, knobs (Tests/ports/fixtures) ----
+# In a LOCALBASE of their own, so that the junk test below sees only the
+# demo ports.  zlite is the tree's libz.so.9; the system has libz.so.1.
+LBF=$TMP/lb-fixtures
+add_fixtures "$ROOT/Tests/ports/fixtures" "$T" || not_ok "the fixture ports could not be added"
+fx() { LOCALBASE=$LBF "$@"; }
+# loads FILE LIB LOCALBASE: the dynamic loader resolves LIB of FILE there.
+loads() {
+	/lib64/ld-linux-x86-64.so.2 --list "$1" >"$LOG" 2>&1 &&
+	has_re "^[[:space:]]$2 => $3/(bin/\.\./)?lib/$2 "
+}
+
+t_runpath() {
+	fx build_port test/zlite && fx build_port test/zver && fx phases test/zver install || return 1
+	[ "$("$LBF/bin/zver")" = "zlib 9.9-tree (pkg-config 9.9)" ] &&
+	loads "$LBF/bin/zver" libz.so.9 "$LBF" &&
+	readelf -d "$LBF/bin/zver" | grep -qF 'Library runpath: [$ORIGIN/../lib]' &&
+	readelf -d "$LBF/lib/libz.so.9.9" | grep -qF 'Library runpath: [$ORIGIN]' || return 1
+	# the same package, installed in another LOCALBASE, loads that one's copy
+	LOCALBASE=$TMP/lb-moved SUBDIR=test/zver make -C "$T" -s install >"$LOG" 2>&1 &&
+	[ "$("$TMP/lb-moved/bin/zver")" = "zlib 9.9-tree (pkg-config 9.9)" ] &&
+	loads "$TMP/lb-moved/bin/zver" libz.so.9 "$TMP/lb-moved"
+}
+check "a program loads the tree's library, not the system's, wherever it is installed" t_runpath
+
+t_forgot_system() {
+	[ -f /usr/include/zlib.h ] || { echo "zlib1g-dev is not installed" >"$LOG"; return 1; }
+	! LOCALBASE=$TMP/lb-empty build_port test/zforgot &&
+	has_re 'bin/zver: needs libz\.so\.1, which no declared dependency provides' &&
+	[ ! -e "$PKGS/zforgot-1.0.tgz" ]
+}
+check "package refuses a program linked to a system library it did not declare" t_forgot_system
+
+t_forgot_tree() {
+	# zlite is installed in this LOCALBASE by zver: visible, but not declared
+	phases test/zforgot clean && ! fx build_port test/zforgot &&
+	has ">> include/zlib.h: read from zlite-9.9, which is not a declared dependency" &&
+	[ ! -e "$PKGS/zforgot-1.0.tgz" ] &&
+	! fx build_port test/zforgotmd && [ -f "$T/.work/obj/test.zforgotmd/zver-1.0/zver.d" ] &&
+	has ">> include/zlib.h: read from zlite-9.9, which is not a declared dependency"
+}
+check "package refuses a header of an installed package the port did not declare" t_forgot_tree
+
+t_build_only() {
+	! fx build_port test/zbuildonly &&
+	has_re 'bin/zver: needs libz\.so\.9 of zlite-9\.9, which is only a BUILD_DEPENDS: it must be in LIB_DEPENDS' &&
+	[ ! -e "$PKGS/zbuildonly-1.0.tgz" ]
+}
+check "package refuses a program loading a library that is only a BUILD_DEPENDS" t_build_only
+
+t_runpath_repaired() {
+	# The source's Makefile drops the framework's LDFLAGS: the framework
+	# still gives the program its run path; with RUNPATH=keep the check
+	# sees that the tree's library is out of reach.
+	local ph
+	: >"$LOG"
+	for ph in $ALL_PHASES; do
+		fx phase test/znorpath $ph RUNPATH=keep || break
+	done
+	has_re 'bin/zver: needs libz\.so\.9 of zlite-9\.9 .*, but its run path does not reach it' &&
+	[ ! -e "$PKGS/znorpath-1.0.tgz" ] && phases test/znorpath clean &&
+	fx build_port test/znorpath &&
+	LOCALBASE=$TMP/lb-norpath SUBDIR=test/znorpath make -C "$T" -s install >"$LOG" 2>&1 &&
+	loads "$TMP/lb-norpath/bin/zver" libz.so.9 "$TMP/lb-norpath"
+}
+check "a program linked without a run path gets one; without it package refuses it" t_runpath_repaired
+
+t_work_references() {
+	! fx build_port test/symlinks &&
+	has_re '^>> symlinks-1.0: bin/tool-alias -> .*/fake/.*: a symlink into the work directory' &&
+	! fx build_port test/textref &&
+	has_re '^>> textref-1.0: bin/tool-alias: a text file naming the work directory' &&
+	[ ! -e "$PKGS/symlinks-1.0.tgz" ] && [ ! -e "$PKGS/textref-1.0.tgz" ]
+}
+check "package refuses a symlink or a text file pointing into the work directory" t_work_references
+
+t_knobs() {
+	fx build_port test/knobs &&
+	has "===>   Running post-patch for knobs-1.0" && has "===>   Running post-fake for knobs-1.0" &&
+	fx phases test/knobs install &&
+	[ "$("$LBF/bin/knobs-alias")" = "conf=from-configure-env make=from-make-env hook=patched-by-hook" ] &&
+	[ "$(readlink "$LBF/bin/knobs-alias")" = knobs ]
+}
+check "WRKSRC in a subdirectory, CONFIGURE_ENV, MAKE_ENV, FAKE_FLAGS and hooks" t_knobs
+
+t_hook_fails() {
+	printf 'DISTNAME = knobs-1.0\nWRKSRC = $(WRKDIST)/src\nCONFIGURE_STYLE = gnu\npost-configure = false\ninclude ../../infrastructure/mk/port.mk\n' \
+		>"$T/test/knobs/Makefile"
+	! fx phases test/knobs clean configure && [ ! -e "$T/.work/obj/test.knobs/.cookie-configure" ]
+}
+check "a failing hook fails its phase" t_hook_fails
+
+t_many_files() {
+	local f
+	fx build_port test/manyfiles && fx phases test/manyfiles install &&
+	[ "$(contents manyfiles-1.0 | grep -c '^share/many/')" = 4000 ] &&
+	contents manyfiles-1.0 | grep -A1 -xF share/many/d7/f7 >"$LOG" &&
+	has "@sha256 $(sha256sum "$LBF/share/many/d7/f7" | cut -c1-64 | tr a-f A-F | basenc --base16 -d | base64)" &&
+	[ "$(find "$LBF/share/many" -type f | wc -l)" = 4000 ] || return 1
+	touch "$LBF/db/pkg/manyfiles-1.0/+AUTOMATIC"
+	JUNK_KEEP= fx tree junk && [ ! -e "$LBF/share/many" ] && [ ! -e "$LBF/share" ] &&
+	[ -x "$LBF/bin/zver" ]
+}
+check "a package of 4,000 files is packaged, installed and removed" t_many_files
+rm -rf "$T/test"
 
 # ---- junk and concurrency ----------------------------------------------
 t_junk() {

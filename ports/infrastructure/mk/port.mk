@@ -87,9 +87,16 @@ _QUOTED_BUILD_DEPS := $(call _quote,$(_BUILD_DEPS))
 # ---- where things happen -------------------------------------------------
 PREFIX ?= $(LOCALBASE)
 WRKDIR := $(WRKOBJDIR)/$(subst /,.,$(PKGPATH))$(_FLAVOR_EXT)
-WRKSRC ?= $(WRKDIR)/$(DISTNAME)
+# WRKDIST: the top directory of the unpacked distfile; WRKSRC: where the
+# source's configure and Makefile are (a subdirectory of WRKDIST, say);
+# WRKBUILD: where make runs; WRKINST: the fake root that fake installs to.
+WRKDIST ?= $(WRKDIR)/$(DISTNAME)
+WRKSRC ?= $(WRKDIST)
 WRKINST := $(WRKDIR)/fake
 CONFIGURE_STYLE ?=
+ifeq ($(CONFIGURE_STYLE),none)
+override CONFIGURE_STYLE :=
+endif
 ifeq ($(CONFIGURE_STYLE),cmake)
 WRKBUILD ?= $(WRKDIR)/build
 else
@@ -98,28 +105,76 @@ endif
 PATCHDIR ?= $(CURDIR)/patches
 # Programs of the host that the build needs; prepare checks them.
 BUILD_TOOLS ?=
-BUILD_TOOLS += cc make $(if $(filter cmake,$(CONFIGURE_STYLE)),cmake) \
+BUILD_TOOLS += cc make readelf patchelf $(if $(filter cmake,$(CONFIGURE_STYLE)),cmake) \
 	$(if $(filter %.xz,$(EXTRACT_ONLY)),xz) $(if $(filter %.bz2,$(EXTRACT_ONLY)),bzip2) \
 	$(if $(filter %.zip,$(EXTRACT_ONLY)),unzip)
 
 _JOBS := $(if $(filter parallel parallel2,$(DPB_PROPERTIES)),$(MAKE_JOBS),1)
 CC ?= cc
 CFLAGS ?= -O2 -pipe
-CPPFLAGS += -I$(LOCALBASE)/include
-LDFLAGS += -L$(LOCALBASE)/lib
-# The environment of the port's own build: the framework's make flags must
-# not reach the source's Makefiles.
-_SRC_ENV = unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES SUBDIR PHASE JUNK_KEEP; \
-	CC='$(CC)' CFLAGS='$(CFLAGS)' CPPFLAGS='$(CPPFLAGS)' LDFLAGS='$(LDFLAGS)' \
+# Search paths come from the port and the framework only: an environment's
+# CPPFLAGS or LDFLAGS would let a build see what it did not declare.
+ifeq ($(origin CPPFLAGS),environment)
+CPPFLAGS :=
+endif
+ifeq ($(origin LDFLAGS),environment)
+LDFLAGS :=
+endif
+# The port's own flags first, then LOCALBASE, then (implicitly) the system.
+# Every object gets a run path into LOCALBASE; fake makes it relative.
+_LIBDIRS := $(LOCALBASE)/lib $(filter-out $(LOCALBASE)/lib,$(PREFIX)/lib)
+_CPPFLAGS = $(CPPFLAGS) -I$(LOCALBASE)/include
+_LDFLAGS = $(LDFLAGS) $(addprefix -L,$(_LIBDIRS)) $(addprefix -Wl$(comma)-rpath$(comma),$(_LIBDIRS)) \
+	-Wl,--enable-new-dtags
+# RUNPATH: relative ($ORIGIN/../lib, the default: the package works in
+# any LOCALBASE), absolute (LOCALBASE/lib), keep (as the build linked it).
+RUNPATH ?= relative
+# Libraries that may come from the system rather than a dependency: the C
+# runtime by default; a port adds what it uses on purpose.
+SYSTEM_LIBS ?=
+_SYSTEM_LIBS := ld-linux*.so.* libc.so.* libm.so.* libpthread.so.* libdl.so.* librt.so.* \
+	libresolv.so.* libutil.so.* libanl.so.* libmvec.so.* libcrypt.so.* libnsl.so.* \
+	libgcc_s.so.* libstdc++.so.* libatomic.so.* libgomp.so.* $(SYSTEM_LIBS)
+# pkg-config sees LOCALBASE only, never the system's .pc files.
+_PKG_CONFIG_LIBDIR := $(LOCALBASE)/lib/pkgconfig:$(LOCALBASE)/share/pkgconfig
+# Extra NAME=value words for the environment of configure (CONFIGURE_ENV)
+# and of the source's make in build and fake (MAKE_ENV).
+CONFIGURE_ENV ?=
+MAKE_ENV ?=
+# The environment of the port's own build: the framework's make flags and
+# search paths of the caller's environment must not reach it.  gcc lists
+# the headers each compilation reads in $(_HEADERS) (DEPENDENCIES_OUTPUT),
+# for the check of package.
+_HEADERS = $(WRKDIR)/.headers
+_SRC_ENV = unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES SUBDIR PHASE JUNK_KEEP \
+	CPATH C_INCLUDE_PATH CPLUS_INCLUDE_PATH LIBRARY_PATH LD_LIBRARY_PATH LD_RUN_PATH \
+	PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR; \
+	CC='$(CC)' CFLAGS='$(CFLAGS)' CPPFLAGS='$(_CPPFLAGS)' LDFLAGS='$(_LDFLAGS)' \
 	PREFIX='$(PREFIX)' LOCALBASE='$(LOCALBASE)' MAKE_JOBS='$(_JOBS)' \
+	PKG_CONFIG_LIBDIR='$(_PKG_CONFIG_LIBDIR)' DEPENDENCIES_OUTPUT='$(_HEADERS)' \
 	PATH='$(LOCALBASE)/bin:$(PATH)'; export CC CFLAGS CPPFLAGS LDFLAGS \
-	PREFIX LOCALBASE MAKE_JOBS PATH;
+	PREFIX LOCALBASE MAKE_JOBS PKG_CONFIG_LIBDIR DEPENDENCIES_OUTPUT PATH;
 MAKE_PROGRAM ?= make
 MAKE_FLAGS ?=
+# FAKE_FLAGS: how the source's install is pointed at the fake root; a
+# Makefile without DESTDIR takes, say, PREFIX='$(WRKINST)$(PREFIX)'.
+FAKE_FLAGS ?= DESTDIR='$(WRKINST)'
 ALL_TARGET ?= all
 INSTALL_TARGET ?= install
+# NO_BUILD=yes: nothing to compile (scripts, data); fake still installs.
+NO_BUILD ?=
 CONFIGURE_ARGS ?=
 CONFIGURE_SCRIPT ?= ./configure
+
+# Hooks: a port may set pre-PHASE and post-PHASE, for patch, configure,
+# build and fake, and post-extract, to shell commands (one a line with
+# define ... endef).  _hook runs one in WRKSRC, in the build's environment,
+# stopping at the first command that fails.  The text reaches the shell
+# through the environment, so it needs no quoting.
+_HOOKED := post-extract $(foreach p,patch configure build fake,pre-$p post-$p)
+$(foreach h,$(_HOOKED),$(if $(value $h),$(eval export _HOOK_$(subst -,_,$h) = $$($h))))
+_hook = $(if $(value $1),@echo "===>   Running $1 for $(FULLPKGNAME)" && $(_SRC_ENV) \
+	cd '$(WRKSRC)' && (set -e; eval "$$_HOOK_$(subst -,_,$1)"))
 
 _C := $(WRKDIR)/.cookie
 _EXTRACT_COOKIE := $(_C)-extract
@@ -213,10 +268,12 @@ $(_EXTRACT_COOKIE):
 	@echo "===> Extracting for $(FULLPKGNAME)"
 	@$(_DIST_ENV) $(_BIN)/distfiles extract '$(WRKDIR)' $(EXTRACT_ONLY)
 	@mkdir -p '$(WRKSRC)'
+	$(call _hook,post-extract)
 	@touch $@
 
 $(_PATCH_COOKIE): $(_EXTRACT_COOKIE)
 	@echo "===> Patching for $(FULLPKGNAME)"
+	$(call _hook,pre-patch)
 	@if [ -d '$(PATCHDIR)' ]; then \
 	  for p in $$(ls '$(PATCHDIR)' | LC_ALL=C sort); do \
 	    case $$p in *.orig|*.rej|*~) continue;; esac; \
@@ -224,39 +281,51 @@ $(_PATCH_COOKIE): $(_EXTRACT_COOKIE)
 	    patch -s -p0 -E -d '$(WRKSRC)' <'$(PATCHDIR)'/$$p || exit 1; \
 	  done; \
 	fi
+	$(call _hook,post-patch)
 	@touch $@
 
 $(_CONFIGURE_COOKIE): $(_PATCH_COOKIE)
 	@echo "===> Configuring for $(FULLPKGNAME)"
+	$(call _hook,pre-configure)
 ifeq ($(CONFIGURE_STYLE),gnu)
-	@$(_SRC_ENV) cd '$(WRKSRC)' && $(CONFIGURE_SCRIPT) --prefix='$(PREFIX)' $(CONFIGURE_ARGS)
+	@$(_SRC_ENV) cd '$(WRKSRC)' && env $(CONFIGURE_ENV) $(CONFIGURE_SCRIPT) --prefix='$(PREFIX)' $(CONFIGURE_ARGS)
 else ifeq ($(CONFIGURE_STYLE),cmake)
-	@$(_SRC_ENV) cmake -S '$(WRKSRC)' -B '$(WRKBUILD)' -G 'Unix Makefiles' \
+	@$(_SRC_ENV) env $(CONFIGURE_ENV) cmake -S '$(WRKSRC)' -B '$(WRKBUILD)' -G 'Unix Makefiles' \
 	  -DCMAKE_INSTALL_PREFIX='$(PREFIX)' -DCMAKE_PREFIX_PATH='$(LOCALBASE)' \
 	  -DCMAKE_BUILD_TYPE=Release -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON \
 	  $(CONFIGURE_ARGS)
 else ifneq ($(CONFIGURE_STYLE),)
-	@echo "unknown CONFIGURE_STYLE $(CONFIGURE_STYLE)" >&2; exit 1
+	@echo "$(PKGPATH): unknown CONFIGURE_STYLE $(CONFIGURE_STYLE) (expected gnu, cmake or none)" >&2; exit 1
 endif
+	$(call _hook,post-configure)
 	@touch $@
 
 $(_BUILD_COOKIE): $(_CONFIGURE_COOKIE)
+	$(call _hook,pre-build)
+ifeq ($(NO_BUILD),)
 	@echo "===> Building for $(FULLPKGNAME) with $(_JOBS) job(s)"
 ifeq ($(CONFIGURE_STYLE),cmake)
-	@$(_SRC_ENV) cmake --build '$(WRKBUILD)' --parallel $(_JOBS)
+	@$(_SRC_ENV) env $(MAKE_ENV) cmake --build '$(WRKBUILD)' --parallel $(_JOBS)
 else
-	@$(_SRC_ENV) cd '$(WRKBUILD)' && $(MAKE_PROGRAM) -j$(_JOBS) $(MAKE_FLAGS) $(ALL_TARGET)
+	@$(_SRC_ENV) cd '$(WRKBUILD)' && env $(MAKE_ENV) $(MAKE_PROGRAM) -j$(_JOBS) $(MAKE_FLAGS) $(ALL_TARGET)
 endif
+endif
+	$(call _hook,post-build)
 	@touch $@
 
+# fake installs into WRKINST, then gives every ELF object a run path into
+# LOCALBASE (see RUNPATH).
 $(_FAKE_COOKIE): $(_BUILD_COOKIE)
 	@echo "===> Faking installation for $(FULLPKGNAME)"
 	@rm -rf '$(WRKINST)' && mkdir -p '$(WRKINST)$(PREFIX)'
+	$(call _hook,pre-fake)
 ifeq ($(CONFIGURE_STYLE),cmake)
-	@$(_SRC_ENV) DESTDIR='$(WRKINST)' cmake --install '$(WRKBUILD)'
+	@$(_SRC_ENV) DESTDIR='$(WRKINST)' env $(MAKE_ENV) cmake --install '$(WRKBUILD)'
 else
-	@$(_SRC_ENV) cd '$(WRKBUILD)' && $(MAKE_PROGRAM) $(MAKE_FLAGS) DESTDIR='$(WRKINST)' $(INSTALL_TARGET)
+	@$(_SRC_ENV) cd '$(WRKBUILD)' && env $(MAKE_ENV) $(MAKE_PROGRAM) $(MAKE_FLAGS) $(FAKE_FLAGS) $(INSTALL_TARGET)
 endif
+	$(call _hook,post-fake)
+	@WRKDIR='$(WRKDIR)' PREFIX='$(PREFIX)' $(_BIN)/elf runpath '$(WRKINST)$(PREFIX)' '$(RUNPATH)'
 	@touch $@
 
 # The package files: one per subpackage in BUILD_PACKAGES, all from one fake
@@ -264,6 +333,7 @@ endif
 # first subpackage gets every file that no FILES-SUB claims.
 _CLAIMED := $(foreach s,$(filter-out $(_main),$(_SUBS)),$(FILES$s))
 _pkgargs = --name '$(FULLPKGNAME$1)' --fullpkgpath '$(call _fullpath,$1)' \
+	--build-depends "$(call _not_self,$(BUILD_DEPENDS))" \
 	--version '$(PKGVERSION)' --comment '$(COMMENT$1)' --work '$(WRKDIR)' --out '$(call _pkgfile,$1)' \
 	--stage '$(WRKINST)$(PREFIX)' \
 	$(if $(filter $(_main),$1),--exclude '$(_CLAIMED)',--include '$(FILES$1)') \
@@ -274,8 +344,9 @@ package:
 	@echo "===> $(notdir $(_PKGFILES)): already built"
 else
 package: $(_FAKE_COOKIE)
+	@WRKDIR='$(WRKDIR)' $(_BIN)/pkg headers '$(_HEADERS)' $(_QUOTED_BUILD_DEPS)
 	@$(foreach s,$(BUILD_PACKAGES),echo "===> Creating package $(FULLPKGNAME$s)" && \
-	  $(_BIN)/pkg create $(call _pkgargs,$s) &&) :
+	  PREFIX='$(PREFIX)' SYSTEM_LIBS='$(_SYSTEM_LIBS)' $(_BIN)/pkg create $(call _pkgargs,$s) &&) :
 endif
 
 # Install this port's package on this host by hand (not automatic).
