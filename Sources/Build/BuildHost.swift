@@ -1,7 +1,10 @@
 import Engine
 import HostPool
 
-/// One machine that takes build jobs, as the coordinator sees it.
+/// One machine that takes build jobs, as the coordinator sees it: its
+/// slots and jobs here, its state in `model` (HostPool.Host, the one host
+/// state machine, fed by the runner's events and the coordinator's init
+/// results).
 final class BuildHost {
     let name: String
     let runner: TaskRunner
@@ -15,21 +18,36 @@ final class BuildHost {
     var buildsSinceJunk = 0
     var stuckTimeout: Double?
     var alwaysClean: Bool
-    var state: RunSnapshot.HostState = .up
-    var reason: String?
     var running: [BuildJob] = []
-    /// The connection of a remote host (nil for local slots).
-    var pool: HostPool.Host?
+    /// The host's state and its transitions.
+    let model: HostPool.Host
+    /// The model's status when the coordinator last acted on it, to tell
+    /// which change a runner's event made.
+    var seen: HostStatus = .starting
     /// The job that holds this host's depends/prepare/junk lock.
     var dependsHolder: BuildJob?
     /// The last pass found nothing to start in a free slot here.
     var queueDry = false
 
+    /// `model` is the remote host's (its runner reports to it); a local
+    /// host gets one of its own.
     init(name: String, runner: TaskRunner, slots: Int, speedFactor: Double = 1, junkEvery: Int = 150,
-         stuckTimeout: Double? = nil, alwaysClean: Bool = false) {
+         stuckTimeout: Double? = nil, alwaysClean: Bool = false, model: HostPool.Host? = nil) {
         self.name = name; self.runner = runner; self.slots = slots; self.speedFactor = speedFactor
         self.junkEvery = junkEvery; self.stuckTimeout = stuckTimeout; self.alwaysClean = alwaysClean
+        self.model = model ?? HostPool.Host(config: HostConfig(name: name, address: name, isLocal: runner.isLocal,
+                                                               origin: "run"), runner: runner)
     }
+
+    var state: RunSnapshot.HostState {
+        switch model.status {
+        case .starting: return .starting
+        case .up: return .up
+        case .down: return .down
+        case .failed: return .failed
+        }
+    }
+    var reason: String? { model.reason }
 
     var isLocal: Bool { runner.isLocal }
     /// Slots in use, counting the extra ones parallel jobs took.

@@ -24,13 +24,13 @@ extension Coordinator {
             if hc.isLocal {
                 // Its own runner, so its init log carries its name here.
                 let runner = LocalRunner(hostName: hc.name, reaper: reaper, queue: queue, supervisor: supervisor)
-                host = BuildHost(name: hc.name, runner: runner, slots: jobsOverride ?? p.jobs ?? 0)
+                host = BuildHost(name: hc.name, runner: runner, slots: jobsOverride ?? p.jobs ?? 0,
+                                 model: HostPool.Host(config: hc, runner: runner))
             } else {
-                let pool = HostPool.Host.remote(hc, parameters: parameters, queue: queue) { [weak self] h in
+                let model = HostPool.Host.remote(hc, parameters: parameters, queue: queue) { [weak self] h in
                     self?.remoteStatusChanged(h)
                 }
-                host = BuildHost(name: hc.name, runner: pool.runner, slots: p.jobs ?? 0)
-                host.pool = pool
+                host = BuildHost(name: hc.name, runner: model.runner, slots: p.jobs ?? 0, model: model)
             }
             host.speedFactor = p.sf
             host.parallel = p.parallel
@@ -46,14 +46,14 @@ extension Coordinator {
 
     /// A host joins the run; it gets slots once its init has passed.
     func addHost(_ host: BuildHost) {
-        host.state = .starting
-        host.reason = "init"
+        host.model.beginInit()
+        host.seen = host.model.status
         hosts.append(host)
     }
 
     func startInit(_ host: BuildHost) {
-        host.state = .starting
-        host.reason = "init"
+        host.model.beginInit()
+        host.seen = host.model.status
         HostInit.run(on: host.runner, logDir: logs.root, startupScript: config.startupScript) { [weak self] result in
             self?.initEnded(host, result)
         }
@@ -61,23 +61,19 @@ extension Coordinator {
 
     func initEnded(_ host: BuildHost, _ result: Result<HostFacts, HostInitError>) {
         let t = now()
+        defer { host.seen = host.model.status }
         switch result {
         case .failure(let e) where e.lost:
-            host.state = .down
-            host.reason = e.reason
+            host.model.markDown(e.reason)
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init lost: \(e.reason)\n")
         case .failure(let e):
-            host.state = .failed
-            host.reason = e.reason
-            host.pool?.markFailed(e.reason)
+            host.model.markFailed(e.reason)
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init failed: \(e.reason)\n")
             reporter.event(.hostDown(host: host.name, reason: "init failed: \(e.reason)"), at: t)
         case .success(let facts):
             if let (refName, ref) = referenceFacts, refName != host.name,
                let why = facts.signatureMismatch(with: ref, referenceName: refName) {
-                host.state = .failed
-                host.reason = "signature mismatch"
-                host.pool?.markFailed(why)
+                host.model.markFailed(why)
                 writing(t) {
                     try FileIO.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
                                       to: logs.signatureLog)
@@ -87,9 +83,7 @@ extension Coordinator {
             }
             if referenceFacts == nil { referenceFacts = (host.name, facts) }
             if host.slots <= 0 { host.slots = max(1, facts.cpus) }
-            host.pool?.markUp(facts: facts)
-            host.state = .up
-            host.reason = nil
+            host.model.markUp(facts: facts)
             let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
             if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
@@ -97,46 +91,39 @@ extension Coordinator {
         report(force: true)
     }
 
-    /// A remote host's connection came or went (posted by its runner).
-    func remoteStatusChanged(_ pool: HostPool.Host) {
-        guard let host = hosts.first(where: { $0.pool === pool }) else { return }
+    /// A remote host's connection came or went: its model has already
+    /// taken the runner's event; this acts on the change from what the
+    /// coordinator saw before (`seen`).
+    func remoteStatusChanged(_ model: HostPool.Host) {
+        guard let host = hosts.first(where: { $0.model === model }) else { return }
         let t = now()
-        switch pool.status {
+        let before = host.seen
+        defer { host.seen = host.model.status }
+        switch model.status {
         case .up:
-            host.state = .up
-            host.reason = nil
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) came up\n")
             reporter.event(.hostUp(host: host.name), at: t)
         case .down:
-            let why = pool.reason ?? "connection lost"
-            if let err = (pool.runner as? RemoteRunner)?.lastConnectError,
-               [.hostKeyUnknown, .hostKeyChanged, .auth].contains(err.kind), host.state == .starting {
+            let why = model.reason ?? "connection lost"
+            if let err = (model.runner as? RemoteRunner)?.lastConnectError,
+               [.hostKeyUnknown, .hostKeyChanged, .auth].contains(err.kind), before == .starting {
                 // Retrying will not help until a person acts: give up on
                 // this host for the run and say how to fix it.
-                host.state = .failed
-                host.reason = err.description
-                pool.markFailed(err.description)
+                model.markFailed(err.description)
                 hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) refused: \(err.description)\n")
                 reporter.event(.hostDown(host: host.name, reason: err.description), at: t)
                 report(force: true)
                 return
             }
-            host.state = .down
-            host.reason = why
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
             reporter.event(.hostDown(host: host.name, reason: why), at: t)
         case .starting:
             // Connected, init not passed yet (first connection, or the host
             // came back after failing to connect or during init).
-            if host.state == .starting || host.state == .down {
-                if host.state == .down {
-                    hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) came up\n")
-                }
-                startInit(host)
-            }
+            if before == .down { hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) came up\n") }
+            if before == .starting || before == .down { startInit(host) }
         case .failed:
-            host.state = .failed
-            host.reason = pool.reason
+            break
         }
         report(force: true)
     }

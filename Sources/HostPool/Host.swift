@@ -70,6 +70,11 @@ public final class Host {
         onStatusChange?(self)
     }
 
+    /// Init starts (again): no slots until it passes.
+    public func beginInit() {
+        if status != .failed { status = .starting; reason = "init" }
+    }
+
     /// Init passed.
     public func markUp(facts: HostFacts) {
         self.facts = facts

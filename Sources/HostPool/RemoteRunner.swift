@@ -212,15 +212,18 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 return
             case .lost(let why):
                 let reason = "\(hostName): connection lost: \(why)"
+                // The host's down event first, then the ends of the tasks it
+                // lost: the coordinator never starts a job on a host whose
+                // tasks are coming back lost.
+                setState(.down(reason))
+                announcedDown = true
+                post(.down(reason))
                 for t in active {
                     if t.pgid > 0 { orphans.append((t.pgid, t.mark)) }
                     finish(t, .lost(reason))
                 }
                 active.removeAll()
                 dropHelpers()
-                setState(.down(reason))
-                announcedDown = true
-                post(.down(reason))
                 if waitWhileDown(seconds: delay, reason: reason) { return }
                 delay = min(delay * 2, retryMax)
             }

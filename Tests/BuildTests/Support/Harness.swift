@@ -78,17 +78,18 @@ final class Harness {
         for spec in hostSpecs {
             let runner = FakeRunner(hostName: spec.name, isLocal: spec.local, world: world, tree: tree)
             runners[spec.name] = runner
+            // A remote runner reports to the host's model, as a RemoteRunner does.
+            let model = HostPool.Host(config: HostConfig(name: spec.name, address: spec.name, isLocal: spec.local,
+                                                         origin: "test"), runner: runner)
             let host = BuildHost(name: spec.name, runner: runner, slots: spec.slots, speedFactor: spec.sf,
-                                 junkEvery: spec.junkEvery, stuckTimeout: spec.stuck, alwaysClean: spec.alwaysClean)
+                                 junkEvery: spec.junkEvery, stuckTimeout: spec.stuck, alwaysClean: spec.alwaysClean,
+                                 model: model)
             c.addHost(host)
             if spec.local {
                 c.startInit(host)
             } else {
-                let pool = HostPool.Host(config: HostConfig(name: spec.name, address: spec.name, isLocal: false,
-                                                            origin: "test"), runner: runner)
-                pool.onStatusChange = { [weak c] h in c?.remoteStatusChanged(h) }
-                runner.host = pool
-                host.pool = pool
+                model.onStatusChange = { [weak c] h in c?.remoteStatusChanged(h) }
+                runner.host = model
                 // The connection comes up: init runs, then the host gets slots.
                 runner.comeUp()
             }
