@@ -11,7 +11,7 @@ final class BuildJob {
     let logPath: String
     let lockName: String
     var started: Double
-    var phases: [String]
+    var phases: [Phase]
     var phaseIndex = 0
     var phaseStarted: Double
     var phaseTimes: [(String, Double)] = []
@@ -25,7 +25,7 @@ final class BuildJob {
     /// Cores of its parallel phases (1: not a parallel port), which phases
     /// those are, and whether it holds them for the whole job (lonesome).
     var cores = 1
-    var parallelPhases: Set<String> = []
+    var parallelPhases: Set<Phase> = []
     var holdsWholeJob = false
     /// Started in the host's squiggle slot (a light port to fill the tail).
     var squiggle = false
@@ -45,7 +45,7 @@ final class BuildJob {
     var frozenReported = false
     var stopping = false
 
-    init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [String], now: Double) {
+    init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [Phase], now: Double) {
         self.path = record.path
         self.record = record
         self.host = host
@@ -57,9 +57,10 @@ final class BuildJob {
         self.lastGrowth = now
     }
 
-    var phase: String { phaseIndex < phases.count ? phases[phaseIndex] : "done" }
+    /// The phase running or about to run; nil once all have run.
+    var current: Phase? { phaseIndex < phases.count ? phases[phaseIndex] : nil }
+    /// Its name, for logs and the screen.
+    var phase: String { current?.rawValue ?? "done" }
     var pid: Int32 { handle?.pid ?? 0 }
-    /// Phases that need the host's depends lock (they install or remove
-    /// packages on the host).
-    var needsHostLock: Bool { ["depends", "prepare", "junk"].contains(phase) }
+    var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

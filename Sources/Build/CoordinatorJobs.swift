@@ -60,19 +60,14 @@ extension Coordinator {
         let expected = engine.weight(of: path) / host.speedFactor
         let small = engine.hasHistory(path) && expected < host.small
         let dirty = logs.dirtyWorkdirMarker(path.pkgpath)
-        var phases: [String] = []
-        if config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || FileIO.exists(dirty) {
-            phases.append("clean")
-        }
         let needed = engine.neededPackages(for: path)
-        // As dpb does: no `depends` (nor its host lock) when nothing is to be installed.
-        if !needed.isEmpty { phases.append("depends") }
-        // With fetch jobs the distfiles are already there: only checked.
-        // A port without distfiles keeps `fetch`, which has nothing to do.
-        let fetch = config.fetch.jobs > 0 && !record.fetch.files.isEmpty ? "checksum" : "fetch"
-        phases += small ? ["prepare", fetch, "build", "package"]
-            : ["prepare", fetch, "patch", "configure", "build", "fake", "package"]
-        if !config.keepWorkdir.contains(path.pkgpath) { phases.append("clean") }
+        // With fetch jobs the distfiles are already there: only checked. A
+        // port without distfiles keeps `fetch`, which has nothing to do.
+        let phases = Phase.sequence(
+            cleanFirst: config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || FileIO.exists(dirty),
+            install: !needed.isEmpty, small: small,
+            fetchJobs: config.fetch.jobs > 0 && !record.fetch.files.isEmpty,
+            cleanAfter: !config.keepWorkdir.contains(path.pkgpath))
         let job = BuildJob(record: record, host: host, logPath: logPath, lockName: lockName, phases: phases, now: t)
         job.expected = expected
         job.squiggle = choice.squiggle
@@ -258,7 +253,7 @@ extension Coordinator {
                                                            logPath: job.logPath, locked: true)
         addHistory(.failed, path: job.path.canonical, host: job.host.name, duration: t - job.started, detail: job.logPath)
         reporter.event(.jobFailed(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name, log: job.logPath), at: t)
-        if job.host.alwaysClean && job.phase != "clean" && shutdownSignal == nil {
+        if job.host.alwaysClean && job.current != .clean && shutdownSignal == nil {
             startCleanAfterFailure(job, t)
         }
         flushEngine(t)
@@ -271,10 +266,12 @@ extension Coordinator {
     /// once the clean ended).
     func startCleanAfterFailure(_ job: BuildJob, _ t: Double) {
         writing(t) {
-            try FileIO.append(LogFormat.phaseHeader(phase: "clean", path: job.path.canonical, time: t), to: job.logPath)
+            try FileIO.append(LogFormat.phaseHeader(phase: Phase.clean.rawValue, path: job.path.canonical, time: t),
+                              to: job.logPath)
         }
-        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "clean"],
-                            environment: ["SUBDIR": job.path.canonical, "PHASE": "clean"], logPath: job.logPath)
+        let clean = Phase.clean.rawValue
+        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean],
+                            environment: ["SUBDIR": job.path.canonical, "PHASE": clean], logPath: job.logPath)
         let lockName = job.lockName
         let handle = job.host.runner.start(spec) { [weak self] end in
             guard let self else { return }

@@ -31,8 +31,9 @@ extension Coordinator {
                 locks.remove(name)
                 return
             }
-            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "junk"],
-                                environment: ["JUNK_KEEP": keep.sorted().joined(separator: " "), "PHASE": "junk", "SUBDIR": ""],
+            let junk = Phase.junk.rawValue
+            let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", junk],
+                                environment: ["JUNK_KEEP": keep.sorted().joined(separator: " "), "PHASE": junk, "SUBDIR": ""],
                                 logPath: log)
             let handle = host.runner.start(spec) { [weak self] end in
                 guard let self else { return }

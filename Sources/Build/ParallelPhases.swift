@@ -33,8 +33,8 @@ extension Coordinator {
         k = min(k, host.slots)
         guard k > 1 else { return }
         job.cores = k
-        job.parallelPhases = Set(["build"] + r.properties.compactMap {
-            $0.hasPrefix(Self.parallelPhasePrefix) ? String($0.dropFirst(Self.parallelPhasePrefix.count)) : nil
+        job.parallelPhases = Set([.build] + r.properties.compactMap {
+            $0.hasPrefix(Self.parallelPhasePrefix) ? Phase(rawValue: String($0.dropFirst(Self.parallelPhasePrefix.count))) : nil
         })
         if r.has(property: "lonesome") {
             job.holdsWholeJob = true
@@ -46,7 +46,7 @@ extension Coordinator {
     /// start; its MAKE_JOBS (nil: none). Called again for a phase that
     /// waited for the host lock, so it must not count twice.
     func coresForPhase(_ job: BuildJob) -> Int? {
-        let parallelPhase = job.cores > 1 && job.parallelPhases.contains(job.phase)
+        let parallelPhase = job.cores > 1 && job.current.map(job.parallelPhases.contains) == true
         if !job.holdsWholeJob {
             guard parallelPhase else {
                 job.swallowed = 0

@@ -78,12 +78,7 @@ extension Coordinator {
 
     /// Bookkeeping after each phase that succeeded.
     func phaseSucceeded(_ job: BuildJob) {
-        switch job.phase {
-        case "fetch", "checksum":
-            // Past fetch: a restart should come back to this host.
-            writeAffinity(job)
-        default: break
-        }
+        if job.current?.setsAffinity == true { writeAffinity(job) }
     }
 
     // MARK: - Stuck jobs and time limits
