@@ -43,6 +43,8 @@ public final class Coordinator {
     var listings: [ListingJob] = []
     /// Fetch jobs (-f, -F), when there are any.
     var fetcher: Fetcher?
+    /// -F: every distfile name the listing mentioned (for DISTDIR/history).
+    var listedDistfiles = Set<String>()
     var listingSerial = 0
     var jobs: [BuildJob] = []
     var junkTasks: [BuildHost: TaskHandle] = [:]
@@ -302,6 +304,7 @@ public final class Coordinator {
         reportEstimateError(now())
         finished = true
         exitStatus = status
+        updateDistfileHistory()
         var snap = snapshot(now())
         snap.ended = true
         if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }

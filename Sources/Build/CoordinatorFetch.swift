@@ -29,6 +29,8 @@ extension Coordinator {
         if config.fetch.fetchOnly {
             // Mirroring disregards IGNORE and broken dependencies.
             for r in result.records where !r.fetch.files.isEmpty && r.broken == nil { f.want(r) }
+            // Every listed distfile is still used, whatever became of its port.
+            for r in result.records { for file in r.fetch.files { listedDistfiles.insert(file.key) } }
         } else {
             for r in engine.takeDistfileRequests() { f.want(r) }
         }
@@ -58,5 +60,24 @@ extension Coordinator {
         for m in f.manual { lines.append("  by hand: \(m.path): \(m.key)") }
         for s in f.skipped.prefix(20) { lines.append("  skipped: \(s)") }
         return lines
+    }
+
+    /// A whole-tree -F (or HISTORY_ONLY) run knows every distfile the tree
+    /// uses: record the others in DISTDIR/history (see DistfileHistory).
+    func updateDistfileHistory() {
+        guard config.fetch.fetchOnly, config.wholeTree, !config.fetch.noHistory, listingFailures.isEmpty,
+              shutdownSignal == nil, !stopFileSeen, let f = fetcher else { return }
+        var used: [String: String?] = [:]
+        for name in listedDistfiles { used[name] = .some(nil) }
+        for (name, e) in f.entries { used[name] = e.hex }
+        let file = config.tree.distdir + "/" + DistfileHistory.fileName
+        writing(now()) {
+            let text = try DistfileHistory.lines(distdir: config.tree.distdir, used: used,
+                                                 existing: FileIO.read(file) ?? "", now: now())
+            guard !text.isEmpty else { return }
+            try FileIO.append(text, to: file)
+            let n = text.split(separator: "\n").count
+            reporter.event(.message("distfiles no longer used: \(n) recorded in \(file)"), at: now())
+        }
     }
 }

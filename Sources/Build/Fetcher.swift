@@ -19,6 +19,11 @@ public struct FetchSettings: Sendable {
     /// CDROM_ONLY, FTP_ONLY: skip distfiles the port does not allow there.
     public var cdromOnly = false
     public var ftpOnly = false
+    /// HISTORY_ONLY: list, work out which distfiles are no longer used and
+    /// record them in DISTDIR/history; fetch and build nothing.
+    public var historyOnly = false
+    /// NO_HISTORY: a whole-tree run leaves DISTDIR/history alone.
+    public var noHistory = false
     public init() {}
 }
 
@@ -150,6 +155,8 @@ final class Fetcher {
             let e = Entry(file: file, sha256: sha, hex: hex, size: info[file.key]?.size, checksumFile: sumFile,
                           subject: path.canonical + ":" + file.key, urls: urls)
             entries[file.key] = e
+            // HISTORY_ONLY only needs to know the file is still used.
+            if settings.historyOnly { e.phase = .done; continue }
             log(logs.fetchDistfilesLog, "SHA256 (\(file.key)) = \(sha)\n")
             if present(e) {
                 e.phase = .done

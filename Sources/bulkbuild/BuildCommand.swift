@@ -15,7 +15,7 @@ let unimplementedFlags: [Character: String] = [
     "U": "-U (force package updates)", "s": "-s (work directory sizes)",
 ]
 let unimplementedParameters: Set<String> = [
-    "HISTORY_ONLY", "NO_HISTORY", "WAIT_TIMEOUT",
+    "WAIT_TIMEOUT",
 ]
 
 func runBuildCommand(_ args: [String]) -> Int32 {
@@ -93,6 +93,9 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     var junkKeep = PathRequest()
     for list in o.junkKeepLists { try readPathList(list, into: &junkKeep, portsdir: portsdir) }
     let wholeTree = o.has("a") || request.paths.isEmpty
+    if flag("HISTORY_ONLY") && !wholeTree {
+        throw UsageError(description: "-D HISTORY_ONLY works out which distfiles the whole tree no longer uses: give no path (or -a)")
+    }
     var ordering: QueueOrdering = .criticalPath
     switch o.define("HEURISTICS") ?? "critical-path" {
     case "critical-path": ordering = .criticalPath
@@ -124,6 +127,13 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         let words = cmd.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard !words.isEmpty else { throw UsageError(description: "-D FETCH_CMD=: expected a command, run as CMD OUTPUT URL") }
         fetch.command = words
+    }
+    fetch.historyOnly = flag("HISTORY_ONLY")
+    fetch.noHistory = flag("NO_HISTORY")
+    if fetch.historyOnly {
+        // Listing only: the fetcher learns every distfile and fetches none.
+        fetch.fetchOnly = true
+        fetch.jobs = max(fetch.jobs, 1)
     }
     fetch.cdromOnly = flag("CDROM_ONLY")
     fetch.ftpOnly = flag("FTP_ONLY")
