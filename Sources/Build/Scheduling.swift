@@ -66,7 +66,8 @@ extension Coordinator {
             }
         }
         let free = slotsAvailable(host) - host.used
-        let squiggle = host.slots > 3 && free == 1 && !host.running.contains { $0.squiggle }
+        let squiggle = HostView.isSquiggleSlot(slots: host.slots, freeSlots: free,
+                                               squiggleRunning: host.running.contains { $0.squiggle })
         return HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
                         running: host.running.map { $0.record }, squiggle: squiggle,
                         fastSlotsFreeIn: fastSlots, hostsUp: names,

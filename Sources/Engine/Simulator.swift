@@ -183,7 +183,8 @@ public struct Simulator {
                     }
                     let view = HostView(name: host.name, speedFactor: host.speedFactor, maxSpeedFactor: maxSf,
                                         running: runningOn[h],
-                                        squiggle: host.slots > 3 && used[h] == host.slots - 1 && squiggles[h] == nil,
+                                        squiggle: HostView.isSquiggleSlot(slots: host.slots, freeSlots: host.slots - used[h],
+                                                                          squiggleRunning: squiggles[h] != nil),
                                         fastSlotsFreeIn: fastSlots, hostsUp: names,
                                         capacity: squiggleRule ? capacity : 0, runningChainLeft: chainLeft)
                     guard let choice = engine.nextJob(for: view) else {

@@ -147,6 +147,13 @@ extension HostView {
         self.fastSlotsFreeIn = fastSlotsFreeIn
     }
 
+    /// Whether a host's free slot is its squiggle: the last free one of a
+    /// host of more than three slots, when no squiggle runs there. The run
+    /// and the simulator ask this one rule.
+    public static func isSquiggleSlot(slots: Int, freeSlots: Int, squiggleRunning: Bool) -> Bool {
+        slots > 3 && freeSlots == 1 && !squiggleRunning
+    }
+
     /// When each slot of one of the fastest hosts frees: what remains of
     /// its running jobs, and 0 for each free slot; a lonesome job keeps
     /// every slot of its host until it ends.
