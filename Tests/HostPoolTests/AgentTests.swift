@@ -50,6 +50,26 @@ final class AgentTests: XCTestCase {
         runCommand(["pgrep", "-f", "^sleep \(sleepArg)"]).output.split(separator: "\n").compactMap { Int32($0) }
     }
 
+    /// The `bulkbuild agent` processes our sleepers run under, found up
+    /// their parents: agents of tests in other processes are not ours.
+    func agentsOfSleepers() -> Set<Int32> {
+        func parent(_ pid: Int32) -> Int32? {
+            guard let stat = readWholeFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 ? Int32(fields[1]) : nil
+        }
+        var out = Set<Int32>()
+        for s in sleepers() {
+            var p = parent(s)
+            while let q = p, q > 1 {
+                let argv = (readWholeFile("/proc/\(q)/cmdline") ?? "").split(separator: "\0").map(String.init)
+                if argv == [bulkbuild, "agent"] { out.insert(q); break }
+                p = parent(q)
+            }
+        }
+        return out
+    }
+
     func waitNoSleepers(_ seconds: Double = 5) -> Bool {
         let deadline = cp_monotonic() + seconds
         while !sleepers().isEmpty {
@@ -156,7 +176,7 @@ final class AgentTests: XCTestCase {
         var end: TaskEnd? = nil
         driver.start(r, TaskSpec(argv: ["sleep", sleepArg], logPath: log("agentdies"))) { end = $0 }
         XCTAssertTrue(driver.run(until: { !self.sleepers().isEmpty }, timeout: 30))
-        let agents = runCommand(["pgrep", "-f", "^\(bulkbuild) agent$"]).output.split(separator: "\n").compactMap { Int32($0) }
+        let agents = agentsOfSleepers()
         XCTAssertEqual(agents.count, 1)
         for a in agents { kill(a, SIGKILL) }
         XCTAssertTrue(driver.run(until: { end != nil && events.count >= 3 }, timeout: 15))

@@ -201,11 +201,15 @@ func appendFile(_ path: String, _ text: String) {
     close(fd)
 }
 
-/// Hosts in network namespaces behind one bridge (10.200.0.1/24), an sshd
-/// in each. Needs root and `ip`; skips otherwise.
+/// Hosts in network namespaces behind one bridge (10.200.K.1/24, K the
+/// first free subnet from the test process's pid on, so that test
+/// processes side by side get subnets of their own), an sshd in each.
+/// Needs root and `ip`; skips otherwise.
 final class NetnsFixture {
     let tag: String
     let bridge: String
+    /// The first three bytes of the subnet, `10.200.K`.
+    let net: String
     var namespaces: [String] = []
     var veths: [String] = []
     let ssh: SSHFixture
@@ -215,16 +219,20 @@ final class NetnsFixture {
         guard access("/usr/sbin/ip", X_OK) == 0 || access("/sbin/ip", X_OK) == 0 || access("/usr/bin/ip", X_OK) == 0 else {
             throw XCTSkip("network namespace tests need iproute2's ip command")
         }
-        let used = runCommand(["ip", "-o", "addr", "show", "to", "10.200.0.0/24"])
-        guard used.status == 0 else { throw XCTSkip("ip addr failed: \(used.output)") }
-        guard used.output.trimmingSpaces().isEmpty else {
-            throw XCTSkip("10.200.0.0/24 is already used on this machine (another test run?): \(used.output)")
+        let first = Int(getpid() % 64)
+        var free: String?
+        for k in (0..<64).map({ (first + $0) % 64 }) {
+            let used = runCommand(["ip", "-o", "addr", "show", "to", "10.200.\(k).0/24"])
+            guard used.status == 0 else { throw XCTSkip("ip addr failed: \(used.output)") }
+            if used.output.trimmingSpaces().isEmpty { free = "10.200.\(k)"; break }
         }
+        guard let net = free else { throw XCTSkip("10.200.0.0/18 is all in use on this machine (other test runs?)") }
+        self.net = net
         self.ssh = ssh
         tag = String(getpid() % 100000)
         bridge = "bbbr\(tag)"
         try ip(["link", "add", bridge, "type", "bridge"])
-        try ip(["addr", "add", "10.200.0.1/24", "dev", bridge])
+        try ip(["addr", "add", "\(net).1/24", "dev", bridge])
         try ip(["link", "set", bridge, "up"])
     }
 
@@ -233,7 +241,7 @@ final class NetnsFixture {
         if r.status != 0 { throw XCTSkip("ip \(args.joined(separator: " ")) failed: \(r.output)") }
     }
 
-    /// Host number n (2...254) at 10.200.0.n with its own sshd on port 22.
+    /// Host number n (2...254) at NET.n with its own sshd on port 22.
     /// Returns the root-side veth name (set it down to cut the host off).
     func addHost(_ n: Int, alias: String) throws -> String {
         let ns = "bbns\(tag)h\(n)"
@@ -244,10 +252,10 @@ final class NetnsFixture {
         try ip(["link", "set", peer, "netns", ns])
         try ip(["link", "set", veth, "master", bridge])
         try ip(["link", "set", veth, "up"])
-        try ip(["-n", ns, "addr", "add", "10.200.0.\(n)/24", "dev", peer])
+        try ip(["-n", ns, "addr", "add", "\(net).\(n)/24", "dev", peer])
         try ip(["-n", ns, "link", "set", peer, "up"])
         try ip(["-n", ns, "link", "set", "lo", "up"])
-        try ssh.startServer(alias: alias, address: "10.200.0.\(n)", port: 22, netns: ns)
+        try ssh.startServer(alias: alias, address: "\(net).\(n)", port: 22, netns: ns)
         return veth
     }
 
@@ -256,7 +264,7 @@ final class NetnsFixture {
     }
 
     func tearDown() {
-        for s in ssh.servers where s.address.hasPrefix("10.200.0.") { ssh.stopServer(s) }
+        for s in ssh.servers where s.address.hasPrefix(net + ".") { ssh.stopServer(s) }
         for ns in namespaces {
             // Whatever still runs in there (remote tasks) goes too.
             let pids = runCommand(["ip", "netns", "pids", ns]).output.split(separator: "\n")
