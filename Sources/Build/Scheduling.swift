@@ -134,6 +134,7 @@ extension Coordinator {
         }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         expectedLogSizes = stats.logSizes()
+        loadParallelHistory(config.primeLog ?? logs.buildLog)
         if !config.noBuildStats {
             try? FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
             statsFile = try? AppendLog(path: config.statsPath)
@@ -145,6 +146,7 @@ extension Coordinator {
         // What was just measured improves the estimates of everything left
         // (the median of known paths stands in for paths without history).
         engine.setWeight((t - job.started) * job.host.speedFactor, for: job.path.canonical)
+        learnParallelShare(job, t)
         guard let statsFile else { return }
         let size = FileIO.size(job.logPath) ?? 0
         let entry = BuildStats.Entry(path: job.path.canonical, host: job.host.name, time: t - job.started,
@@ -225,6 +227,10 @@ struct ETAState {
     /// Earliest time of the next full pass over the graph.
     var nextPass = 0.0
     var judged: (Double, Double)?
+    /// Of this run's parallel builds: slot-seconds of their extra cores,
+    /// and their whole time (ParallelEstimate.swift).
+    var parallelExtra = 0.0
+    var parallelTime = 0.0
 }
 
 /// Weights for the engine: history scaled by the speed factor of the host
