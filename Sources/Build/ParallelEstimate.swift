@@ -16,14 +16,20 @@ extension Coordinator {
         engine.parallelExtra = timings.mapValues { Double(k - 1) * ($0.serial + $0.scalable / Double(k)) }
     }
 
-    /// A parallel build ended: the slot-seconds its extra cores held per
-    /// second of its time become the share counted for parallel ports
-    /// without history. A lonesome port holds its host for other reasons.
+    /// A parallel build ended: the slot-seconds its extra cores took from
+    /// other ports per second of its time become the share counted for
+    /// parallel ports without history, and their part of the most it could
+    /// have held (its cores beyond one through its parallel phases) scales
+    /// the extra known from build.log. A lonesome port holds its host for
+    /// other reasons.
     func learnParallelShare(_ job: BuildJob, _ t: Double) {
+        job.accountHeld(t)
         guard job.cores > 1, !job.holdsWholeJob, t > job.started else { return }
         let parallelTime = job.phaseTimes.reduce(0.0) { $0 + (job.parallelPhases.contains($1.0) ? $1.1 : 0) }
-        etaState.parallelExtra += Double(job.cores - 1) * parallelTime
+        etaState.parallelHeld += job.extraHeld
+        etaState.parallelMost += Double(job.cores - 1) * parallelTime
         etaState.parallelTime += t - job.started
-        engine.parallelShare = etaState.parallelExtra / etaState.parallelTime
+        engine.parallelShare = etaState.parallelHeld / etaState.parallelTime
+        if etaState.parallelMost > 0 { engine.parallelHeldPart = min(1, etaState.parallelHeld / etaState.parallelMost) }
     }
 }

@@ -21,6 +21,7 @@ extension Coordinator {
                 let full = host.used >= slotsAvailable(host)
                 // A parallel job in a parallel phase takes the slots that free up on its host.
                 if !full, let big = host.running.first(where: { $0.wantsSlots > 0 }) {
+                    big.accountHeld(t)
                     big.wantsSlots -= 1
                     big.swallowed += 1
                     continue
@@ -227,9 +228,11 @@ struct ETAState {
     /// Earliest time of the next full pass over the graph.
     var nextPass = 0.0
     var judged: (Double, Double)?
-    /// Of this run's parallel builds: slot-seconds of their extra cores,
-    /// and their whole time (ParallelEstimate.swift).
-    var parallelExtra = 0.0
+    /// Of this run's parallel builds (ParallelEstimate.swift): slot-seconds
+    /// their extra cores took from other ports, the most they could have,
+    /// and their whole time.
+    var parallelHeld = 0.0
+    var parallelMost = 0.0
     var parallelTime = 0.0
 }
 

@@ -22,9 +22,20 @@ extension BuildEngine {
         }
     }
 
+    /// The part of a known extra that builds really hold (a build that
+    /// waits for slots runs on fewer for a while), learned by the run.
+    public var parallelHeldPart: Double {
+        get { book.heldPart }
+        set {
+            guard newValue != book.heldPart else { return }
+            book.heldPart = newValue
+            remainingTrack.stale = true
+        }
+    }
+
     /// Slot-seconds node `i` holds beyond its one slot.
     func extraWork(_ i: Int) -> Double {
-        if let x = book.extra[nodes[i].path.canonical] { return x * nodes[i].scale }
+        if let x = book.extra[nodes[i].path.canonical] { return x * book.heldPart * nodes[i].scale }
         guard book.parallelShare > 0, let r = nodes[i].record,
               r.has(property: "parallel") || r.has(property: "parallel2") else { return 0 }
         return book.parallelShare * weight(i)
