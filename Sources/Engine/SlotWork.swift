@@ -15,22 +15,21 @@ extension BuildEngine {
     /// extra is not known.
     public var parallelShare: Double {
         get { book.parallelShare }
-        set {
-            guard newValue != book.parallelShare else { return }
-            book.parallelShare = newValue
-            remainingTrack.stale = true
-        }
+        set { setLearned(\.parallelShare, newValue) }
     }
 
     /// The part of a known extra that builds really hold (a build that
     /// waits for slots runs on fewer for a while), learned by the run.
     public var parallelHeldPart: Double {
         get { book.heldPart }
-        set {
-            guard newValue != book.heldPart else { return }
-            book.heldPart = newValue
-            remainingTrack.stale = true
-        }
+        set { setLearned(\.heldPart, newValue) }
+    }
+
+    /// A learned value that changed calls for a full pass of the estimate.
+    private func setLearned(_ key: WritableKeyPath<WeightBook, Double>, _ value: Double) {
+        guard value != book[keyPath: key] else { return }
+        book[keyPath: key] = value
+        remainingTrack.stale = true
     }
 
     /// Slot-seconds node `i` holds beyond its one slot.
