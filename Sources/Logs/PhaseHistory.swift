@@ -16,7 +16,7 @@ public struct PhaseHistory: Sendable {
         public var after: Double
     }
 
-    /// Successful builds by path, oldest first.
+    /// The last `BuildStats.keepPerPath` successful builds by path, oldest first.
     public private(set) var builds: [String: [Build]] = [:]
     public init() {}
 
@@ -52,14 +52,18 @@ public struct PhaseHistory: Sendable {
                 }
             }
             guard seenBuild else { continue }
-            h.builds[String(words[0]), default: []].append(b)
+            // build.log grows with every run: only the last few builds count.
+            var list = h.builds[String(words[0]), default: []]
+            list.append(b)
+            if list.count > BuildStats.keepPerPath { list.removeFirst() }
+            h.builds[String(words[0])] = list
         }
         return h
     }
 
     /// The model of every path whose last build was parallel, in seconds
     /// at speed factor 1 (each build scaled by its host's `speedFactor`),
-    /// the means of its last `keep` builds. The build's serial and
+    /// the means of its last `keep` builds kept. The build's serial and
     /// scalable parts come from a least-squares fit of `serial +
     /// scalable / cores` when builds with different cores are known;
     /// with one value of cores the build is taken as all scalable.

@@ -43,4 +43,11 @@ final class PhaseHistoryTests: XCTestCase {
     func testAMissingLogIsNoHistory() {
         XCTAssertTrue(PhaseHistory.read("/nonexistent/build.log").builds.isEmpty)
     }
+
+    func testKeepsOnlyTheLastBuildsOfAPath() {
+        var text = ""
+        for k in 1...15 { text += "a/b localhost/4*2 1 1 max_stuck=0/build=\(k).00\n" }
+        let builds = PhaseHistory.parse(text).builds["a/b"] ?? []
+        XCTAssertEqual(builds.map(\.build), (6...15).map(Double.init))
+    }
 }
