@@ -22,6 +22,10 @@ final class BuildJob {
     var wantsSlots = 0
     /// Of `swallowed`, the idle slots lent in the tail: a new job takes them back.
     var lent = 0
+    /// Slot-seconds its extra slots were held, lent ones left out (slots
+    /// no other port wanted), up to `heldSince`: what it took from others.
+    var extraHeld = 0.0
+    var heldSince: Double
     /// Cores of its parallel phases (1: not a parallel port), which phases
     /// those are, and whether it holds them for the whole job (lonesome).
     var cores = 1
@@ -55,6 +59,13 @@ final class BuildJob {
         self.started = now
         self.phaseStarted = now
         self.lastGrowth = now
+        self.heldSince = now
+    }
+
+    /// Called before `swallowed` or `lent` change, and at the end.
+    func accountHeld(_ t: Double) {
+        extraHeld += Double(max(0, swallowed - lent)) * max(0, t - heldSince)
+        heldSince = t
     }
 
     /// The phase running or about to run; nil once all have run.

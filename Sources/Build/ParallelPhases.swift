@@ -46,6 +46,7 @@ extension Coordinator {
     /// start; its MAKE_JOBS (nil: none). Called again for a phase that
     /// waited for the host lock, so it must not count twice.
     func coresForPhase(_ job: BuildJob) -> Int? {
+        job.accountHeld(now())
         let parallelPhase = job.cores > 1 && job.current.map(job.parallelPhases.contains) == true
         if !job.holdsWholeJob {
             guard parallelPhase else {
@@ -73,6 +74,7 @@ extension Coordinator {
     /// tail; false when none is lent there.
     func takeBackLentSlot(on host: BuildHost) -> Bool {
         guard let lender = host.running.first(where: { $0.lent > 0 }) else { return false }
+        lender.accountHeld(now())
         lender.lent -= 1
         lender.swallowed -= 1
         return true

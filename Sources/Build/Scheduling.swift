@@ -21,6 +21,7 @@ extension Coordinator {
                 let full = host.used >= slotsAvailable(host)
                 // A parallel job in a parallel phase takes the slots that free up on its host.
                 if !full, let big = host.running.first(where: { $0.wantsSlots > 0 }) {
+                    big.accountHeld(t)
                     big.wantsSlots -= 1
                     big.swallowed += 1
                     continue
@@ -130,6 +131,7 @@ extension Coordinator {
         }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         expectedLogSizes = stats.logSizes()
+        loadParallelHistory(config.primeLog ?? logs.buildLog)
         if !config.noBuildStats {
             try? FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
             statsFile = try? AppendLog(path: config.statsPath)
@@ -141,6 +143,7 @@ extension Coordinator {
         // What was just measured improves the estimates of everything left
         // (the median of known paths stands in for paths without history).
         engine.setWeight((t - job.started) * job.host.speedFactor, for: job.path.canonical)
+        learnParallelShare(job, t)
         guard let statsFile else { return }
         let size = FileIO.size(job.logPath) ?? 0
         let entry = BuildStats.Entry(path: job.path.canonical, host: job.host.name, time: t - job.started,
@@ -221,6 +224,12 @@ struct ETAState {
     /// Earliest time of the next full pass over the graph.
     var nextPass = 0.0
     var judged: (Double, Double)?
+    /// Of this run's parallel builds (ParallelEstimate.swift): slot-seconds
+    /// their extra cores took from other ports, the most they could have,
+    /// and their whole time.
+    var parallelHeld = 0.0
+    var parallelMost = 0.0
+    var parallelTime = 0.0
 }
 
 /// Weights for the engine: history scaled by the speed factor of the host

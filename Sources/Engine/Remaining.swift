@@ -9,7 +9,7 @@ extension BuildEngine {
         var work = 0.0
         let chains = longestChains { i in
             let w = self.left(i, elapsed: elapsed)
-            work += w
+            work += w + self.extraLeft(i)
             return w
         }
         return (chains.value.max() ?? 0, work)
@@ -60,15 +60,18 @@ extension BuildEngine {
     /// another walk of the graph. Linear in the graph.
     public func refreshRemaining(elapsed: [FullPkgPath: Double]) {
         var own = [Double](repeating: 0, count: nodes.count)
+        var extra = [Double](repeating: 0, count: nodes.count)
         var work = 0.0
         let chains = longestChains { i in
             let w = self.left(i, elapsed: elapsed)
             own[i] = w
-            work += w
+            extra[i] = self.extraLeft(i)
+            work += w + extra[i]
             return w
         }
         var t = RemainingTrack()
         t.own = own
+        t.extra = extra
         t.rest = [Double](repeating: 0, count: nodes.count)
         var waiting: [RemainingTrack.Entry] = []
         for i in nodes.indices {
@@ -119,8 +122,9 @@ extension BuildEngine {
         }
         if was == 2 { remainingTrack.running.remove(i) }
         if now == 2 { remainingTrack.running.insert(i) }
-        if was != 0 && now == 0 { remainingTrack.work -= remainingTrack.own[i] }
-        if was == 0 && now != 0 { remainingTrack.work += remainingTrack.own[i] }
+        let kept = remainingTrack.own[i] + remainingTrack.extra[i]
+        if was != 0 && now == 0 { remainingTrack.work -= kept }
+        if was == 0 && now != 0 { remainingTrack.work += kept }
         if now == 1 {
             remainingTrack.waiting.insert(.init(value: remainingTrack.own[i] + remainingTrack.rest[i], id: i))
         }
@@ -139,6 +143,9 @@ struct RemainingTrack {
     }
     var own: [Double] = []
     var rest: [Double] = []
+    /// Each pending node's slot-seconds beyond one (SlotWork.swift): in
+    /// the work, not in the chains.
+    var extra: [Double] = []
     var work = 0.0
     var running = Set<Int>()
     var waiting = Heap<Entry>()

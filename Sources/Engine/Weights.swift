@@ -12,6 +12,10 @@ struct WeightBook {
     var given: [String: Double] = [:]
     var scales: [String: Double] = [:]
     var defaultWeight: Double = 1
+    /// Extra slot-seconds of parallel builds (SlotWork.swift).
+    var extra: [String: Double] = [:]
+    var parallelShare = 0.0
+    var heldPart = 1.0
     /// Category names, interned: nodes and sorted lists refer to them by number.
     var categoryIDs: [String: Int32] = [:]
     /// Known weights of each category, sorted; and of every category.

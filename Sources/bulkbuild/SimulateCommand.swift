@@ -42,11 +42,11 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
             file = more
         }
         let cpus = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let hosts: [Simulator.SimHost] = (file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")])
-            .map { hc in
-                Simulator.SimHost(name: hc.name, speedFactor: hc.properties.sf,
-                                  slots: (hc.isLocal ? options.jobs : nil) ?? hc.properties.jobs ?? cpus)
-            }
+        let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
+        let hosts: [Simulator.SimHost] = configs.map { hc in
+            Simulator.SimHost(name: hc.name, speedFactor: hc.properties.sf,
+                              slots: (hc.isLocal ? options.jobs : nil) ?? hc.properties.jobs ?? cpus)
+        }
         let engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
         var stats = BuildStats()
         if let prime = config.primeLog { stats = try BuildStats.fromBuildLog(prime) }
@@ -54,7 +54,18 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         try listSynchronously(engine, config: config)
         let known = stats.entries.count
-        let sim = Simulator(hosts: hosts)
+        var sim = Simulator(hosts: hosts)
+        // Parallel ports by the model, fed from the phase times of build.log
+        // (the -b log, else the log directory's), with the run's cores rule.
+        let phases = PhaseHistory.read(config.primeLog ?? config.logdir + "/build.log")
+        let sfs = Dictionary(hosts.map { ($0.name, $0.speedFactor) }, uniquingKeysWith: { a, _ in a })
+        sim.timings = phases.timings { sfs[$0] ?? 1 }
+        var rules: [Int: ParallelSetting] = [:]
+        for (hc, h) in zip(configs, hosts) where rules[h.slots] == nil { rules[h.slots] = config.parallel ?? hc.properties.parallel }
+        sim.cores = { [rules] record, slots in
+            guard slots > 1, record.has(property: "parallel") else { return Simulator.defaultCores(record, slots: slots) }
+            return (rules[slots] ?? .fraction(2)).cores(forJobs: slots)
+        }
         let chain = engine.criticalChain()
         let r = sim.run(engine)
         if json {

@@ -241,4 +241,30 @@ final class SchedulingEndToEndTests: XCTestCase {
         XCTAssertLessThan(number(more, "makespan_s"), number(one, "makespan_s"), "one: \(one)\nmore: \(more)")
         XCTAssertEqual(number(more, "built"), number(one, "built"))
     }
+
+    /// A port whose last build in build.log was parallel is simulated by
+    /// the model: its phases around the build on one slot, the build on
+    /// its cores, so its work is the build on one core (not its time).
+    func testSimulateFeedsParallelPortsFromBuildLogPhaseTimes() throws {
+        let tree = try TreeFixture(["--ports", "40", "--seed", "4", "--sleep", "2-10", "--scalable", "0.8"])
+        let bulk = Bulk(tree: tree)
+        let parallel = tree.manifest.ports.filter { $0.properties.contains("parallel") && !$0.ignored }
+        XCTAssertFalse(parallel.isEmpty, "the tree has parallel ports")
+        // Every port took 10 s; a parallel one 3 + 4 + 3 s with its build on 2 cores.
+        var stats = ""
+        for p in tree.manifest.ports where !p.ignored { stats += "\(p.pkgpath) host=localhost time=10 size=100 ts=1\n" }
+        let statsPath = try statsFile(tree)
+        try FileManager.default.createDirectory(atPath: (statsPath as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try stats.write(toFile: statsPath, atomically: true, encoding: .utf8)
+        let without = try simulate(bulk, ["-j", "4"])
+        try FileManager.default.createDirectory(atPath: bulk.logdir, withIntermediateDirectories: true)
+        let log = parallel.map { "\($0.pkgpath) localhost/4*2 20.00 100 max_stuck=4/configure=3.00/build=4.00/fake=3.00\n" }
+        try log.joined().write(toFile: bulk.logdir + "/build.log", atomically: true, encoding: .utf8)
+        let with = try simulate(bulk, ["-j", "4"])
+        XCTAssertEqual(number(with, "work_s") - number(without, "work_s"), 4 * Double(parallel.count), accuracy: 0.05,
+                       "without: \(without)\nwith: \(with)")
+        XCTAssertEqual(number(with, "built"), number(without, "built"))
+        XCTAssertGreaterThanOrEqual(number(with, "makespan_s"), number(with, "tight_lower_bound_s"))
+    }
 }
