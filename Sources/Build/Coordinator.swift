@@ -45,6 +45,13 @@ public final class Coordinator {
     var fetcher: Fetcher?
     var listingSerial = 0
     var jobs: [BuildJob] = []
+    /// Jobs that ended well whose package file is not visible yet (H).
+    var packageWaits: [PackageWait] = []
+    /// -R: what each package was built from, and what this run decided.
+    var signatures = SignatureStore()
+    var lastSignatureSave = 0.0
+    var rebuildLog: AppendLog?
+    var rebuildCounts = (rebuilt: 0, kept: 0)
     var junkTasks: [BuildHost: TaskHandle] = [:]
     /// ALWAYS_CLEAN's clean after a failure, by lock name, until it ends.
     var cleansAfterFailure: [String: TaskHandle] = [:]
@@ -115,6 +122,7 @@ public final class Coordinator {
             }
         }
         loadHistory()
+        loadSignatures()
         loadAffinity()
         setUpFetcher()
         if config.wholeTree {
@@ -236,6 +244,7 @@ public final class Coordinator {
         }
         if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
+        applyRebuildDecisions(t)
         if !stopFileSeen && storageFailure == nil {
             if !config.fetch.fetchOnly {
                 startJobs(t)
@@ -245,6 +254,7 @@ public final class Coordinator {
             startFetchJobs()
         }
         for job in jobs where job.waitingForLock { startPhase(job) }
+        recheckPackageWaits(t)
         watchLogs(t)
         checkStuck(t)
         flushEngine(t)
@@ -261,7 +271,8 @@ public final class Coordinator {
     }
 
     func checkEnd(_ t: Double) {
-        guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty else { return }
+        guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty
+        else { return }
         if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
         guard fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
@@ -299,6 +310,7 @@ public final class Coordinator {
 
     func finish(status: Int32) {
         flushEngine(now())
+        saveSignatures(now())
         reportEstimateError(now())
         finished = true
         exitStatus = status
@@ -349,6 +361,7 @@ public final class Coordinator {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }
         for f in listingFailures { lines.append("  listing: \(f)") }
+        if let r = rebuildSummary { lines.append("bulkbuild: \(r)") }
         lines += fetchSummaryLines()
         if config.wholeTree && c.total == 0 {
             lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")
@@ -382,6 +395,7 @@ public final class Coordinator {
     }
 
     func flushEngine(_ t: Double) {
+        applyRebuildDecisions(t)
         let changes = engine.takeChanges()
         guard !changes.isEmpty else { return }
         var text = LogFormat.enginePass(pid: pid, time: t)
@@ -411,6 +425,7 @@ public final class Coordinator {
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths
+        s.waitingPackagePaths = packageWaits.map { $0.job.path.canonical }
         s.failures = engine.failedPaths.map { p in
             failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
                                                logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)

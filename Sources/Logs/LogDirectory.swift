@@ -18,6 +18,8 @@ public struct LogDirectory: Sendable {
     public var performanceLog: String { root + "/performance.log" }
     public var affinityLog: String { root + "/affinity.log" }
     public var signatureLog: String { root + "/signature.log" }
+    /// -R: each existing package rebuilt or kept, and why.
+    public var rebuildLog: String { root + "/rebuild.log" }
     public var statusFile: String { root + "/status.json" }
     public var affinityDirectory: String { root + "/affinity" }
     public var stopFile: String { root + "/stop" }

@@ -10,6 +10,11 @@ public enum LogFormat {
         "\(pid)@\(FileIO.stamp(time)): \(change.state.letter): \(change.subject) \(change.extra)\n"
     }
 
+    /// rebuild.log: `FULLPKGPATH FULLPKGNAME rebuilt|kept: REASON`.
+    public static func rebuild(path: String, pkgname: String, rebuild: Bool, reason: String) -> String {
+        "\(path) \(pkgname) \(rebuild ? "rebuilt" : "kept"): \(reason)\n"
+    }
+
     /// engine.log marker for one engine pass.
     public static func enginePass(pid: Int32, time: Double) -> String {
         "\(pid)@\(FileIO.stamp(time)): +\n"

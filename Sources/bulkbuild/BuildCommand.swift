@@ -15,7 +15,7 @@ let unimplementedFlags: [Character: String] = [
     "U": "-U (force package updates)", "s": "-s (work directory sizes)",
 ]
 let unimplementedParameters: Set<String> = [
-    "HISTORY_ONLY", "NO_HISTORY", "WAIT_TIMEOUT",
+    "HISTORY_ONLY", "NO_HISTORY",
 ]
 
 func runBuildCommand(_ args: [String]) -> Int32 {
@@ -144,6 +144,10 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         parallel: o.parallel, startupScript: o.define("STARTUP"))
     config.reportPath = o.define("REPORT").map { exp.expand($0) }
     config.fetch = fetch
+    config.waitTimeout = try seconds("WAIT_TIMEOUT", 600)
+    config.rebuild = o.has("R")
+    // -R rebuilds against newer packages: `depends` must update them too.
+    config.update = o.has("U") ? .force : (o.has("u") || o.has("R")) ? .update : nil
     return config
 }
 

@@ -60,7 +60,13 @@ final class FakeRunner: TaskRunner {
             seconds = o.seconds; end = o.end
             if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
             ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
-            if phase == "package" { onFinish = { [tree] in tree.makePackage(subdir) } }
+            if phase == "package" {
+                let delay = tree.ports[subdir]?.packageDelay ?? 0
+                onFinish = { [tree, world] in
+                    if delay == 0 { tree.makePackage(subdir) }
+                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir) } }
+                }
+            }
         }
         if !writes.isEmpty { try? FileIO.append(writes, to: spec.logPath) }
         let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,
