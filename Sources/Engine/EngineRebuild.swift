@@ -45,17 +45,18 @@ extension BuildEngine {
             rebuildDecisions.append(RebuildDecision(path: nodes[i].path, pkgname: r.pkgname, rebuild: rebuild, reason: why))
             return rebuild
         }
+        let now = signature(i)
+        let then = check.recorded[nodes[i].path.canonical]
+        if let then, then != now {
+            let old = Set(then.split(separator: " ")), new = Set(now.split(separator: " "))
+            let gone = then.split(separator: " ").filter { !new.contains($0) }.map { "-" + $0 }
+            let came = now.split(separator: " ").filter { !old.contains($0) }.map { "+" + $0 }
+            return decide(true, "signature changed: " + (gone + came).joined(separator: " "))
+        }
         let fresh = neededNodes(i).filter { nodes[$0].builtThisRun }.compactMap { nodes[$0].record?.pkgname }.sorted()
         if !fresh.isEmpty { return decide(true, "built against rebuilt \(fresh.joined(separator: " "))") }
-        let now = signature(i)
-        guard let then = check.recorded[nodes[i].path.canonical] else {
-            return check.rebuildUnknown ? decide(true, "signature unknown (-U)") : decide(false, "signature unknown, kept")
-        }
-        guard then != now else { return false }
-        let old = Set(then.split(separator: " ")), new = Set(now.split(separator: " "))
-        let gone = then.split(separator: " ").filter { !new.contains($0) }.map { "-" + $0 }
-        let came = now.split(separator: " ").filter { !old.contains($0) }.map { "+" + $0 }
-        return decide(true, "signature changed: " + (gone + came).joined(separator: " "))
+        if then != nil { return false }
+        return check.rebuildUnknown ? decide(true, "signature unknown (-U)") : decide(false, "signature unknown, kept")
     }
 
     /// -R's decisions since the last call.

@@ -11,8 +11,7 @@ let bulkbuildVersion = "0.1.0"
 /// Options whose behaviour is not built yet: they fail loudly rather than
 /// be ignored.
 let unimplementedFlags: [Character: String] = [
-    "R": "-R (rebuild on signature changes)", "u": "-u (update installed packages)",
-    "U": "-U (force package updates)", "s": "-s (work directory sizes)",
+    "s": "-s (work directory sizes)",
 ]
 let unimplementedParameters: Set<String> = [
     "HISTORY_ONLY", "NO_HISTORY",

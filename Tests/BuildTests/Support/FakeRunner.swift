@@ -16,6 +16,8 @@ final class FakeRunner: TaskRunner {
     /// (SUBDIR, hard) of every stop asked for.
     var stops: [(String, Bool)] = []
     private(set) var down = false
+    /// BULKBUILD_UPDATE given to each `depends`, by SUBDIR ("" when none).
+    private(set) var updates: [String: String] = [:]
 
     init(hostName: String, isLocal: Bool, world: FakeWorld, tree: FakeTree) {
         self.hostName = hostName; self.isLocal = isLocal; self.world = world; self.tree = tree
@@ -55,6 +57,7 @@ final class FakeRunner: TaskRunner {
             seconds = 0.2
             tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
         } else if let phase = spec.environment["PHASE"] {
+            if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
             let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
             let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
             seconds = o.seconds; end = o.end

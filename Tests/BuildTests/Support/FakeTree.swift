@@ -25,8 +25,9 @@ struct FakePort {
     /// Seconds after `package` ends until its file is visible (a
     /// repository on NFS); .infinity: never.
     var packageDelay: Double = 0
+    var version = "1.0"
 
-    var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-1.0" }
+    var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-" + version }
 }
 
 final class FakeTree {
