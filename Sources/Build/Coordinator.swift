@@ -52,6 +52,10 @@ public final class Coordinator {
     var lastSignatureSave = 0.0
     var rebuildLog: AppendLog?
     var rebuildCounts = (rebuilt: 0, kept: 0)
+    /// -I: the install running now, and what each install did.
+    var installTask: TaskHandle?
+    var installing = false
+    var installReport: [String]?
     var junkTasks: [BuildHost: TaskHandle] = [:]
     /// ALWAYS_CLEAN's clean after a failure, by lock name, until it ends.
     var cleansAfterFailure: [String: TaskHandle] = [:]
@@ -153,7 +157,7 @@ public final class Coordinator {
     /// Every task the run started and is waiting for.
     var runningTasks: [TaskHandle] {
         jobs.compactMap { $0.handle } + listings.compactMap { $0.handle } + Array(junkTasks.values)
-            + Array(cleansAfterFailure.values) + (fetcher?.runningTasks ?? [])
+            + Array(cleansAfterFailure.values) + (fetcher?.runningTasks ?? []) + (installTask.map { [$0] } ?? [])
     }
 
     /// Seconds to wait for events before the next pass at the latest.
@@ -217,6 +221,7 @@ public final class Coordinator {
             removeJob(job)
         }
         for l in listings { l.handle?.stop(hard: false) }
+        installTask?.stop(hard: false)
         fetcher?.stop(hard: false)
         for task in Array(junkTasks.values) + Array(cleansAfterFailure.values) { task.stop(hard: false) }
     }
@@ -271,8 +276,8 @@ public final class Coordinator {
     }
 
     func checkEnd(_ t: Double) {
-        guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty
-        else { return }
+        guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty,
+              !installing else { return }
         if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
         guard fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
@@ -294,7 +299,7 @@ public final class Coordinator {
         // Locks held by a live bulkbuild on this host will be released:
         // wait for them rather than give up on their dependents.
         if s.counts.locked > 0 && lockWatcher.heldByLiveRun(host: config.localHost, ownPid: pid) { return }
-        finish(status: endStatus())
+        endRun(status: endStatus())
     }
 
     /// 0 only when every wanted path is built or ignored (IGNORE, not
@@ -362,6 +367,7 @@ public final class Coordinator {
         }
         for f in listingFailures { lines.append("  listing: \(f)") }
         if let r = rebuildSummary { lines.append("bulkbuild: \(r)") }
+        for line in installReport ?? [] { lines.append("bulkbuild: \(line)") }
         lines += fetchSummaryLines()
         if config.wholeTree && c.total == 0 {
             lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")

@@ -52,6 +52,8 @@ public struct RunConfig {
     public var rebuild = false
     /// -u / -U (and -R): what the `depends` phase is told in BULKBUILD_UPDATE.
     public var update: PackageUpdate?
+    /// -I: paths installed on this machine at the end (also built).
+    public var install: [FullPkgPath] = []
     public var batchSize = 64
     public var parallelListings = 2
 

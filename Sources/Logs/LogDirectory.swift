@@ -20,6 +20,8 @@ public struct LogDirectory: Sendable {
     public var signatureLog: String { root + "/signature.log" }
     /// -R: each existing package rebuilt or kept, and why.
     public var rebuildLog: String { root + "/rebuild.log" }
+    /// -I: the output of every `install` at the end of the run.
+    public var installLog: String { root + "/install.log" }
     public var statusFile: String { root + "/status.json" }
     public var affinityDirectory: String { root + "/affinity" }
     public var stopFile: String { root + "/stop" }
