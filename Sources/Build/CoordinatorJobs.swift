@@ -195,6 +195,7 @@ extension Coordinator {
         case .lost(let why):
             jobNotFinished(job, why)
         default:
+            if job.phase == "clean" { cleanFailed(job.path, host: job.host.name, status: end.text) }
             jobFailed(job, status: job.killReason ?? end.text)
         }
     }
@@ -289,6 +290,7 @@ extension Coordinator {
             if end.succeeded {
                 unlink(self.logs.dirtyWorkdirMarker(job.path.pkgpath))
             } else {
+                self.cleanFailed(job.path, host: job.host.name, status: end.text)
                 self.reporter.event(.message("clean of \(job.path.canonical) after its failure ended with \(end.text)"),
                                     at: self.now())
             }
@@ -296,6 +298,11 @@ extension Coordinator {
         }
         cleansAfterFailure[lockName] = handle
         recordTaskGroup(lockName, handle, t)
+    }
+
+    /// clean.log: its work directory may still be there.
+    func cleanFailed(_ path: FullPkgPath, host: String, status: String) {
+        writing(now()) { try FileIO.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
     }
 
     func jobNotFinished(_ job: BuildJob, _ why: String) {

@@ -106,3 +106,16 @@ extension BuildEngine {
         tally.counts.queued + tally.counts.running + tally.counts.waitingPackage + tally.unlisted == 0
     }
 }
+
+extension BuildEngine {
+    /// For dependencies.log: each listed path that something depends on
+    /// (build or run), with how many listed ports do, most first.
+    public func dependencyCounts() -> [(path: String, count: Int)] {
+        var out: [(path: String, count: Int)] = []
+        for n in nodes where n.record != nil && n.aliasOf == nil {
+            let users = Set(n.buildDependents + n.runDependents)
+            if !users.isEmpty { out.append((n.path.canonical, users.count)) }
+        }
+        return out.sorted { $0.count != $1.count ? $0.count > $1.count : $0.path < $1.path }
+    }
+}

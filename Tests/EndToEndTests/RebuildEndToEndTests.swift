@@ -22,6 +22,8 @@ final class RebuildEndToEndTests: XCTestCase {
         let bulk = Bulk(tree: tree)
         let first = try bulk.run(["-j", "2"])
         XCTAssertEqual(first.exitCode, 0, first.output)
+        // Each port of the chain but the last has one dependent.
+        XCTAssertEqual(bulk.lines("dependencies.log"), ports.dropLast().map { "\($0.pkgpath) 1" }.sorted())
         let signatures = readFile(tree.treePath("distfiles/build-stats/" + tree.arch + "-signatures")) ?? ""
         XCTAssertEqual(signatures.split(separator: "\n").count, 5, signatures)
         XCTAssertTrue(signatures.contains("\(ports[1].pkgpath) \(ports[1].packages[0]) \(ports[0].packages[0])\n"), signatures)
