@@ -47,6 +47,17 @@ public final class Coordinator {
     var listedDistfiles = Set<String>()
     var listingSerial = 0
     var jobs: [BuildJob] = []
+    /// Jobs that ended well whose package file is not visible yet (H).
+    var packageWaits: [PackageWait] = []
+    /// -R: what each package was built from, and what this run decided.
+    var signatures = SignatureStore()
+    var lastSignatureSave = 0.0
+    var rebuildLog: AppendLog?
+    var rebuildCounts = (rebuilt: 0, kept: 0)
+    /// -I: the install running now, and what each install did.
+    var installTask: TaskHandle?
+    var installing = false
+    var installReport: [String]?
     var junkTasks: [BuildHost: TaskHandle] = [:]
     /// ALWAYS_CLEAN's clean after a failure, by lock name, until it ends.
     var cleansAfterFailure: [String: TaskHandle] = [:]
@@ -117,6 +128,7 @@ public final class Coordinator {
             }
         }
         loadHistory()
+        loadSignatures()
         loadAffinity()
         setUpFetcher()
         if config.wholeTree {
@@ -147,7 +159,7 @@ public final class Coordinator {
     /// Every task the run started and is waiting for.
     var runningTasks: [TaskHandle] {
         jobs.compactMap { $0.handle } + listings.compactMap { $0.handle } + Array(junkTasks.values)
-            + Array(cleansAfterFailure.values) + (fetcher?.runningTasks ?? [])
+            + Array(cleansAfterFailure.values) + (fetcher?.runningTasks ?? []) + (installTask.map { [$0] } ?? [])
     }
 
     /// Seconds to wait for events before the next pass at the latest.
@@ -211,6 +223,7 @@ public final class Coordinator {
             removeJob(job)
         }
         for l in listings { l.handle?.stop(hard: false) }
+        installTask?.stop(hard: false)
         fetcher?.stop(hard: false)
         for task in Array(junkTasks.values) + Array(cleansAfterFailure.values) { task.stop(hard: false) }
     }
@@ -238,6 +251,7 @@ public final class Coordinator {
         }
         if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
+        applyRebuildDecisions(t)
         if !stopFileSeen && storageFailure == nil {
             if !config.fetch.fetchOnly {
                 startJobs(t)
@@ -247,6 +261,7 @@ public final class Coordinator {
             startFetchJobs()
         }
         for job in jobs where job.waitingForLock { startPhase(job) }
+        recheckPackageWaits(t)
         watchLogs(t)
         checkStuck(t)
         flushEngine(t)
@@ -263,7 +278,8 @@ public final class Coordinator {
     }
 
     func checkEnd(_ t: Double) {
-        guard jobs.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty else { return }
+        guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty,
+              !installing else { return }
         if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
         guard fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
@@ -285,7 +301,7 @@ public final class Coordinator {
         // Locks held by a live bulkbuild on this host will be released:
         // wait for them rather than give up on their dependents.
         if s.counts.locked > 0 && lockWatcher.heldByLiveRun(host: config.localHost, ownPid: pid) { return }
-        finish(status: endStatus())
+        endRun(status: endStatus())
     }
 
     /// 0 only when every wanted path is built or ignored (IGNORE, not
@@ -301,6 +317,7 @@ public final class Coordinator {
 
     func finish(status: Int32) {
         flushEngine(now())
+        saveSignatures(now())
         reportEstimateError(now())
         finished = true
         exitStatus = status
@@ -352,6 +369,8 @@ public final class Coordinator {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }
         for f in listingFailures { lines.append("  listing: \(f)") }
+        if let r = rebuildSummary { lines.append("bulkbuild: \(r)") }
+        for line in installReport ?? [] { lines.append("bulkbuild: \(line)") }
         lines += fetchSummaryLines()
         if config.wholeTree && c.total == 0 {
             lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")
@@ -385,6 +404,7 @@ public final class Coordinator {
     }
 
     func flushEngine(_ t: Double) {
+        applyRebuildDecisions(t)
         let changes = engine.takeChanges()
         guard !changes.isEmpty else { return }
         var text = LogFormat.enginePass(pid: pid, time: t)
@@ -414,6 +434,7 @@ public final class Coordinator {
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths
+        s.waitingPackagePaths = packageWaits.map { $0.job.path.canonical }
         s.failures = engine.failedPaths.map { p in
             failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
                                                logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)

@@ -158,8 +158,9 @@ extension Coordinator {
             argv.append("MAKE_JOBS=\(n)")
             job.mostMakeJobs = max(job.mostMakeJobs, n)
         }
-        let spec = TaskSpec(argv: argv, environment: ["SUBDIR": job.path.canonical, "PHASE": phase],
-                            logPath: job.logPath)
+        var environment = ["SUBDIR": job.path.canonical, "PHASE": phase]
+        if phase == "depends", let update = config.update { environment["BULKBUILD_UPDATE"] = update.rawValue }
+        let spec = TaskSpec(argv: argv, environment: environment, logPath: job.logPath)
         let handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
         job.handle = handle
         recordTaskGroup(job.lockName, handle, t)
@@ -189,6 +190,7 @@ extension Coordinator {
         case .lost(let why):
             jobNotFinished(job, why)
         default:
+            if job.phase == "clean" { cleanFailed(job.path, host: job.host.name, status: end.text) }
             jobFailed(job, status: job.killReason ?? end.text)
         }
     }
@@ -202,15 +204,20 @@ extension Coordinator {
     func jobSucceeded(_ job: BuildJob) {
         let t = now()
         releaseHostLock(job)
-        let path = job.path
         guard FileIO.exists(config.packageFile(job.record.pkgname)) else {
-            writing(t) {
-                try FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n",
-                                  to: job.logPath)
+            if config.waitTimeout > 0 {
+                waitForPackage(job, t)
+            } else {
+                packageNeverShowed(job, "missing package file")
             }
-            jobFailed(job, status: "missing package file")
             return
         }
+        jobBuilt(job, t)
+    }
+
+    /// The job ended well and its package file is there.
+    func jobBuilt(_ job: BuildJob, _ t: Double) {
+        let path = job.path
         writing(t) { try FileIO.append(LogFormat.portEnd(time: t), to: job.logPath) }
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
@@ -219,6 +226,7 @@ extension Coordinator {
         locks.remove(job.lockName)
         recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
+        recordSignatures([path] + also, t)
         job.host.buildsSinceJunk += 1
         addHistory(.built, path: path.canonical, host: job.host.name, duration: t - job.started, detail: nil)
         reporter.event(.jobEnded(path: path.canonical, host: job.host.isLocal ? nil : job.host.name,
@@ -279,6 +287,7 @@ extension Coordinator {
             if end.succeeded {
                 unlink(self.logs.dirtyWorkdirMarker(job.path.pkgpath))
             } else {
+                self.cleanFailed(job.path, host: job.host.name, status: end.text)
                 self.reporter.event(.message("clean of \(job.path.canonical) after its failure ended with \(end.text)"),
                                     at: self.now())
             }
@@ -286,6 +295,11 @@ extension Coordinator {
         }
         cleansAfterFailure[lockName] = handle
         recordTaskGroup(lockName, handle, t)
+    }
+
+    /// clean.log: its work directory may still be there.
+    func cleanFailed(_ path: FullPkgPath, host: String, status: String) {
+        writing(now()) { try FileIO.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
     }
 
     func jobNotFinished(_ job: BuildJob, _ why: String) {

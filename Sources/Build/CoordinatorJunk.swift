@@ -27,7 +27,10 @@ extension Coordinator {
             for p in config.junkKeep { if let r = engine.record(for: p) { keep.insert(r.pkgname) } }
             host.buildsSinceJunk = 0
             let log = logs.junkLog(host: host.name)
-            guard writing(t, { try FileIO.append(">>> Running junk on \(host.name) at \(Int(t))\n", to: log) }) else {
+            guard writing(t, {
+                try FileIO.append(">>> Running junk on \(host.name) at \(Int(t))\n", to: log)
+                try FileIO.append(LogFormat.needed(time: t, host: host.name, packages: keep.sorted()), to: logs.neededLog)
+            }) else {
                 locks.remove(name)
                 return
             }

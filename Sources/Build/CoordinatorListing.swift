@@ -58,7 +58,10 @@ extension Coordinator {
         for (a, b) in equivOnly.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
         engine.listed(equivOnly, requested: job.requested)
         unlink(job.outputPath)
-        if job.requested.isEmpty { logUsage("LISTED", "paths=\(engine.counts.counts.total)") }
+        if job.requested.isEmpty {
+            logUsage("LISTED", "paths=\(engine.counts.counts.total)")
+            if end.succeeded { writeDependencies(now()) }
+        }
         lockWatcher.lookSoon()
         flushEngine(now())
     }
@@ -102,6 +105,17 @@ extension Coordinator {
         fetchListed(result)
         for r in result.records {
             if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
+        }
+    }
+
+    /// dependencies.log, also kept beside the build history
+    /// (`%f/build-stats/%a-dependencies`), each replaced whole.
+    func writeDependencies(_ t: Double) {
+        let text = engine.dependencyCounts().map { LogFormat.dependencies(path: $0.path, count: $0.count) }.joined()
+        writing(t) {
+            try FileIO.replace(logs.dependenciesLog, with: text)
+            try FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
+            try FileIO.replace(config.statsPath + "-dependencies", with: text)
         }
     }
 }

@@ -45,6 +45,15 @@ public struct RunConfig {
     public var reportPath: String?
     /// -f / -F: fetch jobs beside the builds (0: builds fetch for themselves).
     public var fetch = FetchSettings()
+    /// WAIT_TIMEOUT: seconds a package file may take to show up after its
+    /// job ended (NFS); 0: missing at once is an error.
+    public var waitTimeout: Double = 600
+    /// -R: rebuild packages whose signature changed (see BuildEngine.RebuildCheck).
+    public var rebuild = false
+    /// -u / -U (and -R): what the `depends` phase is told in BULKBUILD_UPDATE.
+    public var update: PackageUpdate?
+    /// -I: paths installed on this machine at the end (also built).
+    public var install: [FullPkgPath] = []
     public var batchSize = 64
     public var parallelListings = 2
 
@@ -83,8 +92,17 @@ public struct RunConfig {
         self.startupScript = startupScript
     }
 
+    /// What each package was built from, next to the build history.
+    public var signaturesPath: String { statsPath + "-signatures" }
+
     /// `${PACKAGE_REPOSITORY}/${MACHINE_ARCH}/all/${FULLPKGNAME}.tgz`
     public func packageFile(_ pkgname: String) -> String {
         "\(tree.packageRepository)/\(arch)/all/\(pkgname).tgz"
     }
+}
+
+/// BULKBUILD_UPDATE for `depends`: installed packages that are older are
+/// updated (-u, -R), or reinstalled even when they look the same (-U).
+public enum PackageUpdate: String, Sendable {
+    case update, force
 }

@@ -16,6 +16,8 @@ public final class BuildEngine {
     enum State: Equatable {
         case unlisted, toBuild, queued, setAside, running, built, installable
         case skipped(Skip), error, locked
+        /// Its job ended well, its package file is not visible yet (H).
+        case waitingPackage
     }
 
     struct Node {
@@ -43,6 +45,11 @@ public final class BuildEngine {
         var category: Int32 = 0
         /// A subpackage after the first of its build: its time is counted once, on the first.
         var sharesBuild = false
+        /// -R: its package exists; once its dependencies are settled, its
+        /// signature says whether it is kept or rebuilt.
+        var checkSignature = false
+        /// Built by a job of this run (-R rebuilds what was built against it).
+        var builtThisRun = false
         init(path: FullPkgPath) { self.path = path }
     }
 
@@ -93,6 +100,9 @@ public final class BuildEngine {
     /// Work not started yet, in seconds at speed factor 1: summed at each
     /// critical-path pass, less what started since (for the squiggle rule).
     var pendingWork = 0.0
+    /// -R: what each existing package was built from; nil without -R.
+    public var rebuildCheck: RebuildCheck?
+    var rebuildDecisions: [RebuildDecision] = []
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything
@@ -134,6 +144,20 @@ public final class BuildEngine {
 
     func becameReadyForBuild(_ i: Int) {
         guard nodes[i].state == .toBuild, nodes[i].missingBuild <= 0, !nodes[i].awaitingDistfiles else { return }
+        if nodes[i].checkSignature {
+            nodes[i].checkSignature = false
+            if !needsRebuild(i) {
+                setState(i, .built)
+                log(i, .built)
+                becameReadyToInstall(i)
+                return
+            }
+            if holdsForDistfiles, let r = nodes[i].record, !r.fetch.files.isEmpty {
+                nodes[i].awaitingDistfiles = true
+                distfileRequests.append(r)
+                return
+            }
+        }
         setState(i, .queued)
         log(i, .queued)
         enqueue(i)

@@ -56,6 +56,15 @@ extension BuildEngine {
         finished(path, .built(alsoBuilt: alsoBuilt))
     }
 
+    /// Its job ended well but the package file is not visible yet (a
+    /// repository on NFS): H until `finished` says built or failed. The
+    /// pkgpath stays busy, as its lock is still held.
+    public func waitingForPackage(_ path: FullPkgPath) {
+        let i = id(for: path)
+        setState(i, .waitingPackage)
+        log(i, .waitingPackage)
+    }
+
     /// Another process holds the path's lock: L until the lock goes away.
     public func lockHeld(_ path: FullPkgPath) {
         let i = id(for: path)
@@ -76,6 +85,8 @@ extension BuildEngine {
         let i = id(for: path)
         switch result {
         case .built(let others):
+            nodes[i].builtThisRun = true
+            for o in others { nodes[id(for: o)].builtThisRun = true }
             setState(i, .built)
             log(i, .built)
             for o in others {

@@ -198,6 +198,14 @@ extension BuildEngine {
            let why = skipReason(blocker) {
             skip(i, because(blocker, why)); return
         }
+        if record.packageExists && rebuildCheck != nil {
+            // Kept or rebuilt once its dependencies are settled.
+            nodes[i].checkSignature = true
+            setState(i, .toBuild)
+            log(i, .toBuild, "signature check")
+            becameReadyForBuild(i)
+            return
+        }
         if record.packageExists {
             setState(i, .built)
             log(i, .built, record.builtNote ?? "")
@@ -238,7 +246,7 @@ extension BuildEngine {
     func skip(_ i: Int, _ why: Skip) {
         if case .skipped = nodes[i].state { return }
         switch nodes[i].state {
-        case .built, .installable, .running: return
+        case .built, .installable, .running, .waitingPackage: return
         default: break
         }
         setState(i, .skipped(why))
@@ -255,7 +263,7 @@ extension BuildEngine {
             for d in nodes[j].buildDependents + nodes[j].runDependents {
                 guard nodes[d].record != nil else { continue }
                 switch nodes[d].state {
-                case .skipped, .built, .installable, .running, .error: continue
+                case .skipped, .built, .installable, .running, .waitingPackage, .error: continue
                 default: break
                 }
                 setState(d, .skipped(because(j, reason)))

@@ -19,6 +19,7 @@ extension BuildEngine {
         case .skipped: return .ignored
         case .error: return .error
         case .locked: return .locked
+        case .waitingPackage: return .waitingPackage
         }
     }
 
@@ -41,16 +42,19 @@ extension BuildEngine {
     /// Package names a job needs installed: its build dependencies and,
     /// recursively, their run dependencies.
     public func neededPackages(for path: FullPkgPath) -> [String] {
-        let i = id(for: path)
+        neededNodes(id(for: path)).compactMap { nodes[$0].record?.pkgname }.filter { !$0.isEmpty }.sorted()
+    }
+
+    func neededNodes(_ i: Int) -> [Int] {
         var seen = Set<Int>()
         var stack = nodes[i].buildDeps
-        var names: [String] = []
+        var found: [Int] = []
         while let d = stack.popLast() {
             guard seen.insert(d).inserted else { continue }
-            if let n = nodes[d].record?.pkgname, !n.isEmpty { names.append(n) }
+            found.append(d)
             stack.append(contentsOf: nodes[d].runDeps)
         }
-        return names.sorted()
+        return found
     }
 
     public struct Summary: Equatable, Sendable {
@@ -91,11 +95,27 @@ extension BuildEngine {
                 else { s.ignoredOnly += 1 }
             case .error: s.counts.errors += 1; s.failedPaths.append(n.path.canonical)
             case .locked: s.counts.locked += 1; s.lockedPaths.append(n.path.canonical)
+            case .waitingPackage: s.counts.waitingPackage += 1
             }
         }
         return s
     }
 
     /// Nothing left that could make progress without outside help.
-    public var isIdle: Bool { tally.counts.queued + tally.counts.running + tally.unlisted == 0 }
+    public var isIdle: Bool {
+        tally.counts.queued + tally.counts.running + tally.counts.waitingPackage + tally.unlisted == 0
+    }
+}
+
+extension BuildEngine {
+    /// For dependencies.log: each listed path that something depends on
+    /// (build or run), with how many listed ports do, most first.
+    public func dependencyCounts() -> [(path: String, count: Int)] {
+        var out: [(path: String, count: Int)] = []
+        for n in nodes where n.record != nil && n.aliasOf == nil {
+            let users = Set(n.buildDependents + n.runDependents)
+            if !users.isEmpty { out.append((n.path.canonical, users.count)) }
+        }
+        return out.sorted { $0.count != $1.count ? $0.count > $1.count : $0.path < $1.path }
+    }
 }

@@ -21,6 +21,9 @@ public struct PortRecord: Sendable, Equatable {
     public var packageExists: Bool
     /// Said in engine.log with B when `packageExists` needs explaining.
     public var builtNote: String?
+    /// BULKBUILD_SIGNATURE: what the tree says the package is built from,
+    /// instead of the one -R works out (see `signature(of:)`).
+    public var treeSignature: String?
 
     public init(path: FullPkgPath, pkgname: String, buildDepends: [Dependency] = [],
                 runDepends: [Dependency] = [], properties: [String] = [], ignore: String? = nil,
@@ -167,6 +170,7 @@ public struct ListingResult: Sendable {
                     broken: problems.isEmpty ? nil : problems.joined(separator: "; "),
                     distfiles: distfiles)
                 record.fetch = fetch
+                record.treeSignature = vars["BULKBUILD_SIGNATURE"].flatMap { $0.isEmpty ? nil : $0 }
                 result.records.append(record)
                 if keySet.insert(key).inserted { listedKeys.append(key) }
             }

@@ -57,6 +57,7 @@ extension BuildEngine {
         case .error:
             tally.counts.errors += k
             if k > 0 { errorNodes.insert(i) } else { errorNodes.remove(i) }
+        case .waitingPackage: tally.counts.waitingPackage += k
         case .locked:
             tally.counts.locked += k
             if k > 0 { lockedNodes.insert(i) } else { lockedNodes.remove(i) }

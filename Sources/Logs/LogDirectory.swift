@@ -18,6 +18,16 @@ public struct LogDirectory: Sendable {
     public var performanceLog: String { root + "/performance.log" }
     public var affinityLog: String { root + "/affinity.log" }
     public var signatureLog: String { root + "/signature.log" }
+    /// -R: each existing package rebuilt or kept, and why.
+    public var rebuildLog: String { root + "/rebuild.log" }
+    /// -I: the output of every `install` at the end of the run.
+    public var installLog: String { root + "/install.log" }
+    /// After a whole-tree listing: how many ports depend on each path.
+    public var dependenciesLog: String { root + "/dependencies.log" }
+    /// At each junk run: the packages kept on that host.
+    public var neededLog: String { root + "/needed.log" }
+    /// Paths whose `clean` failed, so their work directory may remain.
+    public var cleanLog: String { root + "/clean.log" }
     public var statusFile: String { root + "/status.json" }
     public var affinityDirectory: String { root + "/affinity" }
     public var stopFile: String { root + "/stop" }

@@ -10,6 +10,22 @@ public enum LogFormat {
         "\(pid)@\(FileIO.stamp(time)): \(change.state.letter): \(change.subject) \(change.extra)\n"
     }
 
+    /// rebuild.log: `FULLPKGPATH FULLPKGNAME rebuilt|kept: REASON`.
+    public static func rebuild(path: String, pkgname: String, rebuild: Bool, reason: String) -> String {
+        "\(path) \(pkgname) \(rebuild ? "rebuilt" : "kept"): \(reason)\n"
+    }
+
+    /// dependencies.log: `FULLPKGPATH COUNT`, COUNT the ports that depend on it.
+    public static func dependencies(path: String, count: Int) -> String { "\(path) \(count)\n" }
+
+    /// needed.log: `EPOCH HOST PKGNAME...`, the packages a junk run kept.
+    public static func needed(time: Double, host: String, packages: [String]) -> String {
+        ([FileIO.stamp(time), host] + packages).joined(separator: " ") + "\n"
+    }
+
+    /// clean.log: `FULLPKGPATH HOST STATUS` for a `clean` that failed.
+    public static func clean(path: String, host: String, status: String) -> String { "\(path) \(host) \(status)\n" }
+
     /// engine.log marker for one engine pass.
     public static func enginePass(pid: Int32, time: Double) -> String {
         "\(pid)@\(FileIO.stamp(time)): +\n"

@@ -11,11 +11,9 @@ let bulkbuildVersion = "0.1.0"
 /// Options whose behaviour is not built yet: they fail loudly rather than
 /// be ignored.
 let unimplementedFlags: [Character: String] = [
-    "R": "-R (rebuild on signature changes)", "u": "-u (update installed packages)",
-    "U": "-U (force package updates)", "s": "-s (work directory sizes)",
+    "s": "-s (work directory sizes)",
 ]
 let unimplementedParameters: Set<String> = [
-    "WAIT_TIMEOUT",
 ]
 
 func runBuildCommand(_ args: [String]) -> Int32 {
@@ -46,7 +44,6 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    if !o.installLists.isEmpty { throw notImplemented("-I (install on the local box)") }
     if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
     if o.sizeLog != nil { throw notImplemented("-S (size log)") }
     for (name, value) in o.defines {
@@ -88,6 +85,12 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     var request = PathRequest()
     for file in o.pathListFiles { try readPathFile(exp.expand(file), into: &request) }
     for arg in o.pathLists { try readPathList(arg, into: &request, portsdir: portsdir) }
+    // -I paths are built too.
+    var install = PathRequest()
+    for list in o.installLists {
+        try readPathList(list, into: &install, portsdir: portsdir)
+        try readPathList(list, into: &request, portsdir: portsdir)
+    }
     var keep = PathRequest()
     for list in o.noCleanLists { try readPathList(list, into: &keep, portsdir: portsdir) }
     var junkKeep = PathRequest()
@@ -154,6 +157,11 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         parallel: o.parallel, startupScript: o.define("STARTUP"))
     config.reportPath = o.define("REPORT").map { exp.expand($0) }
     config.fetch = fetch
+    config.waitTimeout = try seconds("WAIT_TIMEOUT", 600)
+    config.install = install.paths
+    config.rebuild = o.has("R")
+    // -R rebuilds against newer packages: `depends` must update them too.
+    config.update = o.has("U") ? .force : (o.has("u") || o.has("R")) ? .update : nil
     return config
 }
 

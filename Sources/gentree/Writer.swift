@@ -205,7 +205,7 @@ struct Writer {
         ARCH = \(arch)
         LOGLINES = \(o.logLines)
         ALL = $(T)/packages/$(ARCH)/all
-        PHASES = depends prepare fetch checksum patch configure build fake package clean junk
+        PHASES = depends prepare fetch checksum patch configure build fake package clean junk install
         .PHONY: \(o.printData ? "print-data " : "")dump-vars $(PHASES)
 
         Makefile: ;
@@ -260,6 +260,9 @@ struct Writer {
 
         clean:
         	$(PORT); rm -rf "$$w"; rmdir "$(T)/.running/$$LOCK" 2>/dev/null; echo "===> Cleaning for $$s"
+
+        install:
+        	$(PORT); mkdir -p "$(T)/localbase/installed"; for f in $$PKGS; do [ -f "$(ALL)/$$f" ] || { echo "install: $$s: no package $(ALL)/$$f"; exit 1; }; cp "$(ALL)/$$f" "$(T)/localbase/installed/$$f" || exit 1; echo "===> Installed $${f%.tgz} into $(T)/localbase"; done
 
         junk:
         	db="$(T)/localbase/pkgdb"; keep=" $${JUNK_KEEP:-} "; n=0; for f in "$$db"/*; do [ -e "$$f" ] || continue; b="$${f##*/}"; case "$$keep" in *" $$b "*) ;; *) rm -f "$$f"; n=$$((n+1));; esac; done; echo "===> junk: removed $$n package(s), kept: $${JUNK_KEEP:-nothing}"

@@ -306,7 +306,7 @@ final class CoreBuildTests: XCTestCase {
             (["-j"], "option '-j' needs a value"),
             (["-D", "NOPE=1"], "unknown parameter"),
             (["-D", "novalue"], "-D expects PARAM=value"),
-            (["-R"], "not implemented yet"),
+            (["-s"], "not implemented yet"),
             (["-D", "HISTORY_ONLY=1", "devel/p0001"], "HISTORY_ONLY works out which distfiles the whole tree no longer uses: give no path"),
             (["-D", "CDROM_ONLY=1"], "use them with -F"),
             (["-D", "FETCH_STALL_TIMEOUT=never"], "FETCH_STALL_TIMEOUT=never: expected a number of seconds"),

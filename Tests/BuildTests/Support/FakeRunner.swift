@@ -16,6 +16,8 @@ final class FakeRunner: TaskRunner {
     /// (SUBDIR, hard) of every stop asked for.
     var stops: [(String, Bool)] = []
     private(set) var down = false
+    /// BULKBUILD_UPDATE given to each `depends`, by SUBDIR ("" when none).
+    private(set) var updates: [String: String] = [:]
 
     init(hostName: String, isLocal: Bool, world: FakeWorld, tree: FakeTree) {
         self.hostName = hostName; self.isLocal = isLocal; self.world = world; self.tree = tree
@@ -55,12 +57,19 @@ final class FakeRunner: TaskRunner {
             seconds = 0.2
             tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
         } else if let phase = spec.environment["PHASE"] {
+            if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
             let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
             let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
             seconds = o.seconds; end = o.end
             if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
             ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
-            if phase == "package" { onFinish = { [tree] in tree.makePackage(subdir) } }
+            if phase == "package" {
+                let delay = tree.ports[subdir]?.packageDelay ?? 0
+                onFinish = { [tree, world] in
+                    if delay == 0 { tree.makePackage(subdir) }
+                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir) } }
+                }
+            }
         }
         if !writes.isEmpty { try? FileIO.append(writes, to: spec.logPath) }
         let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,

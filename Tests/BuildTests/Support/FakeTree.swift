@@ -22,8 +22,12 @@ struct FakePort {
     var phaseSeconds: [String: Double] = [:]
     /// Of `seconds`, the part that MAKE_JOBS divides (a parallel build).
     var scalable: Double = 0
+    /// Seconds after `package` ends until its file is visible (a
+    /// repository on NFS); .infinity: never.
+    var packageDelay: Double = 0
+    var version = "1.0"
 
-    var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-1.0" }
+    var pkgname: String { (pkgpath.split(separator: "/").last.map(String.init) ?? pkgpath) + "-" + version }
 }
 
 final class FakeTree {

@@ -98,6 +98,13 @@ final class Harness {
         return c
     }
 
+    /// Forgets the coordinator and its hosts, so that `run` starts another
+    /// run on the same directories, tree and virtual clock.
+    func startOver() {
+        coordinator = nil
+        runners = [:]
+    }
+
     /// Runs to the end; the exit status.
     func run(file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
         let status = try prepare().run()

@@ -1,0 +1,44 @@
+/// What each package was built from (its -R signature), by fullpkgpath,
+/// kept next to the build history (`%f/build-stats/%a-signatures`). One
+/// line per path: `FULLPKGPATH SIGNATURE`, the signature being the rest of
+/// the line. The whole file is replaced at once, so a reader or a crash
+/// sees the old file or the new one, never half of it.
+public struct SignatureStore: Sendable, Equatable {
+    public private(set) var signatures: [String: String] = [:]
+    /// Lines that could not be read (`file:line: why`); their paths count
+    /// as having no record.
+    public private(set) var problems: [String] = []
+    public private(set) var changed = false
+
+    public init() {}
+
+    /// The store in `path`; a missing file is an empty store.
+    public static func read(_ path: String) -> SignatureStore {
+        var s = SignatureStore()
+        guard let text = FileIO.read(path) else { return s }
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let space = line.firstIndex(of: " "), line.index(after: space) < line.endIndex,
+                  line[..<space].contains("/") else {
+                s.problems.append("\(path):\(n + 1): expected FULLPKGPATH SIGNATURE, got '\(line.prefix(80))'")
+                continue
+            }
+            s.signatures[String(line[..<space])] = String(line[line.index(after: space)...])
+        }
+        return s
+    }
+
+    public mutating func record(_ signature: String, for path: String) {
+        guard signatures[path] != signature, !signature.contains("\n") else { return }
+        signatures[path] = signature
+        changed = true
+    }
+
+    public var text: String {
+        signatures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
+    }
+
+    public mutating func write(to path: String) throws {
+        try FileIO.replace(path, with: text)
+        changed = false
+    }
+}

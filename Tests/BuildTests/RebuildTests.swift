@@ -1,0 +1,113 @@
+// -R: packages are rebuilt when what they were built from changed, and
+// what was built against a rebuilt package is rebuilt in turn; -U also
+// rebuilds packages nothing is recorded for.
+@testable import Build
+import Engine
+import Foundation
+import Logs
+import XCTest
+
+final class RebuildTests: XCTestCase {
+    /// lib <- mid <- top (build dependencies), and other <- user beside them.
+    func tree() throws -> Harness {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "devel/mid", deps: ["devel/lib"], seconds: 5))
+        h.tree.add(FakePort(pkgpath: "www/top", deps: ["devel/mid"], seconds: 5))
+        h.tree.add(FakePort(pkgpath: "misc/other", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "misc/user", deps: ["misc/other"], seconds: 5))
+        return h
+    }
+
+    /// Paths packaged since phase number `from`.
+    func packaged(_ h: Harness, since from: Int) -> Set<String> {
+        Set(h.tree.phases.dropFirst(from).filter { $0.phase == "package" }.map { $0.path })
+    }
+
+    func rebuildLog(_ h: Harness) -> [String] {
+        (FileIO.read(h.logs.rebuildLog) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func again(_ h: Harness, rebuild: Bool, update: PackageUpdate?) throws -> Int {
+        h.startOver()
+        h.config.rebuild = rebuild
+        h.config.update = update
+        let before = h.tree.phases.count
+        XCTAssertEqual(try h.run(), 0, h.reporter.events.suffix(5).joined(separator: "\n"))
+        return before
+    }
+
+    func testABumpedLibraryRebuildsItselfAndWhatIsBuiltAgainstItThenNothing() throws {
+        let h = try tree()
+        XCTAssertEqual(try h.run(), 0)
+        let store = SignatureStore.read(h.config.signaturesPath)
+        XCTAssertEqual(store.signatures["devel/mid"], "mid-1.0 lib-1.0")
+        XCTAssertEqual(store.signatures["www/top"], "top-1.0 mid-1.0")
+        XCTAssertEqual(store.signatures.count, 5)
+        XCTAssertEqual(h.runners["localhost"]?.updates["devel/mid"], "", "no -u, -U or -R: no update asked")
+
+        // Without -R an existing package is built, whatever it was built from.
+        h.tree.ports["devel/lib"]?.version = "1.1"
+        var from = try again(h, rebuild: false, update: nil)
+        XCTAssertEqual(packaged(h, since: from), ["devel/lib"])
+
+        h.tree.ports["devel/lib"]?.version = "1.2"
+        from = try again(h, rebuild: true, update: .update)
+        XCTAssertEqual(packaged(h, since: from), ["devel/lib", "devel/mid", "www/top"])
+        let log = rebuildLog(h)
+        XCTAssertEqual(log, ["devel/mid mid-1.0 rebuilt: signature changed: -lib-1.0 +lib-1.2",
+                             "www/top top-1.0 rebuilt: built against rebuilt mid-1.0"])
+        // Its dependents were started only after it: against the new one.
+        XCTAssertEqual(h.runners["localhost"]?.updates["devel/mid"], "update")
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures["devel/mid"], "mid-1.0 lib-1.2")
+
+        from = try again(h, rebuild: true, update: .update)
+        XCTAssertEqual(packaged(h, since: from), [])
+        XCTAssertEqual(rebuildLog(h), log, "a second -R rebuilt something")
+    }
+
+    func testPackagesWithoutARecordAreKeptAndReportedOrRebuiltWithU() throws {
+        let h = try tree()
+        XCTAssertEqual(try h.run(), 0)
+        unlink(h.config.signaturesPath)
+        var from = try again(h, rebuild: true, update: .update)
+        XCTAssertEqual(packaged(h, since: from), [])
+        XCTAssertEqual(rebuildLog(h).sorted(), ["devel/lib lib-1.0 kept: signature unknown, kept",
+                                               "devel/mid mid-1.0 kept: signature unknown, kept",
+                                               "misc/other other-1.0 kept: signature unknown, kept",
+                                               "misc/user user-1.0 kept: signature unknown, kept",
+                                               "www/top top-1.0 kept: signature unknown, kept"])
+        unlink(h.logs.rebuildLog)
+        from = try again(h, rebuild: true, update: .force)
+        XCTAssertEqual(packaged(h, since: from).count, 5)
+        let log = rebuildLog(h)
+        XCTAssertTrue(log.contains("devel/lib lib-1.0 rebuilt: signature unknown (-U)"), "\(log)")
+        XCTAssertTrue(log.contains("www/top top-1.0 rebuilt: built against rebuilt mid-1.0"), "\(log)")
+        XCTAssertEqual(h.runners["localhost"]?.updates["www/top"], "force")
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures.count, 5)
+    }
+
+    func testTheTreesOwnSignatureDecides() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["BULKBUILD_SIGNATURE=abi-3"]))
+        h.tree.add(FakePort(pkgpath: "devel/user", deps: ["devel/lib"], seconds: 5))
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures["devel/lib"], "lib-1.0 tree:abi-3")
+        h.tree.ports["devel/lib"]?.listingExtra = ["BULKBUILD_SIGNATURE=abi-4"]
+        let from = try again(h, rebuild: true, update: .update)
+        XCTAssertEqual(packaged(h, since: from), ["devel/lib", "devel/user"])
+        XCTAssertEqual(rebuildLog(h), ["devel/lib lib-1.0 rebuilt: signature changed: -tree:abi-3 +tree:abi-4",
+                                       "devel/user user-1.0 rebuilt: built against rebuilt lib-1.0"])
+    }
+
+    func testAnUnreadableSignatureLineIsReportedAndCountsAsUnknown() throws {
+        let h = try tree()
+        XCTAssertEqual(try h.run(), 0)
+        let text = FileIO.read(h.config.signaturesPath) ?? ""
+        try FileIO.replace(h.config.signaturesPath, with: "garbage\n" + text.replacingOccurrences(of: "www/top top-1.0 mid-1.0\n", with: ""))
+        _ = try again(h, rebuild: true, update: .update)
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("\(h.config.signaturesPath):1: expected FULLPKGPATH SIGNATURE, got") },
+                      h.reporter.events.filter { $0.contains("signatures") }.joined(separator: "\n"))
+        XCTAssertEqual(rebuildLog(h), ["www/top top-1.0 kept: signature unknown, kept"])
+    }
+}
