@@ -67,8 +67,8 @@ public final class Coordinator {
     var storageFailure: String?
     /// Ports that failed because their lock could not be made, and why.
     var lockFailures: [String: String] = [:]
-    var history: [RunSnapshot.HistoryEntry] = []
-    var failures: [String: RunSnapshot.Failure] = [:]
+    /// Results, failures and the pacing of reports.
+    let runRecord = RunRecord()
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
 
@@ -78,10 +78,6 @@ public final class Coordinator {
     var killDeadline: Double?
     /// After a second signal: exit by then whatever is still running.
     var exitDeadline: Double?
-    var lastSnapshotTime = 0.0
-    var lastStatusWrite = 0.0
-    var lastCounts: RunSnapshot.Counts?
-    var lastConcurrency = -1
     var finished = false
     var firstJobSeen = false
     var exitStatus: Int32 = 0
@@ -418,9 +414,8 @@ public final class Coordinator {
     }
 
     func addHistory(_ outcome: RunSnapshot.Outcome, path: String, host: String?, duration: Double?, detail: String?) {
-        history.append(RunSnapshot.HistoryEntry(time: now(), path: path, outcome: outcome, host: host,
-                                                duration: duration, detail: detail))
-        if history.count > 200 { history.removeFirst(history.count - 200) }
+        runRecord.add(RunSnapshot.HistoryEntry(time: now(), path: path, outcome: outcome, host: host,
+                                            duration: duration, detail: detail))
     }
 
     func snapshot(_ t: Double) -> RunSnapshot {
@@ -436,7 +431,7 @@ public final class Coordinator {
         s.lockedPaths = engine.lockedPaths
         s.waitingPackagePaths = packageWaits.map { $0.job.path.canonical }
         s.failures = engine.failedPaths.map { p in
-            failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
+            runRecord.failures[p] ?? RunSnapshot.Failure(path: p, host: nil,
                                                logPath: (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p, locked: true)
         }
         let critical = criticalJob(t)
@@ -454,31 +449,26 @@ public final class Coordinator {
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,
                              running: h.running.count, reason: h.reason)
         }
-        s.history = Array(history.suffix(50))
+        s.history = Array(runRecord.history.suffix(50))
         s.estimatedFinish = estimatedFinish(t, total: s.counts.total, done: s.done)
         return s
     }
 
     func report(force: Bool) {
         let t = now()
-        if !force && t - lastSnapshotTime < 0.5 { return }
-        lastSnapshotTime = t
+        guard runRecord.snapshotDue(at: t, force: force) else { return }
         let started = cp_monotonic()
         let snap = snapshot(t)
         performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "REP", mark: force ? "!" : "+",
-                                                   next: t + 0.5, took: cp_monotonic() - started))
-        if snap.counts != lastCounts {
+                                                   next: t + RunRecord.snapshotInterval, took: cp_monotonic() - started))
+        if runRecord.countsChanged(snap.counts) {
             statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
-            lastCounts = snap.counts
         }
-        if jobs.count != lastConcurrency {
+        if runRecord.concurrencyChanged(jobs.count) {
             concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
-            lastConcurrency = jobs.count
         }
-        // status.json is synced to disk: at most once a second.
-        if t - lastStatusWrite >= 1 && storageFailure == nil {
+        if storageFailure == nil && runRecord.statusDue(at: t) {
             writing(t) { try StatusFile.write(snap, to: logs.statusFile) }
-            lastStatusWrite = t
         }
         reporter.update(snap, force: force)
     }

@@ -105,7 +105,7 @@ extension Coordinator {
         }
         let why = "cannot lock: \(failure)"
         engine.finished(path, .failed)
-        failures[path.canonical] = RunSnapshot.Failure(path: path.canonical, host: nil, logPath: failure.path,
+        runRecord.failures[path.canonical] = RunSnapshot.Failure(path: path.canonical, host: nil, logPath: failure.path,
                                                        locked: false)
         lockFailures[path.canonical] = why
         addHistory(.failed, path: path.canonical, host: nil, duration: nil, detail: why)
@@ -257,7 +257,7 @@ extension Coordinator {
         }
         lockWatcher.watch(job.path, lock: job.lockName)
         engine.finished(job.path, .failed)
-        failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
+        runRecord.failures[job.path.canonical] = RunSnapshot.Failure(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                                            logPath: job.logPath, locked: true)
         addHistory(.failed, path: job.path.canonical, host: job.host.name, duration: t - job.started, detail: job.logPath)
         reporter.event(.jobFailed(path: job.path.canonical, host: job.host.isLocal ? nil : job.host.name, log: job.logPath), at: t)

@@ -21,7 +21,7 @@ extension Coordinator {
         if engine.state(of: path) == .error {
             reporter.event(.hotFix(path: path.canonical), at: t)
             lockWatcher.needsClean(path.pkgpath)
-            failures.removeValue(forKey: path.canonical)
+            runRecord.failures.removeValue(forKey: path.canonical)
         }
         engine.lockGone(path, packageExists: exists)
     }
