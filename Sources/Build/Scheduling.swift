@@ -187,10 +187,13 @@ extension Coordinator {
         guard !up.isEmpty, !(listings.isEmpty == false && total == 0) else { return nil }
         var elapsed: [FullPkgPath: Double] = [:]
         for job in jobs { elapsed[job.path] = (t - job.started) * job.host.speedFactor }
-        if engine.remainingStale && t >= etaState.nextPass {
-            let start = cp_monotonic()
+        // A budget of CPU, so on the monotonic clock (not the run's, which a
+        // simulation or a test runs much faster): after a pass that took d,
+        // none for 100 d.
+        let cpuNow = cp_monotonic()
+        if engine.remainingStale && cpuNow >= etaState.nextPass {
             engine.refreshRemaining(elapsed: elapsed)
-            etaState.nextPass = t + 100 * (cp_monotonic() - start)
+            etaState.nextPass = cpuNow + 100 * (cp_monotonic() - cpuNow)
         }
         let left = engine.trackedRemaining(elapsed: elapsed)
         let capacity = up.reduce(0.0) { $0 + Double($1.slots) * $1.speedFactor }
