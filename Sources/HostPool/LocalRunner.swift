@@ -78,40 +78,17 @@ public struct SpawnError: Error, Equatable, CustomStringConvertible {
     public var description: String { text }
 }
 
-func currentEnvironment() -> [String: String] { EnvironmentCache.shared.current() }
-
-/// The process environment as a dictionary, parsed again only when an
-/// entry of `environ` changed: setenv(3) puts a new string in, so the entry
-/// pointers tell. Every spawn asks for it; parsing it each time cost more
-/// than the rest of the spawn's bookkeeping.
-final class EnvironmentCache: @unchecked Sendable {
-    static let shared = EnvironmentCache()
-    private let lock = Mutex()
-    private var entries: [UnsafeMutablePointer<CChar>] = []
-    private var parsed: [String: String] = [:]
-
-    func current() -> [String: String] { lock.locked { refreshed() } }
-
-    private func refreshed() -> [String: String] {
-        var now: [UnsafeMutablePointer<CChar>] = []
-        var p = environ
-        while let entry = p.pointee {
-            now.append(entry)
-            p += 1
+func currentEnvironment() -> [String: String] {
+    var out: [String: String] = [:]
+    var p = environ
+    while let entry = p.pointee {
+        let s = String(cString: entry)
+        if let eq = s.firstIndex(of: "=") {
+            out[String(s[..<eq])] = String(s[s.index(after: eq)...])
         }
-        if now != entries {
-            var out: [String: String] = [:]
-            for entry in now {
-                let s = String(cString: entry)
-                if let eq = s.firstIndex(of: "=") {
-                    out[String(s[..<eq])] = String(s[s.index(after: eq)...])
-                }
-            }
-            entries = now
-            parsed = out
-        }
-        return parsed
+        p += 1
     }
+    return out
 }
 
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
