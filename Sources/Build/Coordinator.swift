@@ -73,6 +73,8 @@ public final class Coordinator {
     var listingFailures: [String] = []
 
     var stopFileSeen = false
+    /// Hosts whose stop file was there at the start of the pass.
+    var stoppedHosts: Set<String> = []
     var shutdownSignal: Int32?
     var suspendedAt: Double?
     var killDeadline: Double?
@@ -242,6 +244,7 @@ public final class Coordinator {
             return
         }
         checkStopFile(t)
+        noteHostStopFiles()
         for l in listings where !l.ended {
             if let out = l.readNew(final: false) { feedListing(out, requested: [], job: l) }
         }

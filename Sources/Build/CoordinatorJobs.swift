@@ -14,18 +14,28 @@ extension Coordinator {
         return max(host.isLocal && jobs.isEmpty ? 1 : 0, n)
     }
 
-    func hostStopped(_ host: BuildHost) -> Bool {
-        logs.hostStopFiles(host: host.name).contains { FileIO.exists($0) }
+    /// Whether the host's stop file was there at the start of this pass
+    /// (`noteHostStopFiles`): looked at once per pass, not per slot.
+    func hostStopped(_ host: BuildHost) -> Bool { stoppedHosts.contains(host.name) }
+
+    func noteHostStopFiles() {
+        stoppedHosts = Set(hosts.filter { h in logs.hostStopFiles(host: h.name).contains { FileIO.exists($0) } }
+            .map { $0.name })
     }
 
     func startJob(_ choice: JobChoice, on host: BuildHost, _ t: Double) {
         let record = choice.record
         let path = record.path
         let lockName = path.pkgpath.dotted
+        let needed = engine.neededPackages(for: path)
         let created: LockDirectory.CreateResult
         do {
+            // Every line known at the start goes in with the lock's creation.
             created = try locks.lock(path.pkgpath, lines: [("locked", path.canonical),
-                                                            ("dpb", "\(pid) on \(config.localHost)")])
+                                                            ("dpb", "\(pid) on \(config.localHost)"),
+                                                            ("host", host.name), ("pid", "\(pid)"),
+                                                            ("start", LogFormat.epochWithDate(t)),
+                                                            ("needed", needed.joined(separator: " "))])
         } catch let f as FileIO.Failure {
             lockNotCreated(path, f, t)
             return
@@ -60,7 +70,6 @@ extension Coordinator {
         let expected = engine.weight(of: path) / host.speedFactor
         let small = engine.hasHistory(path) && expected < host.small
         let dirty = logs.dirtyWorkdirMarker(path.pkgpath)
-        let needed = engine.neededPackages(for: path)
         // With fetch jobs the distfiles are already there: only checked. A
         // port without distfiles keeps `fetch`, which has nothing to do.
         let phases = Phase.sequence(
@@ -78,9 +87,6 @@ extension Coordinator {
             try FileIO.replace(dirty, with: "\(path.canonical)\n")
             if config.cleanFirst { try FileIO.replace(logPath, with: "") }
             try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
-            try locks.append(lockName, lines: [("host", host.name), ("pid", "\(pid)"),
-                                               ("start", LogFormat.epochWithDate(t)),
-                                               ("needed", needed.joined(separator: " "))])
         }
         guard wrote else {
             locks.remove(lockName)

@@ -59,7 +59,7 @@ extension Coordinator {
         // When each slot of the fastest hosts frees, for the speed-factor rule.
         var fastSlots: [Double] = []
         if host.speedFactor < maxSf {
-            for fast in up where fast.speedFactor == maxSf && !hostStopped(fast) {
+            for fast in up where fast.speedFactor == maxSf {
                 fastSlots += HostView.slotsFreeIn(
                     remaining: fast.running.map { max(0, $0.expected - (t - $0.started)) },
                     freeSlots: slotsAvailable(fast) - fast.used, slots: fast.slots,

@@ -44,8 +44,16 @@ public struct LockDirectory: Sendable {
     /// person meanwhile is left alone).
     public func append(_ name: String, lines: [(String, String)]) throws {
         let file = root + "/" + name
-        guard FileIO.exists(file) else { return }
-        try FileIO.append(LockDirectory.render(lines), to: file)
+        // Opened without O_CREAT: a lock that is gone stays gone, with no
+        // stat() first.
+        let fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
+        if fd < 0 {
+            let code = cp_errno()
+            if code == ENOENT { return }
+            throw FileIO.Failure(path: file, what: "cannot open for append", code: code)
+        }
+        defer { close(fd) }
+        try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
     }
 
     public func remove(_ name: String) { unlink(root + "/" + name) }

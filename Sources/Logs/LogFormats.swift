@@ -91,14 +91,36 @@ public enum LogFormat {
         return line + "\n"
     }
 
-    /// A human date for lock files: `EPOCH (date)`.
+    /// A human date for lock files: `EPOCH (date)`, in UTC, as
+    /// `Tue Nov 14 22:13:20 2023`. Computed by hand: a DateFormatter per
+    /// lock file cost more than the rest of the line.
     public static func epochWithDate(_ t: Double) -> String {
-        let d = Date(timeIntervalSince1970: t)
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "EEE MMM d HH:mm:ss yyyy"
-        return "\(Int(t)) (\(f.string(from: d)))"
+        let secs = Int(t.rounded(.down))
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let inDay = secs - days * 86_400
+        let (year, month, day) = civilDate(daysSinceEpoch: days)
+        // 1970-01-01 was a Thursday.
+        let weekday = ((days % 7) + 7 + 4) % 7
+        let names = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let clock = "\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))"
+        return "\(Int(t)) (\(names[weekday]) \(months[month - 1]) \(day) \(clock) \(year))"
+    }
+
+    /// Year, month (1-12) and day of a day count from 1970-01-01 in the
+    /// proleptic Gregorian calendar (eras of 400 years, March-based years
+    /// so that the leap day comes last).
+    static func civilDate(daysSinceEpoch: Int) -> (Int, Int, Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

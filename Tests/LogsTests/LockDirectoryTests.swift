@@ -36,6 +36,13 @@ final class LockDirectoryTests: TempDirTestCase {
         XCTAssertNil(locks.contents("c.d"))
     }
 
+    func testAppendToALockThatCannotBeWrittenThrows() throws {
+        try FileIO.makeDirectory(path("e.f"))
+        XCTAssertThrowsError(try locks.append("e.f", lines: [("host", "b2")])) { error in
+            XCTAssertEqual((error as? FileIO.Failure)?.code, EISDIR, "\(error)")
+        }
+    }
+
     func testParse() {
         XCTAssertEqual(LockDirectory.parse("a=b\nflag\nc=d=e\n\nstart=1 (Tue Nov 14)\n"),
                        ["a": "b", "flag": "", "c": "d=e", "start": "1 (Tue Nov 14)"])

@@ -99,6 +99,12 @@ final class LogFormatTests: XCTestCase {
     func testEpochWithDate() {
         XCTAssertEqual(LogFormat.epochWithDate(1_700_000_000.7), "1700000000 (Tue Nov 14 22:13:20 2023)")
         XCTAssertEqual(LogFormat.epochWithDate(0), "0 (Thu Jan 1 00:00:00 1970)")
+        // Leap days (2000 is a leap year, 2100 is not), the ends of a day and a year.
+        XCTAssertEqual(LogFormat.epochWithDate(951_782_400), "951782400 (Tue Feb 29 00:00:00 2000)")
+        XCTAssertEqual(LogFormat.epochWithDate(1_709_168_461), "1709168461 (Thu Feb 29 01:01:01 2024)")
+        XCTAssertEqual(LogFormat.epochWithDate(946_684_799), "946684799 (Fri Dec 31 23:59:59 1999)")
+        XCTAssertEqual(LogFormat.epochWithDate(4_102_444_800), "4102444800 (Fri Jan 1 00:00:00 2100)")
+        XCTAssertEqual(LogFormat.epochWithDate(1_796_165_271.9), "1796165271 (Tue Dec 1 22:47:51 2026)")
     }
 
     func testStampHasTwoDecimals() {
