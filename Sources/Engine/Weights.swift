@@ -109,8 +109,7 @@ extension BuildEngine {
         set {
             book.byName = newValue
             book.rebuildKnown()
-            for i in nodes.indices { nodes[i].history = book.history(nodes[i].path) }
-            weightsChanged()
+            historyChanged()
         }
     }
 
@@ -119,8 +118,7 @@ extension BuildEngine {
         get { book.given }
         set {
             book.given = newValue
-            for i in nodes.indices { nodes[i].history = book.history(nodes[i].path) }
-            weightsChanged()
+            historyChanged()
         }
     }
 
@@ -161,6 +159,13 @@ extension BuildEngine {
 
     /// Relative move of an estimate that calls for a new priority pass.
     public static let estimateMoveForPass = 0.05
+
+    /// Every node reads its history again (the table or the given values
+    /// were replaced).
+    func historyChanged() {
+        for i in nodes.indices { nodes[i].history = book.history(nodes[i].path) }
+        weightsChanged()
+    }
 
     func weightsChanged() {
         prioritiesDirty = true
