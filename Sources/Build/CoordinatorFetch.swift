@@ -69,10 +69,15 @@ extension Coordinator {
               shutdownSignal == nil, !stopFileSeen, let f = fetcher else { return }
         var used: [String: String?] = [:]
         for name in listedDistfiles { used[name] = .some(nil) }
-        for (name, e) in f.entries { used[name] = e.hex }
+        var verified = Set<String>()
+        for (name, e) in f.entries {
+            used[name] = e.hex
+            // Fetched or found in place and checked by this -F run.
+            if !config.fetch.historyOnly, case .done = e.phase { verified.insert(name) }
+        }
         let file = config.tree.distdir + "/" + DistfileHistory.fileName
         writing(now()) {
-            let text = try DistfileHistory.lines(distdir: config.tree.distdir, used: used,
+            let text = try DistfileHistory.lines(distdir: config.tree.distdir, used: used, verified: verified,
                                                  existing: FileIO.read(file) ?? "", now: now())
             guard !text.isEmpty else { return }
             try FileIO.append(text, to: file)

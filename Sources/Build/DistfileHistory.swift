@@ -22,8 +22,11 @@ enum DistfileHistory {
 
     /// Lines to append: old files of `distdir` given the used ones (name ->
     /// hex SHA256, nil when any checksum will do: a port whose distinfo
-    /// could not be read), leaving out those already in `existing`.
-    static func lines(distdir: String, used: [String: String?], existing: String, now: Double) throws -> String {
+    /// could not be read), leaving out those already in `existing`. Files
+    /// in `verified` were checked against their checksum by this run: they
+    /// are not read again.
+    static func lines(distdir: String, used: [String: String?], verified: Set<String> = [], existing: String,
+                      now: Double) throws -> String {
         let known = Set(existing.split(separator: "\n").compactMap { line -> String? in
             guard let sp = line.firstIndex(of: " ") else { return nil }
             return String(line[line.index(after: sp)...])
@@ -47,6 +50,7 @@ enum DistfileHistory {
                 hex = String(parts[parts.count - 2])
                 if usedHex.contains(hex) { continue }
             } else {
+                if verified.contains(rel) { continue }
                 if let want = used[rel], want == nil { continue }
                 hex = try FileDigest.sha256(of: distdir + "/" + rel).hex
                 if used[rel] == .some(hex) { continue }

@@ -76,4 +76,21 @@ final class DistfileHistoryTests: XCTestCase {
         XCTAssertEqual(try h3.run(), 0)
         XCTAssertEqual(FileIO.read(distdir + "/history"), first, "NO_HISTORY changed the history")
     }
+
+    func testAMirroringRunRecordsTheSameOldFilesWithoutReadingWhatItVerified() throws {
+        let (h, distdir) = try harness()
+        h.config.fetch.historyOnly = false
+        // b.tgz on disk is a re-rolled copy: it is set aside and fetched.
+        h.tree.fetchAnswer = { spec in
+            try? FileIO.replace(spec.argv[spec.argv.count - 2], with: "contents of b.tgz\n")
+            return (1, .exited(0))
+        }
+        XCTAssertEqual(try h.run(), 0, h.reporter.events.joined(separator: "\n"))
+        let lines = (FileIO.read(distdir + "/history") ?? "").split(separator: "\n").map(String.init)
+        let names = Set(lines.compactMap { $0.split(separator: "(").dropFirst().first?.split(separator: ")").first.map(String.init) })
+        XCTAssertTrue(names.contains("gone.tgz"), lines.joined(separator: "\n"))
+        XCTAssertFalse(names.contains("a.tgz"))
+        XCTAssertFalse(names.contains("b.tgz"), "the fetched b.tgz is the one in use")
+        XCTAssertTrue(names.contains("by_cipher/sha256/ab/\(String(repeating: "ab", count: 32))/old.tgz"))
+    }
 }
