@@ -100,6 +100,8 @@ public enum ProcessGroups {
 
     /// Pids whose process group is `pgid` and whose environment holds the mark.
     public static func marked(pgid: pid_t, mark: String) -> [pid_t] {
+        // No process in that group at all: no need to read /proc.
+        guard pgid > 1, kill(-pgid, 0) == 0 || cp_errno() == EPERM else { return [] }
         guard let dir = opendir("/proc") else { return [] }
         defer { closedir(dir) }
         let wanted = "\(markVariable)=\(mark)"
