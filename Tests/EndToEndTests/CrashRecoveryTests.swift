@@ -134,7 +134,12 @@ final class CrashRecoveryTests: XCTestCase {
         let tree = try TreeFixture(["--ports", "4", "--seed", "3", "--sleep", "60"])
         let bulk = Bulk(tree: tree)
         let p = try bulk.start(["-j", "2", "-D", "KILL_GRACE=120"])
-        XCTAssertTrue(waitUntil(timeout: 30) { tree.runningBuilds().count >= 1 && !processesMarked(byRun: p.pid).isEmpty })
+        // Both jobs in their long build phase: none is between two phases,
+        // where a new, unstopped task would take the first TERM and end it.
+        func sleepers() -> [pid_t] {
+            processesMarked(byRun: p.pid).filter { (readFile("/proc/\($0)/cmdline") ?? "").hasPrefix("sleep\0") }
+        }
+        XCTAssertTrue(waitUntil(timeout: 30) { sleepers().count >= 2 }, "\(processesMarked(byRun: p.pid))")
         // Jobs that ignore TERM: the first TERM alone would wait KILL_GRACE.
         for pid in processesMarked(byRun: p.pid) { kill(pid, SIGSTOP) }
         p.signal(SIGTERM, group: false)
