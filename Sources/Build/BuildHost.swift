@@ -28,6 +28,9 @@ final class BuildHost {
     var dependsHolder: BuildJob?
     /// The last pass found nothing to start in a free slot here.
     var queueDry = false
+    /// A copy host's files and transfers; nil for a host that shares the
+    /// master's file system.
+    var files: HostFiles?
 
     /// `model` is the remote host's (its runner reports to it); a local
     /// host gets one of its own.

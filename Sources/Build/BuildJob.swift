@@ -48,6 +48,9 @@ final class BuildJob {
     /// The plain log already said this job is frozen.
     var frozenReported = false
     var stopping = false
+    /// A copy host's transfer the job waits for, and since when.
+    var transfer: TransferStep?
+    var transferStarted = 0.0
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [Phase], now: Double) {
         self.path = record.path
@@ -72,6 +75,8 @@ final class BuildJob {
     var current: Phase? { phaseIndex < phases.count ? phases[phaseIndex] : nil }
     /// Its name, for logs and the screen.
     var phase: String { current?.rawValue ?? "done" }
+    /// What the screen shows: the transfer under way, or the phase.
+    var shownPhase: String { waitingForLock ? "waiting-for-lock" : transfer?.rawValue ?? phase }
     var pid: Int32 { handle?.pid ?? 0 }
     var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

@@ -39,6 +39,8 @@ public final class Coordinator {
     var expectedLogSizes: [String: Int64] = [:]
     var nextEngineRun = 0.0
     var etaState = ETAState()
+    /// SHA-256 of the master's files sent to copy hosts.
+    let fileDigests = FileDigests()
 
     var listings: [ListingJob] = []
     /// Fetch jobs (-f, -F), when there are any.
@@ -321,6 +323,7 @@ public final class Coordinator {
         finished = true
         exitStatus = status
         updateDistfileHistory()
+        logTransferTotals(now())
         var snap = snapshot(now())
         snap.ended = true
         if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
@@ -440,7 +443,7 @@ public final class Coordinator {
         let critical = criticalJob(t)
         s.jobs = jobs.map { job in
             let frozen = t - job.lastGrowth
-            return RunSnapshot.Job(path: job.path.canonical, phase: job.waitingForLock ? "waiting-for-lock" : job.phase,
+            return RunSnapshot.Job(path: job.path.canonical, phase: job.shownPhase,
                                    host: job.host.isLocal ? nil : job.host.name, pid: job.pid, started: job.started,
                                    logSize: job.lastLogSize, expectedLogSize: job.expectedLogSize,
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,

@@ -97,7 +97,7 @@ extension Coordinator {
         jobs.append(job)
         host.running.append(job)
         reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
-        startPhase(job)
+        sendJobFiles(job, t)
         report(force: true)
     }
 
@@ -190,9 +190,12 @@ extension Coordinator {
         }
         switch end {
         case .exited(0) where job.killReason == nil:
-            phaseSucceeded(job)
-            job.phaseIndex += 1
-            startPhase(job)
+            let next = { [self] in
+                phaseSucceeded(job)
+                job.phaseIndex += 1
+                startPhase(job)
+            }
+            if job.current == .package { bringBackPackages(job, then: next) } else { next() }
         case .lost(let why):
             jobNotFinished(job, why)
         default:

@@ -38,6 +38,13 @@ extension Coordinator {
             host.junkEvery = junkOverride ?? p.junk
             host.stuckTimeout = p.stuck.map(Double.init)
             host.alwaysClean = p.alwaysClean ?? config.alwaysClean
+            if hc.isCopy {
+                if let carrier = host.runner as? FileCarrier {
+                    host.files = HostFiles(carrier: carrier)
+                } else {
+                    host.model.markFailed("copy=1: this connection cannot carry files")
+                }
+            }
             addHost(host)
             if hc.isLocal { startInit(host) }
         }
@@ -116,6 +123,7 @@ extension Coordinator {
                 return
             }
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
+            host.files?.connectionLost()
             reporter.event(.hostDown(host: host.name, reason: why), at: t)
         case .starting:
             // Connected, init not passed yet (first connection, or the host

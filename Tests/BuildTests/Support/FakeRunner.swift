@@ -18,6 +18,9 @@ final class FakeRunner: TaskRunner {
     private(set) var down = false
     /// BULKBUILD_UPDATE given to each `depends`, by SUBDIR ("" when none).
     private(set) var updates: [String: String] = [:]
+    /// A copy host's files: its tasks read and write under the carrier's
+    /// root instead of the master's paths.
+    var carrier: FakeCarrier?
 
     init(hostName: String, isLocal: Bool, world: FakeWorld, tree: FakeTree) {
         self.hostName = hostName; self.isLocal = isLocal; self.world = world; self.tree = tree
@@ -61,13 +64,20 @@ final class FakeRunner: TaskRunner {
             let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
             let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
             seconds = o.seconds; end = o.end
+            if phase == "depends", let root = carrier?.hostRoot,
+               let missing = tree.ports[subdir]?.deps.first(where: { !tree.packageExists($0, root: root) }) {
+                // A copy host installs only what was sent to it.
+                writes = "===> \(subdir): the package of \(missing) is not in this host's repository\n"
+                end = .exited(1)
+            }
             if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
             ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
             if phase == "package" {
                 let delay = tree.ports[subdir]?.packageDelay ?? 0
+                let root = carrier?.hostRoot ?? ""
                 onFinish = { [tree, world] in
-                    if delay == 0 { tree.makePackage(subdir) }
-                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir) } }
+                    if delay == 0 { tree.makePackage(subdir, root: root) }
+                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir, root: root) } }
                 }
             }
         }
@@ -87,6 +97,7 @@ final class FakeRunner: TaskRunner {
     func goDown(_ why: String = "connection lost") {
         down = true
         host?.hostEvent(.down(why))
+        carrier?.cut(why)
         for t in live { world.endSoon(t, .lost(why)) }
     }
 
