@@ -181,9 +181,10 @@ extension Coordinator {
 
     /// Relative names under PORTSDIR that the mirror leaves alone on both
     /// sides: the repository, distfiles, logs and locks when they lie in
-    /// the tree (they travel file by file, or stay on the master), and the
-    /// work areas (WRKOBJDIR, LOCALBASE: each host's own; a hidden top
-    /// directory such as the demo tree's `.work` is left whole).
+    /// the tree (they travel file by file, or stay on the master), the work
+    /// areas (WRKOBJDIR, LOCALBASE: each host's own), and the tree's hidden
+    /// top-level entries (`.*`: a work base such as the demo tree's
+    /// `.work`, the state of builds running here, `.git`).
     var treeExclusions: [String] {
         let root = config.portsdir.hasSuffix("/") ? String(config.portsdir.dropLast()) : config.portsdir
         func inside(_ path: String?) -> String? {
@@ -192,16 +193,11 @@ extension Coordinator {
             return rel.isEmpty ? nil : rel
         }
         var out: [String] = []
-        for p in [config.tree.packageRepository, config.tree.distdir, config.logdir, config.lockdir] {
-            if let rel = inside(p) { out.append(rel) }
+        for p in [config.tree.packageRepository, config.tree.distdir, config.logdir, config.lockdir,
+                  config.tree.wrkobjdir, config.tree.localbase] {
+            if let rel = inside(p), !rel.hasPrefix("."), !out.contains(rel) { out.append(rel) }
         }
-        for p in [config.tree.wrkobjdir, config.tree.localbase] {
-            guard let rel = inside(p) else { continue }
-            let top = String(rel.split(separator: "/").first ?? Substring(rel))
-            out.append(top.hasPrefix(".") ? top : rel)
-        }
-        var seen = Set<String>()
-        return out.filter { seen.insert($0).inserted }
+        return out + [".*"]
     }
 
     func beginTransfer(_ job: BuildJob, _ step: TransferStep, _ t: Double) {

@@ -52,7 +52,9 @@ final class CopyHostTests: XCTestCase {
         h.config.tree.wrkobjdir = p + "/.work/obj"
         h.config.tree.localbase = p + "/.work/master/localbase"
         let c = try h.prepare()
-        XCTAssertEqual(c.treeExclusions, ["packages", "distfiles", ".work"])
+        XCTAssertEqual(c.treeExclusions, ["packages", "distfiles", ".*"])
+        h.config.tree.wrkobjdir = p + "/obj"
+        XCTAssertEqual(try h.startOverAndPrepare().treeExclusions, ["packages", "distfiles", "obj", ".*"])
     }
 
     func testEachDependencyPackageIsSentAtMostOncePerHostAndBeforeItsDepends() throws {

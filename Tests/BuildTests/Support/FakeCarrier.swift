@@ -76,8 +76,9 @@ final class FakeCarrier: FileCarrier {
             guard FileIO.exists(localDirectory) else {
                 return .failure(.local(path: localDirectory, message: "no such directory"))
             }
+            // A name excludes itself and what is below it; `X*` is a pattern.
             func excluded(_ rel: String) -> Bool {
-                excluding.contains { rel == $0 || rel.hasPrefix($0 + "/") }
+                excluding.contains { $0.hasSuffix("*") ? rel.hasPrefix(String($0.dropLast())) : rel == $0 || rel.hasPrefix($0 + "/") }
             }
             var stats = TransferStats()
             for scope in scopes {

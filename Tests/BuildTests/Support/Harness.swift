@@ -117,6 +117,11 @@ final class Harness {
         carriers = [:]
     }
 
+    func startOverAndPrepare() throws -> Coordinator {
+        startOver()
+        return try prepare()
+    }
+
     /// Runs to the end; the exit status.
     func run(file: StaticString = #filePath, line: UInt = #line) throws -> Int32 {
         let status = try prepare().run()
