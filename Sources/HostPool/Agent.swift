@@ -217,7 +217,7 @@ public func runTaskAgent(input: Int32, output: Int32, version: String) -> Int32 
     TaskAgent(input: input, output: output).run(version: version)
 }
 
-private final class TaskAgent {
+final class TaskAgent {
     final class Task {
         let id: UInt32
         let pid: pid_t
@@ -238,6 +238,7 @@ private final class TaskAgent {
     /// Task output is not read while more than this waits for stdout.
     let highWater = 1 << 20
     var chunk = [UInt8](repeating: 0, count: 65536)
+    let files = AgentFileServer()
 
     init(input: Int32, output: Int32) { self.input = input; self.output = output }
 
@@ -268,7 +269,9 @@ private final class TaskAgent {
                     pollTasks.append(t)
                 }
             }
-            let n = poll(&fds, nfds_t(fds.count), -1)
+            // A get in progress goes on while the replies have room.
+            let roomForFiles = files.hasGets && out.count - outAt < highWater
+            let n = poll(&fds, nfds_t(fds.count), roomForFiles ? 0 : -1)
             if n < 0 {
                 if cp_errno() == EINTR { continue }
                 break
@@ -279,6 +282,7 @@ private final class TaskAgent {
             }
             if fds[1].revents != 0 && !handleSignals() { break }
             if fds[0].revents != 0 { readInput() }
+            if files.hasGets && out.count - outAt < highWater { files.pumpGets(reply: reply) }
             if out.count > outAt && !flush() { break }
         }
         killEverything()
@@ -325,7 +329,7 @@ private final class TaskAgent {
                 if payload.count >= 4, let t = byId[id] {
                     kill(-t.pid, Int32(bitPattern: AgentFrame.u32(payload, 0)))
                 }
-            case .frame: break
+            case .frame(let type, let id, let payload): _ = files.handle(type, id, payload, reply: reply)
             }
         }
     }
@@ -408,6 +412,7 @@ private final class TaskAgent {
 
     /// Input is over: no task outlives the connection.
     func killEverything() {
+        files.removeEverything()
         for t in byId.values { kill(-t.pid, SIGKILL) }
         let deadline = cp_monotonic() + 2
         while !byPid.isEmpty && cp_monotonic() < deadline {
