@@ -129,8 +129,7 @@ final class AgentFileServer {
         let got = p.hasher.finish()
         if Int64(bitPattern: size) != p.size || got != want {
             discard(p)
-            return FileFailure(path: p.place.path, message: "\(hexText(got)) (\(p.size) bytes, expected \(size))",
-                               refusal: .damaged)
+            return FileFailure(path: p.place.path, message: hexText(got), refusal: .damaged)
         }
         var failure: FileFailure?
         if fchmod(p.fd, mode_t(p.mode)) != 0 { failure = .errno(p.place.path, "cannot set the mode") }
