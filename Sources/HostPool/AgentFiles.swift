@@ -121,10 +121,14 @@ final class AgentFileServer {
         return nil
     }
 
-    /// C: u64 size, 32-byte SHA-256. Renames into place only when both match.
+    /// C: u64 size, 32-byte SHA-256, u32 flags (1: fsync before the
+    /// rename). Renames into place only when size and digest match.
     private func closePut(_ id: UInt32, _ r: inout PayloadReader) -> FileFailure? {
         guard let p = puts.removeValue(forKey: id) else { return .bad("", "no open transfer \(id)") }
-        guard let size = r.u64(), let want = r.raw(32) else { discard(p); return .bad(p.place.path, "bad close request") }
+        guard let size = r.u64(), let want = r.raw(32), let flags = r.u32() else {
+            discard(p)
+            return .bad(p.place.path, "bad close request")
+        }
         if let f = p.failure { discard(p); return f }
         let got = p.hasher.finish()
         if Int64(bitPattern: size) != p.size || got != want {
@@ -137,13 +141,12 @@ final class AgentFileServer {
             var times = [timespec(tv_sec: Int(sec), tv_nsec: Int(ns)), timespec(tv_sec: Int(sec), tv_nsec: Int(ns))]
             if futimens(p.fd, &times) != 0 { failure = .errno(p.place.path, "cannot set the modification time") }
         }
-        if failure == nil && fsync(p.fd) != 0 { failure = .errno(p.place.path, "cannot write to disk (fsync)") }
+        if failure == nil && flags & 1 != 0 && fsync(p.fd) != 0 { failure = .errno(p.place.path, "cannot write to disk (fsync)") }
         if failure == nil && renameat(p.place.dir, p.part, p.place.dir, p.place.leaf) != 0 {
             failure = .errno(p.place.path, "cannot rename the temporary file into place")
         }
         if let f = failure { discard(p); return f }
         Glibc.close(p.fd)
-        _ = fsync(p.place.dir)
         p.place.close()
         return nil
     }

@@ -131,7 +131,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
         }
         guard !accepted else { return }
         if case .start(let t) = r { finish(t, .lost("\(hostName): runner shut down")) }
-        if case .transfer(let x) = r { finishTransfer(x, .failure(.linkLost("\(hostName): runner shut down"))) }
+        if case .transfer(let x) = r { complete(x, .failure(.linkLost("\(hostName): runner shut down"))) }
     }
 
     /// The thread is over: later requests are answered at once.
@@ -145,7 +145,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             return inbox
         }
         for case .start(let t) in left { finish(t, .lost("\(hostName): runner shut down")) }
-        for case .transfer(let x) in left { finishTransfer(x, .failure(.linkLost("\(hostName): runner shut down"))) }
+        for case .transfer(let x) in left { complete(x, .failure(.linkLost("\(hostName): runner shut down"))) }
     }
 
     private func takeInbox() -> [Request] {
@@ -245,7 +245,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             for (i, r) in batch.enumerated() {
                 switch r {
                 case .start(let t): finish(t, .lost("\(hostName) is down: \(reason)"))
-                case .transfer(let x): finishTransfer(x, .failure(.linkLost("\(hostName) is down: \(reason)")))
+                case .transfer(let x): complete(x, .failure(.linkLost("\(hostName) is down: \(reason)")))
                 case .stop: break
                 case .shutdown:
                     putBack(batch[(i + 1)...])
@@ -340,8 +340,8 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 reapHelpers()
             }
             // One turn of the puts, then replies and task output again.
-            if let a = agent, carrier.busy {
-                feedPuts(a)
+            if let a = agent {
+                if carrier.busy { feedPuts(a) }
                 if let why = carrier.broken { return .lost(why) }
             }
             if !s.isConnected { return .lost(s.lastError) }

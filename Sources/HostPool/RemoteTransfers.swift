@@ -60,6 +60,8 @@ final class FileOp {
     var open = PayloadWriter()
     var expected: [UInt8]?
     var digest: [UInt8] = []
+    /// fsync on the host before the rename (sends; not each file of a mirror).
+    var durable = true
     // A get: the part file it fills.
     var sink: FilePlace?
     var part = ""
@@ -123,11 +125,18 @@ extension RemoteRunner: FileCarrier {
 
     // MARK: host thread
 
-    /// Completes a transfer (once), through the coordinator queue.
+    /// Completes a transfer begun on the host thread (once).
     func finishTransfer(_ x: FileTransfer, _ result: Result<TransferStats, TransferError>) {
         guard !x.finished else { return }
-        x.finished = true
         carrier.transfers.removeValue(forKey: ObjectIdentifier(x))
+        complete(x, result)
+    }
+
+    /// Posts a transfer's end to the coordinator thread. Also for those
+    /// never begun (runner down or gone), from whichever thread has them.
+    func complete(_ x: FileTransfer, _ result: Result<TransferStats, TransferError>) {
+        guard !x.finished else { return }
+        x.finished = true
         let r = result.map { s in var s = s; s.seconds = cp_monotonic() - x.began; return s }
         let done = CoordinatorBound(x.completion)
         queue.post { done.value(r) }
@@ -279,7 +288,7 @@ extension RemoteRunner: FileCarrier {
             return false
         }
         var w = PayloadWriter()
-        w.u64(UInt64(op.size)); w.raw(op.digest)
+        w.u64(UInt64(op.size)); w.raw(op.digest); w.u32(op.durable ? 1 : 0)
         write(frameOf(AgentFrame.putClose, op.id, w.bytes), a)
         return false
     }
@@ -463,6 +472,7 @@ extension RemoteRunner: FileCarrier {
                 }
                 // (One that cannot be read fails the mirror; the rest goes on.)
                 if let put = makePut(x, local: local + "/" + m.name, root: remote, name: m.name, expected: nil) {
+                    put.durable = false
                     queuePut(put)
                 }
             }

@@ -443,7 +443,7 @@ final class AgentFileFrameTests: XCTestCase {
         let h = SHA256Hasher()
         h.update(data[...])
         var close = PayloadWriter()
-        close.u64(UInt64(data.count)); close.raw(digest ?? h.finish())
+        close.u64(UInt64(data.count)); close.raw(digest ?? h.finish()); close.u32(1)
         AgentFrame.append(AgentFrame.putClose, id, close.bytes, to: &frames)
         return frames
     }
