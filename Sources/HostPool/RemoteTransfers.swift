@@ -56,6 +56,9 @@ final class FileOp {
     let hasher = SHA256Hasher()
     var size: Int64 = 0
     // A put: its source and where it goes.
+    var local = ""
+    var root = ""
+    var name = ""
     var source: Int32 = -1
     var open = PayloadWriter()
     var expected: [UInt8]?
@@ -174,7 +177,7 @@ extension RemoteRunner: FileCarrier {
                 }
                 expected = b
             }
-            guard let put = makePut(x, local: local, root: "", name: remote, expected: expected) else { return }
+            let put = makePut(x, local: local, root: "", name: remote, expected: expected)
             guard let want = expected else { return queuePut(put) }
             var w = PayloadWriter()
             w.raw(want); w.string(""); w.string(remote)
@@ -206,30 +209,36 @@ extension RemoteRunner: FileCarrier {
         if let why = send(frame, to: a) { carrier.broken = why }
     }
 
-    /// A put of a local file (nil when it cannot be read: the transfer
-    /// has failed then).
+    /// A put of a local file to ROOT, NAME (frames in Agent.swift). The
+    /// file is opened when its turn to stream comes, so a mirror of many
+    /// files holds only a few open.
     private func makePut(_ x: FileTransfer, local: String, root: String, name: String,
-                         expected: [UInt8]?) -> FileOp? {
-        let fd = cp_open_read(local)
+                         expected: [UInt8]?) -> FileOp {
+        let op = FileOp(.put, x, path: root.isEmpty ? name : root + "/" + name)
+        op.local = local
+        op.root = root
+        op.name = name
+        op.expected = expected
+        op.then = { op in op.transfer.stats.bytes += op.size; op.transfer.stats.files += 1 }
+        return op
+    }
+
+    /// Opens a put's local file and makes its open frame (mode and mtime
+    /// kept); nil when it cannot be read.
+    private func openSource(_ op: FileOp) -> TransferError? {
+        let fd = cp_open_read(op.local)
         var st = stat()
         guard fd >= 0, fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
             let e = cp_errno()
             if fd >= 0 { close(fd) }
-            if x.failure == nil {
-                x.failure = .local(path: local, message: fd < 0 ? "cannot open: \(String(cString: strerror(e)))"
-                                                                : "not a regular file")
-            }
-            settle(x)
-            return nil
+            return .local(path: op.local, message: fd < 0 ? "cannot open: \(String(cString: strerror(e)))"
+                                                          : "not a regular file")
         }
-        let op = FileOp(.put, x, path: root.isEmpty ? name : root + "/" + name)
         op.source = fd
-        op.expected = expected
         op.open.u32(UInt32(st.st_mode & 0o7777)); op.open.u32(1)
         op.open.i64(Int64(st.st_mtim.tv_sec)); op.open.u32(UInt32(st.st_mtim.tv_nsec))
-        op.open.string(root); op.open.string(name)
-        op.then = { op in op.transfer.stats.bytes += op.size; op.transfer.stats.files += 1 }
-        return op
+        op.open.string(op.root); op.open.string(op.name)
+        return nil
     }
 
     private func queuePut(_ op: FileOp) {
@@ -243,6 +252,10 @@ extension RemoteRunner: FileCarrier {
         while carrier.streaming.count < carrier.maxStreaming && carrier.hasWaiting {
             let op = carrier.waiting[carrier.waitingHead]
             carrier.waitingHead += 1
+            if let e = openSource(op) {
+                opFailed(op, e)  // (not issued: its queued count goes)
+                continue
+            }
             op.transfer.pending -= 1
             issue(op, AgentFrame.putOpen, op.open, a)
             carrier.streaming.append(op)
@@ -471,10 +484,9 @@ extension RemoteRunner: FileCarrier {
                     continue
                 }
                 // (One that cannot be read fails the mirror; the rest goes on.)
-                if let put = makePut(x, local: local + "/" + m.name, root: remote, name: m.name, expected: nil) {
-                    put.durable = false
-                    queuePut(put)
-                }
+                let put = makePut(x, local: local + "/" + m.name, root: remote, name: m.name, expected: nil)
+                put.durable = false
+                queuePut(put)
             }
         }
     }

@@ -118,9 +118,71 @@ final class FileTransferTests: XCTestCase {
         XCTAssertTrue(message.contains("No such file"), message)
         XCTAssertFalse(exists(back))
         XCTAssertEqual(partFiles("\(dir)/master/back"), [])
-        // Relative and `..` paths are refused by the agent.
-        let bad = failure(send(r, "\(dir)/master/x", "relative/x"))
-        XCTAssertNotNil(bad)
+        // A relative path is refused by the agent; a missing local file here.
+        try makeFile("\(dir)/master/x", Array("x".utf8))
+        guard case .remote(_, let why)? = failure(send(r, "\(dir)/master/x", "relative/x")) else {
+            return XCTFail("expected a remote error")
+        }
+        XCTAssertTrue(why.contains("not an absolute path"), why)
+        guard case .local(let p, _)? = failure(send(r, "\(dir)/master/none", "\(dir)/host/none")) else {
+            return XCTFail("expected a local error")
+        }
+        XCTAssertEqual(p, "\(dir)/master/none")
+        XCTAssertFalse(exists("\(dir)/host/none"))
+    }
+
+    /// A fetch whose bytes are changed on the way (an agent behind a proxy
+    /// that flips one bit of the first data frame) is an error, and no
+    /// file appears at the local name.
+    func testAFetchDamagedOnTheWayLeavesNoFile() throws {
+        guard access("/usr/bin/python3", X_OK) == 0 else { throw XCTSkip("needs /usr/bin/python3 for the damaging proxy") }
+        try ssh.startServer(alias: "good")
+        let proxy = "\(dir)/agent-proxy"
+        writeFile(proxy, """
+            #!/usr/bin/python3
+            import os, struct, subprocess, sys
+            REAL = "\(bulkbuild)"
+            if sys.argv[1:] != ["agent"]:
+                os.execv(REAL, [REAL] + sys.argv[1:])
+            p = subprocess.Popen([REAL, "agent"], stdout=subprocess.PIPE)
+            buf, damaged = b"", False
+            while True:
+                chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                while len(buf) >= 9:
+                    n = struct.unpack("<I", buf[5:9])[0]
+                    if len(buf) < 9 + n:
+                        break
+                    frame, buf = bytearray(buf[:9 + n]), buf[9 + n:]
+                    if frame[0] == ord("B") and n > 0 and not damaged:
+                        frame[9] ^= 1
+                        damaged = True
+                    sys.stdout.buffer.write(frame)
+                    sys.stdout.buffer.flush()
+
+            """)
+        chmod(proxy, 0o755)
+        var target = ssh.target("good")
+        target.agentPath = proxy
+        let r = RemoteRunner(target: target, queue: driver.queue)
+        runners.append(r)
+        try makeFile("\(dir)/host/pkg.tgz", randomBytes(70_000))
+        let local = "\(dir)/master/repo/pkg.tgz"
+        let e = failure(transfer { r.fetch("\(dir)/host/pkg.tgz", to: local, completion: $0) })
+        XCTAssertEqual(r.dispatchMode, .agent)
+        guard case .damaged(let path, let expected, let got)? = e else {
+            return XCTFail("expected damage, got \(String(describing: e))")
+        }
+        XCTAssertEqual(path, local)
+        XCTAssertEqual(expected, try sha("\(dir)/host/pkg.tgz"))
+        XCTAssertNotEqual(got, expected)
+        XCTAssertFalse(exists(local))
+        XCTAssertEqual(partFiles("\(dir)/master/repo"), [])
+        // The next one is not damaged and arrives.
+        XCTAssertEqual(stats(transfer { r.fetch("\(dir)/host/pkg.tgz", to: local, completion: $0) }).bytes, 70_000)
+        XCTAssertEqual(try sha(local), expected)
     }
 
     func testSendSkipsAFileTheHostHasAndChecksTheGivenDigest() throws {
