@@ -25,7 +25,7 @@ let package = Package(
         // libcrypto comes with libssl-dev (which libssh-dev needs anyway).
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Logs", dependencies: ["Engine", "CPosix", "CCrypto"]),
-        .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH"]),
+        .target(name: "HostPool", dependencies: ["Engine", "CPosix", "CLibSSH", "CCrypto"]),
         .target(name: "TTYReport", dependencies: ["Engine", "CPosix", "CNcurses"]),
         // The run: coordinator, jobs, hosts and scheduling glue, with its
         // clock, task runners and event source injected.

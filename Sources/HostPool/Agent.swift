@@ -17,10 +17,38 @@
 //         over; every O of the task came before. Leftovers of its process
 //         group are killed, as LocalRunner does.
 //   E id  u32 errno, then a message: the task could not be spawned.
+// Files (AgentFiles.swift, RemoteTransfers.swift; payload strings are u32
+// length + bytes, u64/i64 little-endian; ROOT is empty for an absolute
+// NAME, else NAME is relative to ROOT and no directory below ROOT may be a
+// symbolic link; paths with NUL or `..` components are refused):
+//   F id  put: u32 mode, u32 has-time, i64 mtime, u32 ns, ROOT, NAME.
+//         Opens the part file .bulkbuild-part.PID.ID beside NAME (parents
+//         made 0755); the first put into a directory removes part files
+//         there whose agent is dead. No reply unless refused (R).
+//   D id  the next bytes of the put (at most 256 KiB a frame).
+//   C id  u64 size, 32-byte SHA-256, u32 flags (1: fsync first). Only when
+//         size and digest match is the part file given its mode and mtime
+//         and renamed to NAME: A, else R (damaged: the digest that came).
+//   Q id  abandon the put: the part file goes, no reply.
+//   W id  have: 32-byte SHA-256, ROOT, NAME -> A with 1 byte, 1 when a
+//         regular file with that digest is there.
+//   G id  get: absolute path -> B id data frames, then Z id u64 size,
+//         32-byte SHA-256, u32 mode (or R). Read when replies have room.
+//   M id  manifest: ROOT, u8 has-only, u32 n + n names (only those
+//         subdirectories), u32 n + n exclusions -> L id frames of entries
+//         (u8 kind f/d/l, u32 mode, i64 size, i64 mtime, u32 ns, name,
+//         link target), then A. A missing ROOT has no entries.
+//   U id  remove ROOT, NAME (a directory with what it holds, never
+//         following links; missing is fine) -> A or R.
+//   Y id  symlink: ROOT, NAME, target (made aside, renamed over) -> A or R.
+//   I id  mkdir: u32 mode, ROOT, NAME (mode set on an existing one) -> A or R.
+//   R id  refused: u32 kind (0 failed, 1 damaged, 2 bad request), path,
+//         message.
 // When stdin ends (the channel, the connection or bulkbuild is gone), or on
 // SIGTERM/SIGHUP/SIGINT, the agent kills every task's process group with
-// SIGKILL and exits. It never blocks on stdout: replies are buffered, and
-// task pipes are not read while more than `highWater` bytes wait.
+// SIGKILL, removes its part files and exits. It never blocks on stdout:
+// replies are buffered, and task pipes (and gets) are not read while more
+// than `highWater` bytes wait.
 import CPosix
 #if canImport(Glibc)
 import Glibc
@@ -217,7 +245,7 @@ public func runTaskAgent(input: Int32, output: Int32, version: String) -> Int32 
     TaskAgent(input: input, output: output).run(version: version)
 }
 
-private final class TaskAgent {
+final class TaskAgent {
     final class Task {
         let id: UInt32
         let pid: pid_t
@@ -238,6 +266,7 @@ private final class TaskAgent {
     /// Task output is not read while more than this waits for stdout.
     let highWater = 1 << 20
     var chunk = [UInt8](repeating: 0, count: 65536)
+    let files = AgentFileServer()
 
     init(input: Int32, output: Int32) { self.input = input; self.output = output }
 
@@ -268,7 +297,9 @@ private final class TaskAgent {
                     pollTasks.append(t)
                 }
             }
-            let n = poll(&fds, nfds_t(fds.count), -1)
+            // A get in progress goes on while the replies have room.
+            let roomForFiles = files.hasGets && out.count - outAt < highWater
+            let n = poll(&fds, nfds_t(fds.count), roomForFiles ? 0 : -1)
             if n < 0 {
                 if cp_errno() == EINTR { continue }
                 break
@@ -279,6 +310,7 @@ private final class TaskAgent {
             }
             if fds[1].revents != 0 && !handleSignals() { break }
             if fds[0].revents != 0 { readInput() }
+            if files.hasGets && out.count - outAt < highWater { files.pumpGets(reply: reply) }
             if out.count > outAt && !flush() { break }
         }
         killEverything()
@@ -325,7 +357,7 @@ private final class TaskAgent {
                 if payload.count >= 4, let t = byId[id] {
                     kill(-t.pid, Int32(bitPattern: AgentFrame.u32(payload, 0)))
                 }
-            case .frame: break
+            case .frame(let type, let id, let payload): _ = files.handle(type, id, payload, reply: reply)
             }
         }
     }
@@ -408,6 +440,7 @@ private final class TaskAgent {
 
     /// Input is over: no task outlives the connection.
     func killEverything() {
+        files.removeEverything()
         for t in byId.values { kill(-t.pid, SIGKILL) }
         let deadline = cp_monotonic() + 2
         while !byPid.isEmpty && cp_monotonic() < deadline {

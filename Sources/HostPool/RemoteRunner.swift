@@ -73,6 +73,8 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
         case start(RemoteTask)
         case stop(RemoteTask, Int32)
         case shutdown(killTasks: Bool)
+        /// A send, fetch or mirror (RemoteTransfers.swift).
+        case transfer(FileTransfer)
     }
 
     /// Starts the host's thread, which connects at once.
@@ -127,9 +129,9 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             _ = write(wakeFd, &one, 8)
             return true
         }
-        if !accepted, case .start(let t) = r {
-            finish(t, .lost("\(hostName): runner shut down"))
-        }
+        guard !accepted else { return }
+        if case .start(let t) = r { finish(t, .lost("\(hostName): runner shut down")) }
+        if case .transfer(let x) = r { complete(x, .failure(.linkLost("\(hostName): runner shut down"))) }
     }
 
     /// The thread is over: later requests are answered at once.
@@ -143,6 +145,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             return inbox
         }
         for case .start(let t) in left { finish(t, .lost("\(hostName): runner shut down")) }
+        for case .transfer(let x) in left { complete(x, .failure(.linkLost("\(hostName): runner shut down"))) }
     }
 
     private func takeInbox() -> [Request] {
@@ -182,6 +185,8 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
     /// runner kills only its own leftovers, never a reused process group.
     private let markPrefix = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     private var taskCount = 0
+    /// Transfers in flight (RemoteTransfers.swift).
+    let carrier = CarrierState()
 
     private func threadMain() {
         defer { exitThread() }
@@ -223,6 +228,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                     finish(t, .lost(reason))
                 }
                 active.removeAll()
+                loseTransfers(reason)
                 dropHelpers()
                 if waitWhileDown(seconds: delay, reason: reason) { return }
                 delay = min(delay * 2, retryMax)
@@ -239,6 +245,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             for (i, r) in batch.enumerated() {
                 switch r {
                 case .start(let t): finish(t, .lost("\(hostName) is down: \(reason)"))
+                case .transfer(let x): complete(x, .failure(.linkLost("\(hostName) is down: \(reason)")))
                 case .stop: break
                 case .shutdown:
                     putBack(batch[(i + 1)...])
@@ -279,6 +286,9 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 case .stop(let t, let sig):
                     let why = agent.map { signal(t, sig, through: $0) } ?? signal(t, sig, on: s)
                     if let why = why { putBack(batch[(i + 1)...]); return .lost(why) }
+                case .transfer(let x):
+                    begin(x, agent: agent)
+                    if let why = carrier.broken { putBack(batch[(i + 1)...]); return .lost(why) }
                 case .shutdown(let kill):
                     putBack(batch[(i + 1)...])
                     if let a = agent {
@@ -291,6 +301,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                     }
                     for t in active { finish(t, .lost("\(hostName): runner shut down")) }
                     active.removeAll()
+                    loseTransfers("\(hostName): runner shut down")
                     dropHelpers()
                     setState(.shutDown)
                     return .shutdown
@@ -328,6 +339,11 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 }
                 reapHelpers()
             }
+            // One turn of the puts, then replies and task output again.
+            if let a = agent {
+                if carrier.busy { feedPuts(a) }
+                if let why = carrier.broken { return .lost(why) }
+            }
             if !s.isConnected { return .lost(s.lastError) }
 
             let now = cp_monotonic()
@@ -339,7 +355,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 // (It may have read replies: read the channel again.)
                 if agent != nil { continue }
             }
-            let wait = max(0, liveness.keepaliveEvery - (cp_monotonic() - lastKeepalive))
+            let wait = carrier.busy ? 0 : max(0, liveness.keepaliveEvery - (cp_monotonic() - lastKeepalive))
             var fds = [pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakeFd, events: Int16(POLLIN), revents: 0)]
             let n = poll(&fds, 2, Int32(wait * 1000) + 1)
@@ -631,7 +647,7 @@ extension RemoteRunner {
         return send(frame, to: a)
     }
 
-    private func send(_ frame: [UInt8], to a: AgentLink) -> String? {
+    func send(_ frame: [UInt8], to a: AgentLink) -> String? {
         let n = frame.withUnsafeBytes { ssh_channel_write(a.channel, $0.baseAddress, UInt32($0.count)) }
         if n == frame.count { return nil }
         let why = session(of: a).map { $0 } ?? "cannot write to the agent"
@@ -682,7 +698,7 @@ extension RemoteRunner {
             case .needMore: return nil
             case .bad: return "garbled reply from the agent"
             case .frame(let type, let id, let payload):
-                guard let t = a.tasks[id] else { continue }
+                guard let t = a.tasks[id] else { fileReply(type, id, payload); continue }
                 switch type {
                 case AgentFrame.output:
                     payload.withUnsafeBytes { _ = writeAll(t.logFd, $0.baseAddress!, $0.count) }
