@@ -42,7 +42,7 @@ extension Coordinator {
                     done(result)
                 }
             }
-            for path in self.jobInputs(job) { self.send(path, to: files, host: job.host, batch.member()) }
+            for path in self.jobInputs(job) { self.send(path, to: files, for: job, batch.member()) }
             batch.seal()
         }
     }
@@ -117,7 +117,7 @@ extension Coordinator {
 
     /// Sends one file unless the host has that version already or a send
     /// of it is under way (then `done` waits for that one).
-    func send(_ path: String, to files: HostFiles, host: BuildHost, _ done: @escaping HostFiles.Completion) {
+    func send(_ path: String, to files: HostFiles, for job: BuildJob, _ done: @escaping HostFiles.Completion) {
         let hex: String
         do {
             hex = try fileDigests.hex(path)
@@ -135,10 +135,14 @@ extension Coordinator {
             return
         }
         files.sending[path] = [done]
-        files.carrier.send(path, to: path, sha256: hex) { result in
+        files.carrier.send(path, to: path, sha256: hex) { [weak self] result in
             if case .success(let s) = result {
                 files.has[path] = hex
                 HostFiles.add(&files.sent, s)
+                // Each file that crossed, in the log of the job it went for.
+                if s.bytes > 0, let self {
+                    self.writing(self.now()) { try FileIO.append(LogFormat.fileSent(path, bytes: s.bytes), to: job.logPath) }
+                }
             }
             for waiter in files.sending.removeValue(forKey: path) ?? [] { waiter(result) }
         }
@@ -181,10 +185,12 @@ extension Coordinator {
 
     /// Relative names under PORTSDIR that the mirror leaves alone on both
     /// sides: the repository, distfiles, logs and locks when they lie in
-    /// the tree (they travel file by file, or stay on the master), the work
-    /// areas (WRKOBJDIR, LOCALBASE: each host's own), and the tree's hidden
-    /// top-level entries (`.*`: a work base such as the demo tree's
-    /// `.work`, the state of builds running here, `.git`).
+    /// the tree (they travel file by file, or stay on the master), and the
+    /// work areas (WRKOBJDIR, LOCALBASE: each host's own; one under a
+    /// hidden top directory, as the demo tree's `.work/HOST/localbase`,
+    /// leaves that whole directory alone, since its path differs by host).
+    /// Everything else of the tree is mirrored, hidden entries included:
+    /// a tree may keep state there that its targets expect.
     var treeExclusions: [String] {
         let root = config.portsdir.hasSuffix("/") ? String(config.portsdir.dropLast()) : config.portsdir
         func inside(_ path: String?) -> String? {
@@ -193,11 +199,16 @@ extension Coordinator {
             return rel.isEmpty ? nil : rel
         }
         var out: [String] = []
-        for p in [config.tree.packageRepository, config.tree.distdir, config.logdir, config.lockdir,
-                  config.tree.wrkobjdir, config.tree.localbase] {
-            if let rel = inside(p), !rel.hasPrefix("."), !out.contains(rel) { out.append(rel) }
+        func add(_ rel: String) { if !out.contains(rel) { out.append(rel) } }
+        for p in [config.tree.packageRepository, config.tree.distdir, config.logdir, config.lockdir] {
+            if let rel = inside(p) { add(rel) }
         }
-        return out + [".*"]
+        for p in [config.tree.wrkobjdir, config.tree.localbase] {
+            guard let rel = inside(p) else { continue }
+            let top = String(rel.split(separator: "/").first ?? Substring(rel))
+            add(top.hasPrefix(".") ? top : rel)
+        }
+        return out
     }
 
     func beginTransfer(_ job: BuildJob, _ step: TransferStep, _ t: Double) {

@@ -91,6 +91,8 @@ public enum LogFormat {
         ">>> \(volume(files, bytes)) in \(String(format: "%.2f", seconds))s\n"
     }
 
+    public static func fileSent(_ path: String, bytes: Int64) -> String { "   sent \(path) (\(bytes) bytes)\n" }
+
     /// hosts.log: `PID@EPOCH: HOST WHAT: N files, B bytes in S s`.
     public static func hostTransfer(pid: Int32, time: Double, host: String, what: String,
                                     files: Int, bytes: Int64, seconds: Double) -> String {

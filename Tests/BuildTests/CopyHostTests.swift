@@ -52,9 +52,10 @@ final class CopyHostTests: XCTestCase {
         h.config.tree.wrkobjdir = p + "/.work/obj"
         h.config.tree.localbase = p + "/.work/master/localbase"
         let c = try h.prepare()
-        XCTAssertEqual(c.treeExclusions, ["packages", "distfiles", ".*"])
+        XCTAssertEqual(c.treeExclusions, ["packages", "distfiles", ".work"])
         h.config.tree.wrkobjdir = p + "/obj"
-        XCTAssertEqual(try h.startOverAndPrepare().treeExclusions, ["packages", "distfiles", "obj", ".*"])
+        h.config.tree.localbase = p + "/localbase"
+        XCTAssertEqual(try h.startOverAndPrepare().treeExclusions, ["packages", "distfiles", "obj", "localbase"])
     }
 
     func testEachDependencyPackageIsSentAtMostOncePerHostAndBeforeItsDepends() throws {
