@@ -190,6 +190,32 @@ final class CopyHostBuildTests: SSHBuildTestCase {
         for (p, sum) in there { XCTAssertEqual(sum, master[p], p) }
     }
 
+    /// Benchmark, not a timed assertion: the same tree over two shared
+    /// hosts, then over two copy hosts, with localhost beside them.
+    /// Run with: BULKBUILD_BENCH=1 swift test --skip-build --filter CopyHostBuildTests/testBenchmark
+    func testBenchmarkCopyHostsAgainstSharedHosts() throws {
+        guard getenv("BULKBUILD_BENCH") != nil else { throw XCTSkip("benchmark: set BULKBUILD_BENCH=1 to run it") }
+        let ports = getenv("BULKBUILD_BENCH_PORTS").flatMap { Int(String(cString: $0)) } ?? 150
+        try startCopyHosts([(4, "c4"), (5, "c5")])
+        _ = try net.addHost(2, alias: "s2")
+        _ = try net.addHost(3, alias: "s3")
+        for (kind, hostsText) in [("shared", "s2\ns3\n"), ("copy", "DEFAULT copy=1\nc4\nc5\n")] {
+            let tree = try makeTree(["--ports", "\(ports)", "--seed", "46", "--sleep", "0.05", "--multi", "3"],
+                                    name: "tree-" + kind)
+            writeFile("\(work)/hosts", "localhost jobs=1\nDEFAULT jobs=2\n" + hostsText)
+            _ = runCommand(["rm", "-rf", work + "/logs"])
+            let started = cp_monotonic()
+            let (pid, logdir) = try startRun(tree)
+            defer { kill(-pid, SIGKILL) }
+            XCTAssertEqual(wait(pid, timeout: 900), 0, failureText(logdir))
+            let seconds = cp_monotonic() - started
+            let remote = logLines(logdir, "build.log").filter { !$0.contains(" localhost/") }.count
+            print(String(format: "copy-host benchmark: %@ hosts, %d ports (%d on the remote hosts) in %.1f s", kind,
+                         ports, remote, seconds))
+            if kind == "copy" { reportOverhead(logdir, seconds: seconds, what: "\(ports)-port gentree") }
+        }
+    }
+
     /// bulkbuild on `tree` with work/hosts, logs in work/logs.
     func startRun(_ tree: String) throws -> (pid_t, String) {
         let logdir = work + "/logs"
