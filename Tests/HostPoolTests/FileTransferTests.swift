@@ -355,8 +355,8 @@ final class FileTransferTests: XCTestCase {
 
     /// The transfer ended lost, after the host's down event, and left no
     /// file at its name.
-    func assertLost(_ seen: Seen, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertTrue(driver.run(until: { seen.result != nil }, timeout: 30), file: file, line: line)
+    func assertLost(_ seen: Seen, within seconds: Double = 30, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(driver.run(until: { seen.result != nil }, timeout: seconds), file: file, line: line)
         guard let result = seen.result, case .linkLost? = failure(result) else {
             return XCTFail("expected linkLost, got \(String(describing: seen.result))", file: file, line: line)
         }
@@ -406,6 +406,20 @@ final class FileTransferTests: XCTestCase {
         guard case .linkLost? = failure(send(r, "\(dir)/master/huge", "\(target)/again")) else {
             return XCTFail("expected linkLost")
         }
+    }
+
+    /// The network goes away under a send (a namespace host's veth set
+    /// down): the blocked writes end with the TCP user timeout, the host
+    /// goes down and the transfer is lost, with no file at its name.
+    func testLinkDownMidTransferIsLost() throws {
+        let net = try NetnsFixture(ssh: ssh)
+        defer { net.tearDown() }
+        let veth = try net.addHost(2, alias: "n2")
+        let seen = Seen()
+        let (_, part) = try bigSendUnderWay(ssh.servers.first { $0.alias == "n2" }!, retry: 60, seen)
+        XCTAssertNotNil(part)
+        net.setLink(veth, up: false)
+        assertLost(seen, within: 60)
     }
 
     // MARK: helpers
