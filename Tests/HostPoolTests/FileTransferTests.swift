@@ -326,6 +326,8 @@ final class FileTransferTests: XCTestCase {
         XCTAssertEqual(order, ["task", "transfer"])
         XCTAssertEqual(stats(result!).bytes, 128 << 20)
         XCTAssertEqual(try sha("\(dir)/host/large"), try sha(local))
+        // The host hashes its copy a chunk at a time to say it has it.
+        XCTAssertEqual(stats(send(r, local, "\(dir)/host/large", sha: try sha(local))).bytes, 0)
     }
 
     /// Host events and the end of a transfer, in the order they came.
