@@ -328,6 +328,19 @@ final class FileTransferTests: XCTestCase {
         XCTAssertEqual(try sha("\(dir)/host/large"), try sha(local))
         // The host hashes its copy a chunk at a time to say it has it.
         XCTAssertEqual(stats(send(r, local, "\(dir)/host/large", sha: try sha(local))).bytes, 0)
+        // The other way too: a task started after a large fetch ends first.
+        order = []
+        end = nil
+        result = nil
+        r.fetch("\(dir)/host/large", to: "\(dir)/master/large.back") { result = $0; order.append("transfer") }
+        driver.start(r, TaskSpec(argv: ["sh", "-c", "echo during the fetch"], logPath: "\(dir)/task2.log")) {
+            end = $0; order.append("task")
+        }
+        XCTAssertTrue(driver.run(until: { end != nil && result != nil }, timeout: 120))
+        XCTAssertEqual(end, .exited(0))
+        XCTAssertEqual(order, ["task", "transfer"])
+        XCTAssertEqual(readWholeFile("\(dir)/task2.log"), "during the fetch\n")
+        XCTAssertEqual(try sha("\(dir)/master/large.back"), try sha(local))
     }
 
     /// Host events and the end of a transfer, in the order they came.
