@@ -31,7 +31,7 @@
 //         and renamed to NAME: A, else R (damaged: the digest that came).
 //   Q id  abandon the put: the part file goes, no reply.
 //   W id  have: 32-byte SHA-256, ROOT, NAME -> A with 1 byte, 1 when a
-//         regular file with that digest is there.
+//         regular file with that digest is there (hashed a chunk a turn).
 //   G id  get: absolute path -> B id data frames, then Z id u64 size,
 //         32-byte SHA-256, u32 mode (or R). Read when replies have room.
 //   M id  manifest: ROOT, u8 has-only, u32 n + n names (only those

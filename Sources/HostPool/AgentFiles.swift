@@ -23,13 +23,18 @@ final class AgentFileServer {
         }
     }
 
+    /// A file read a chunk at a time: a get (sent as B frames) or a have
+    /// check (only hashed, compared with `want` at the end).
     final class Get {
         let path: String
         let fd: Int32
         let mode: UInt32
+        let want: [UInt8]?
         let hasher = SHA256Hasher()
         var size: Int64 = 0
-        init(path: String, fd: Int32, mode: UInt32) { self.path = path; self.fd = fd; self.mode = mode }
+        init(path: String, fd: Int32, mode: UInt32, want: [UInt8]? = nil) {
+            self.path = path; self.fd = fd; self.mode = mode; self.want = want
+        }
     }
 
     var puts: [UInt32: Put] = [:]
@@ -63,8 +68,8 @@ final class AgentFileServer {
             if let p = puts.removeValue(forKey: id) { discard(p) }
             return true
         case AgentFrame.have:
-            switch have(&r) {
-            case .success(let yes): reply(AgentFrame.done, id, [yes ? 1 : 0]); return true
+            switch have(id, &r) {
+            case .success(let started): if !started { reply(AgentFrame.done, id, [0]) }; return true
             case .failure(let f): result = f
             }
         case AgentFrame.get: result = startGet(id, &r)
@@ -157,9 +162,10 @@ final class AgentFileServer {
         p.place.close()
     }
 
-    /// W: 32-byte SHA-256, root, name. True when a regular file with that
-    /// digest is there.
-    private func have(_ r: inout PayloadReader) -> Result<Bool, FileFailure> {
+    /// W: 32-byte SHA-256, root, name. The answer (A with 1 byte, 1 when a
+    /// regular file with that digest is there) comes now when there is no
+    /// such file (false), else once it is hashed, a chunk a turn as gets are.
+    private func have(_ id: UInt32, _ r: inout PayloadReader) -> Result<Bool, FileFailure> {
         guard let want = r.raw(32), let root = r.string(), let name = r.string() else {
             return .failure(.bad("", "bad have request"))
         }
@@ -171,18 +177,11 @@ final class AgentFileServer {
         defer { place.close() }
         let fd = openat(place.dir, place.leaf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { return .success(false) }
-        defer { Glibc.close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return .success(false) }
-        let h = SHA256Hasher()
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && cp_errno() == EINTR { continue }
-            if n < 0 { return .success(false) }
-            if n == 0 { break }
-            h.update(chunk[0..<n])
-        }
-        return .success(h.finish() == want)
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { Glibc.close(fd); return .success(false) }
+        gets[id] = Get(path: place.path, fd: fd, mode: 0, want: want)
+        getOrder.append(id)
+        return .success(true)
     }
 
     /// G: path. The data follows as B frames, then Z.
@@ -203,6 +202,7 @@ final class AgentFileServer {
 
     /// Reads one chunk of each get (or ends it): B id data, or at the end
     /// Z id u64 size + 32-byte SHA-256 + u32 mode (R when a read fails).
+    /// A have check answers A at its end.
     func pumpGets(reply: Reply) {
         for id in getOrder {
             guard let g = gets[id] else { continue }
@@ -211,11 +211,13 @@ final class AgentFileServer {
             if n > 0 {
                 g.hasher.update(chunk[0..<n])
                 g.size += Int64(n)
-                reply(AgentFrame.getData, id, Array(chunk[0..<n]))
+                if g.want == nil { reply(AgentFrame.getData, id, Array(chunk[0..<n])) }
                 continue
             }
             var w = PayloadWriter()
-            if n < 0 {
+            if let want = g.want {
+                reply(AgentFrame.done, id, [n == 0 && g.hasher.finish() == want ? 1 : 0])
+            } else if n < 0 {
                 w.u32(AgentFrame.Refusal.failed.rawValue); w.string(g.path)
                 w.string("read failed: \(String(cString: strerror(cp_errno())))")
                 reply(AgentFrame.refused, id, w.bytes)

@@ -309,6 +309,11 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             }
             // Move data until nothing more is buffered.
             var progress = true
+            // A stream from the agent that never pauses (a large get) must
+            // not keep requests and puts waiting: after a few rounds the
+            // loop goes on, and looks again without sleeping.
+            var rounds = 0
+            var moreToRead = false
             while progress {
                 progress = false
                 if let a = agent {
@@ -321,6 +326,8 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                     case .progress: progress = true
                     case .lost(let why): return .lost(why)
                     }
+                    rounds += 1
+                    if progress && rounds >= 4 { moreToRead = true; break }
                     continue
                 }
                 var i = 0
@@ -355,7 +362,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
                 // (It may have read replies: read the channel again.)
                 if agent != nil { continue }
             }
-            let wait = carrier.busy ? 0 : max(0, liveness.keepaliveEvery - (cp_monotonic() - lastKeepalive))
+            let wait = carrier.busy || moreToRead ? 0 : max(0, liveness.keepaliveEvery - (cp_monotonic() - lastKeepalive))
             var fds = [pollfd(fd: s.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wakeFd, events: Int16(POLLIN), revents: 0)]
             let n = poll(&fds, 2, Int32(wait * 1000) + 1)
@@ -672,7 +679,7 @@ extension RemoteRunner {
             if a.stderrTail.count > 4096 { a.stderrTail.removeFirst(a.stderrTail.count - 4096) }
         }
         var moved = false
-        while true {
+        for reads in 1... {
             let n = buf.withUnsafeMutableBytes {
                 ssh_channel_read_nonblocking(a.channel, $0.baseAddress, UInt32($0.count), 0)
             }
@@ -680,6 +687,8 @@ extension RemoteRunner {
                 moved = true
                 buf.withUnsafeBytes { a.reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<Int(n)])) }
                 if let why = handleReplies(a) { return .lost(why) }
+                // (At most 2 MiB at a time: see runConnected.)
+                if reads >= 64 { return .progress }
                 continue
             }
             if n == SSH_ERROR { return .lost(s.isConnected ? "agent channel error: \(s.lastError)" : s.lastError) }

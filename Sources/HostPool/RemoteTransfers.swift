@@ -77,12 +77,12 @@ final class FileOp {
         self.kind = kind; self.transfer = transfer; self.path = path
     }
 
-    /// Closes what it holds; a get's part file goes.
+    /// Closes what it holds; a get's part file goes (unless renamed).
     func release() {
         if source >= 0 { close(source); source = -1 }
         if sinkFd >= 0 { close(sinkFd); sinkFd = -1 }
         if let s = sink {
-            unlinkat(s.dir, part, 0)
+            if !part.isEmpty { unlinkat(s.dir, part, 0) }
             s.close()
             sink = nil
         }

@@ -172,7 +172,8 @@ func isExcluded(_ name: String, _ excluding: [String]) -> Bool {
 
 /// The entries under `root` (relative names, not following links): with
 /// `only`, just those subdirectories (each with itself); without, all.
-/// A missing root or subdirectory has no entries.
+/// A missing root or subdirectory has no entries; one that cannot be read
+/// is an error (a mirror must not take it for gone and remove it).
 func walkManifest(root: String, only: [String]?, excluding: [String]) -> Result<[ManifestEntry], FileFailure> {
     if let f = checkAbsolute(root) { return .failure(f) }
     for n in (only ?? []) + excluding { if let f = checkRelative(n) { return .failure(f) } }
@@ -182,9 +183,14 @@ func walkManifest(root: String, only: [String]?, excluding: [String]) -> Result<
     }
     defer { close(top) }
     var out: [ManifestEntry] = []
+    var failure: FileFailure?
+    let gone: Set<Int32> = [ENOENT, ENOTDIR]
     func entry(_ dir: Int32, _ leaf: String, _ name: String) -> ManifestEntry? {
         var st = stat()
-        guard fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        guard fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if !gone.contains(cp_errno()) { failure = failure ?? .errno(root + "/" + name, "cannot stat") }
+            return nil
+        }
         var e = ManifestEntry(name: name, kind: .file, mode: UInt32(st.st_mode & 0o7777), size: Int64(st.st_size),
                               mtime: Int64(st.st_mtim.tv_sec), mtimeNanos: UInt32(st.st_mtim.tv_nsec))
         switch st.st_mode & S_IFMT {
@@ -194,39 +200,57 @@ func walkManifest(root: String, only: [String]?, excluding: [String]) -> Result<
             e.kind = .symlink
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let n = readlinkat(dir, leaf, &buf, buf.count - 1)
-            guard n >= 0 else { return nil }
+            guard n >= 0 else { failure = failure ?? .errno(root + "/" + name, "cannot read the link"); return nil }
             e.target = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         default: return nil  // devices, fifos, sockets are not carried
         }
         return e
     }
+    /// Lists `dir` (named `prefix`) and what is below it.
     func walk(_ dir: Int32, _ prefix: String) {
         let copy = dup(dir)
-        guard copy >= 0, let d = fdopendir(copy) else { if copy >= 0 { close(copy) }; return }
+        guard copy >= 0, let d = fdopendir(copy) else {
+            if copy >= 0 { close(copy) }
+            failure = failure ?? .errno(root + "/" + prefix, "cannot read the directory")
+            return
+        }
         defer { closedir(d) }
-        while let raw = readdir(d) {
+        while let raw = readdir(d), failure == nil {
             let leaf = entryName(raw)
             if leaf == "." || leaf == ".." || leaf.hasPrefix(PartFile.prefix) { continue }
             let name = prefix.isEmpty ? leaf : prefix + "/" + leaf
             if isExcluded(name, excluding) { continue }
             guard let e = entry(dir, leaf, name) else { continue }
             out.append(e)
-            if e.kind == .directory {
-                let sub = openat(dir, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if sub >= 0 { walk(sub, name); close(sub) }
+            if e.kind == .directory { descend(dir, leaf, name) }
+        }
+    }
+    func descend(_ dir: Int32, _ leaf: String, _ name: String) {
+        let sub = openat(dir, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard sub >= 0 else {
+            if !gone.contains(cp_errno()) { failure = failure ?? .errno(root + "/" + name, "cannot open the directory") }
+            return
+        }
+        walk(sub, name)
+        close(sub)
+    }
+    if let subdirs = only {
+        for s in subdirs where !isExcluded(s, excluding) && failure == nil {
+            // (A symbolic link on the way: not carried, on either side.)
+            guard case .success(let place) = FilePlace.open(root: root, name: s, create: false) else {
+                var st = stat()
+                if lstat(root + "/" + s, &st) != 0 && !gone.contains(cp_errno()) {
+                    failure = .errno(root + "/" + s, "cannot stat")
+                }
+                continue
             }
+            defer { place.close() }
+            guard let e = entry(place.dir, place.leaf, s) else { continue }
+            out.append(e)
+            if e.kind == .directory { descend(place.dir, place.leaf, s) }
         }
+    } else {
+        walk(top, "")
     }
-    guard let subdirs = only else { walk(top, ""); return .success(out) }
-    for s in subdirs where !isExcluded(s, excluding) {
-        guard case .success(let place) = FilePlace.open(root: root, name: s, create: false) else { continue }
-        defer { place.close() }
-        guard let e = entry(place.dir, place.leaf, s) else { continue }
-        out.append(e)
-        if e.kind == .directory {
-            let sub = openat(place.dir, place.leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if sub >= 0 { walk(sub, s); close(sub) }
-        }
-    }
-    return .success(out)
+    return failure.map { .failure($0) } ?? .success(out)
 }

@@ -326,6 +326,21 @@ final class FileTransferTests: XCTestCase {
         XCTAssertEqual(order, ["task", "transfer"])
         XCTAssertEqual(stats(result!).bytes, 128 << 20)
         XCTAssertEqual(try sha("\(dir)/host/large"), try sha(local))
+        // The host hashes its copy a chunk at a time to say it has it.
+        XCTAssertEqual(stats(send(r, local, "\(dir)/host/large", sha: try sha(local))).bytes, 0)
+        // The other way too: a task started after a large fetch ends first.
+        order = []
+        end = nil
+        result = nil
+        r.fetch("\(dir)/host/large", to: "\(dir)/master/large.back") { result = $0; order.append("transfer") }
+        driver.start(r, TaskSpec(argv: ["sh", "-c", "echo during the fetch"], logPath: "\(dir)/task2.log")) {
+            end = $0; order.append("task")
+        }
+        XCTAssertTrue(driver.run(until: { end != nil && result != nil }, timeout: 120))
+        XCTAssertEqual(end, .exited(0))
+        XCTAssertEqual(order, ["task", "transfer"])
+        XCTAssertEqual(readWholeFile("\(dir)/task2.log"), "during the fetch\n")
+        XCTAssertEqual(try sha("\(dir)/master/large.back"), try sha(local))
     }
 
     /// Host events and the end of a transfer, in the order they came.
@@ -355,8 +370,8 @@ final class FileTransferTests: XCTestCase {
 
     /// The transfer ended lost, after the host's down event, and left no
     /// file at its name.
-    func assertLost(_ seen: Seen, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertTrue(driver.run(until: { seen.result != nil }, timeout: 30), file: file, line: line)
+    func assertLost(_ seen: Seen, within seconds: Double = 30, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertTrue(driver.run(until: { seen.result != nil }, timeout: seconds), file: file, line: line)
         guard let result = seen.result, case .linkLost? = failure(result) else {
             return XCTFail("expected linkLost, got \(String(describing: seen.result))", file: file, line: line)
         }
@@ -406,6 +421,20 @@ final class FileTransferTests: XCTestCase {
         guard case .linkLost? = failure(send(r, "\(dir)/master/huge", "\(target)/again")) else {
             return XCTFail("expected linkLost")
         }
+    }
+
+    /// The network goes away under a send (a namespace host's veth set
+    /// down): the blocked writes end with the TCP user timeout, the host
+    /// goes down and the transfer is lost, with no file at its name.
+    func testLinkDownMidTransferIsLost() throws {
+        let net = try NetnsFixture(ssh: ssh)
+        defer { net.tearDown() }
+        let veth = try net.addHost(2, alias: "n2")
+        let seen = Seen()
+        let (_, part) = try bigSendUnderWay(ssh.servers.first { $0.alias == "n2" }!, retry: 60, seen)
+        XCTAssertNotNil(part)
+        net.setLink(veth, up: false)
+        assertLost(seen, within: 60)
     }
 
     // MARK: helpers
