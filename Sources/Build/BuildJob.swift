@@ -48,6 +48,12 @@ final class BuildJob {
     /// The plain log already said this job is frozen.
     var frozenReported = false
     var stopping = false
+    /// -M: the job's WRKOBJDIR in its host's memory file system, and the
+    /// recorded size it counts against the host's threshold.
+    var memoryDirectory: String?
+    var memoryKilobytes: Int64 = 0
+    /// -s: its work directory was measured (before the last clean).
+    var measured = false
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [Phase], now: Double) {
         self.path = record.path

@@ -71,6 +71,12 @@ public final class Coordinator {
     let runRecord = RunRecord()
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
+    /// -s / -M: work directory sizes known so far (CoordinatorSizes).
+    lazy var sizes: SizeLog = config.sizes
+    /// A restart's first listing: the paths most depended upon last time.
+    var quickListing: ListingJob?
+    /// -M: unmounting each host's memory file system at the end.
+    var memoryUnmounts: [BuildHost: TaskHandle] = [:]
 
     var stopFileSeen = false
     /// Hosts whose stop file was there at the start of the pass.
@@ -129,8 +135,9 @@ public final class Coordinator {
         loadSignatures()
         loadAffinity()
         setUpFetcher()
+        compactSizes()
         if config.wholeTree {
-            startListing([])
+            startWholeTreeListing()
         } else {
             engine.request(config.request.paths)
         }
@@ -315,6 +322,7 @@ public final class Coordinator {
     }
 
     func finish(status: Int32) {
+        if unmountMemory(then: { [weak self] in self?.finish(status: status) }) { return }
         flushEngine(now())
         saveSignatures(now())
         reportEstimateError(now())
@@ -446,7 +454,8 @@ public final class Coordinator {
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
                                    squiggle: job.squiggle, nojunk: job.record.has(property: "nojunk"),
                                    waitingForLock: job.waitingForLock, makeJobs: job.handle == nil ? nil : job.makeJobs,
-                                   criticalPath: job === critical ? true : nil)
+                                   criticalPath: job === critical ? true : nil,
+                                   memory: job.memoryDirectory != nil ? true : nil)
         }
         s.hosts = hosts.map { h in
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,

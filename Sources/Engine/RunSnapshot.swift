@@ -51,11 +51,14 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         /// True for the job whose end, with the chain after it, is the
         /// latest of the running ones (nil: not it).
         public var criticalPath: Bool?
+        /// True when its work directory is in its host's memory file system (-M).
+        public var memory: Bool?
         public init(path: String, phase: String, host: String?, pid: Int32, started: Double,
                     logSize: Int64, expectedLogSize: Int64? = nil, frozenSeconds: Double? = nil,
                     swallowed: Int = 0, squiggle: Bool = false, nojunk: Bool = false,
-                    waitingForLock: Bool = false, makeJobs: Int? = nil, criticalPath: Bool? = nil) {
-            self.makeJobs = makeJobs; self.criticalPath = criticalPath
+                    waitingForLock: Bool = false, makeJobs: Int? = nil, criticalPath: Bool? = nil,
+                    memory: Bool? = nil) {
+            self.makeJobs = makeJobs; self.criticalPath = criticalPath; self.memory = memory
             self.path = path; self.phase = phase; self.host = host; self.pid = pid
             self.started = started; self.logSize = logSize; self.expectedLogSize = expectedLogSize
             self.frozenSeconds = frozenSeconds; self.swallowed = swallowed; self.squiggle = squiggle

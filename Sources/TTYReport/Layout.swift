@@ -117,6 +117,7 @@ public enum ScreenLayout {
             segs.append(Segment("(" + DisplayText.sanitized(j.phase) + ")"))
         }
         if j.nojunk { segs.append(Segment("!")) }
+        if j.memory == true { segs.append(Segment("+")) }
         if let n = j.makeJobs { segs.append(Segment(" -j\(n)")) }
         var rest = " [\(j.pid)]"
         if let host = j.host, !host.isEmpty, host != "localhost" {

@@ -27,6 +27,8 @@ struct FakeHostSpec {
     var stuck: Double?
     var junkEvery = 0
     var alwaysClean = false
+    /// memory=: the host's -M threshold in KiB.
+    var memory: Int64?
 }
 
 final class Harness {
@@ -84,6 +86,7 @@ final class Harness {
             let host = BuildHost(name: spec.name, runner: runner, slots: spec.slots, speedFactor: spec.sf,
                                  junkEvery: spec.junkEvery, stuckTimeout: spec.stuck, alwaysClean: spec.alwaysClean,
                                  model: model)
+            host.memoryThreshold = spec.memory ?? config.memoryThreshold
             c.addHost(host)
             if spec.local {
                 c.startInit(host)
