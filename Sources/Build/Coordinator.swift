@@ -437,6 +437,7 @@ public final class Coordinator {
         s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
+        s.counts.broken = engine.counts.counts.ignored - engine.counts.ignoredOnly
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths

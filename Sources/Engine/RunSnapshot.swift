@@ -15,6 +15,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         public var fetch = 0
         /// !: ignored, directly or because of a dependency.
         public var ignored = 0
+        /// Of `ignored`, the broken ones (listing errors, missing
+        /// dependencies), not IGNORE; nil in files written before it existed.
+        public var broken: Int?
         /// L: locked by another process.
         public var locked = 0
         /// E: failed; their locks stay.
@@ -87,12 +90,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         public var running: Int
         /// Why the host is down or failed, for the display.
         public var reason: String?
-        /// pid of the connection helper when one exists (dpb shows it).
-        public var pid: Int32?
-        public init(name: String, state: HostState, slots: Int, running: Int,
-                    reason: String? = nil, pid: Int32? = nil) {
+        public init(name: String, state: HostState, slots: Int, running: Int, reason: String? = nil) {
             self.name = name; self.state = state; self.slots = slots; self.running = running
-            self.reason = reason; self.pid = pid
+            self.reason = reason
         }
     }
 
