@@ -78,6 +78,41 @@ final class MemoryEndToEndTests: XCTestCase {
         XCTAssertFalse(isMountPoint(mount))
     }
 
+    /// The demo tree lists WRKDIR: -s measures a real build on disk, and -M
+    /// then builds it in memory (its kept work directory vanishes with the
+    /// tmpfs instead of staying under WRKOBJDIR).
+    func testTheDemoTreeIsMeasuredOnDiskThenBuiltInMemory() throws {
+        let demo = try DemoTreeCopy()
+        let r = try demo.bulkbuild(["-j", "1", "-s", "devel/libfmt"])
+        XCTAssertEqual(r.exitCode, 0, r.output)
+        let line = (readFile(demo.logdir + "/size.log") ?? "").split(separator: "\n").map(String.init)
+        XCTAssertEqual(line.count, 1)
+        let kb = line.first.flatMap { $0.split(separator: " ").first { $0.hasPrefix("size=") } }.flatMap { Int($0.dropFirst(5)) }
+        XCTAssertTrue(line.first?.hasPrefix("devel/libfmt(libfmt-1.2) size=") ?? false, "\(line)")
+        XCTAssertGreaterThan(kb ?? 0, 0)
+        let rolling = demo.portsDir + "/distfiles/build-stats/\(machineArch())-size"
+        XCTAssertEqual(readFile(rolling), line.first.map { $0 + "\n" })
+
+        try requireMounting()
+        removeTree(demo.portsDir + "/packages")
+        let disk = demo.portsDir + "/.work/obj/devel.libfmt"
+        let again = try demo.bulkbuild(["-j", "1", "-M", "\((kb ?? 0) * 2)", "-C", "devel/libfmt", "devel/libfmt"])
+        XCTAssertEqual(again.exitCode, 0, again.output)
+        XCTAssertTrue(fileExists(demo.portsDir + "/packages/\(machineArch())/all/libfmt-1.2.tgz"))
+        XCTAssertFalse(fileExists(disk), "built in memory, so nothing kept on disk")
+        // The same, too big for memory: the kept work directory is on disk.
+        removeTree(demo.portsDir + "/packages")
+        let big = try demo.bulkbuild(["-j", "1", "-M", "\(max(1, (kb ?? 2) / 2))", "-C", "devel/libfmt", "devel/libfmt"])
+        XCTAssertEqual(big.exitCode, 0, big.output)
+        XCTAssertTrue(fileExists(disk), "did not fit: built on disk")
+    }
+
+    func machineArch() -> String {
+        var u = utsname()
+        uname(&u)
+        return withUnsafeBytes(of: &u.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     func testWithoutRootMStopsAtOnce() throws {
         guard geteuid() == 0 else { throw XCTSkip("needs root to run the binary as another user") }
         let tree = try TreeFixture(["--ports", "2", "--seed", "5"])
