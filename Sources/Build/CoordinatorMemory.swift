@@ -14,6 +14,10 @@ extension Coordinator {
     func mountMemory(_ host: BuildHost, then ready: @escaping () -> Void) {
         guard let threshold = host.memoryThreshold else { ready(); return }
         let dir = memoryMountPoint()
+        if let why = takeMemoryLock(host, dir) {
+            memoryUnavailable(host, why)
+            return
+        }
         let spec = TaskSpec(argv: MemoryBuilds.mountCommand(at: dir, kilobytes: MemoryBuilds.mountKilobytes(threshold: threshold)),
                             logPath: logs.initLog(host: host.name))
         _ = host.runner.start(spec) { [weak self] end in
@@ -25,12 +29,40 @@ extension Coordinator {
                 ready()
                 return
             }
-            let why = "cannot mount a tmpfs at \(dir) for -M (\(end.text); it needs root with CAP_SYS_ADMIN on that host; see \(self.logs.initLog(host: host.name)))"
-            host.model.markFailed(why)
-            host.seen = host.model.status
-            self.hostsLog.write("\(self.pid)@\(FileIO.stamp(t)): \(host.name) init failed: \(why)\n")
-            self.reporter.event(.hostDown(host: host.name, reason: why), at: t)
-            self.report(force: true)
+            self.locks.remove(self.memoryLockName(host))
+            self.memoryUnavailable(host, "cannot mount a tmpfs at \(dir) for -M (\(end.text); it needs root with CAP_SYS_ADMIN on that host; see \(self.logs.initLog(host: host.name)))")
+        }
+    }
+
+    /// The host builds nothing: never on disk in place of memory.
+    func memoryUnavailable(_ host: BuildHost, _ why: String) {
+        let t = now()
+        host.model.markFailed(why)
+        host.seen = host.model.status
+        hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init failed: \(why)\n")
+        reporter.event(.hostDown(host: host.name, reason: why), at: t)
+        report(force: true)
+    }
+
+    func memoryLockName(_ host: BuildHost) -> String { "memory:" + host.name }
+
+    /// Runs that share the lock directory share the mount point: a lock
+    /// says which one uses a host's, so that no run unmounts the tmpfs of
+    /// another that is still alive. A dead owner's lock is taken over (the
+    /// mount it left is replaced). nil when taken, else why not.
+    func takeMemoryLock(_ host: BuildHost, _ dir: String) -> String? {
+        let name = memoryLockName(host)
+        let lines = [("locked", name), ("dpb", "\(pid) on \(config.localHost)"), ("mount", dir)]
+        do {
+            if try locks.create(name, lines: lines) == .created { return nil }
+            if let c = locks.contents(name), let owner = LockDirectory.owner(c), owner.pid != pid,
+               owner.host != config.localHost || processIsAlive(owner.pid) {
+                return "its memory file system \(dir) is in use by bulkbuild \(owner.pid) on \(owner.host) (lock \(config.lockdir)/\(name))"
+            }
+            locks.remove(name)
+            return try locks.create(name, lines: lines) == .created ? nil : "lock \(config.lockdir)/\(name) is held"
+        } catch {
+            return "cannot lock \(config.lockdir)/\(name): \(error)"
         }
     }
 
@@ -62,6 +94,7 @@ extension Coordinator {
             memoryUnmounts[host] = host.runner.start(spec) { [weak self] end in
                 guard let self else { return }
                 self.memoryUnmounts.removeValue(forKey: host)
+                self.locks.remove(self.memoryLockName(host))
                 if !end.succeeded {
                     self.reporter.event(.message("\(host.name): could not unmount \(dir) (\(end.text)); the next run will"),
                                         at: self.now())

@@ -88,6 +88,39 @@ final class MemoryBuildTests: XCTestCase {
         XCTAssertTrue((FileIO.read(h.logs.hostsLog) ?? "").contains("init failed: cannot mount a tmpfs"))
     }
 
+    func memoryLock(_ h: Harness, pid: Int32) throws {
+        try FileIO.makeDirectory(h.config.lockdir)
+        try FileIO.replace(h.config.lockdir + "/memory:localhost", with: "locked=memory:localhost\ndpb=\(pid) on testhost\n")
+    }
+
+    func testAnotherLiveRunsMountIsLeftAloneAndThisHostBuildsNothing() throws {
+        let h = try Harness()
+        h.config.memoryThreshold = 1000
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
+        try memoryLock(h, pid: getppid())
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertTrue(h.tree.phases.isEmpty)
+        XCTAssertTrue(h.runners["localhost"]?.argvs.isEmpty ?? false, "neither mounted nor unmounted")
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("is in use by bulkbuild \(getppid()) on testhost") },
+                      "\(h.reporter.events)")
+        XCTAssertTrue(FileIO.exists(h.config.lockdir + "/memory:localhost"), "the other run's lock stays")
+    }
+
+    func testADeadRunsMemoryLockIsTakenOverAndRemovedAtTheEnd() throws {
+        let h = try Harness()
+        h.config.memoryThreshold = 1000
+        h.config.dontCleanLocks = true
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
+        var dead: Int32 = 4_000_000
+        while kill(dead, 0) == 0 || errno == EPERM { dead += 1 }
+        try memoryLock(h, pid: dead)
+        var during: String?
+        h.world.at(h.world.now + 2) { during = FileIO.read(h.config.lockdir + "/memory:localhost") }
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertTrue(during?.contains("dpb=\(getpid()) on testhost") ?? false, during ?? "no lock")
+        XCTAssertFalse(FileIO.exists(h.config.lockdir + "/memory:localhost"))
+    }
+
     func testAHostsOwnThresholdAppliesAndTheScreenMarksMemoryJobs() throws {
         let h = try Harness()
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true, memory: 100)]
