@@ -76,6 +76,19 @@ final class MemoryBuildTests: XCTestCase {
         XCTAssertTrue(tasks[1].at >= lastPhase)
     }
 
+    func testASignalStillUnmountsBeforeTheRunExits() throws {
+        let h = try Harness()
+        h.config.memoryThreshold = 1000
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 500))
+        sized(h, ["devel/a": 100])
+        h.world.signal(SIGTERM, after: 30)
+        XCTAssertEqual(try h.run(), 128 + SIGTERM)
+        let tasks = h.runners["localhost"]?.argvs ?? []
+        XCTAssertEqual(tasks.count, 2)
+        XCTAssertTrue(tasks.last?.argv[2].contains("umount") ?? false)
+        XCTAssertFalse(FileIO.exists(h.config.lockdir + "/memory:localhost"))
+    }
+
     func testAHostThatCannotMountNeverBuildsOnDiskAndTheRunFails() throws {
         let h = try Harness()
         h.config.memoryThreshold = 1000
