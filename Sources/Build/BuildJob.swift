@@ -52,8 +52,10 @@ final class BuildJob {
     /// recorded size it counts against the host's threshold.
     var memoryDirectory: String?
     var memoryKilobytes: Int64 = 0
-    /// -s: its work directory was measured (before the last clean).
+    /// -s: its work directory was measured (before the last clean), or is
+    /// being measured now.
     var measured = false
+    var measuring = false
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [Phase], now: Double) {
         self.path = record.path
@@ -77,7 +79,7 @@ final class BuildJob {
     /// The phase running or about to run; nil once all have run.
     var current: Phase? { phaseIndex < phases.count ? phases[phaseIndex] : nil }
     /// Its name, for logs and the screen.
-    var phase: String { current?.rawValue ?? "done" }
+    var phase: String { measuring ? "size" : current?.rawValue ?? "done" }
     var pid: Int32 { handle?.pid ?? 0 }
     var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

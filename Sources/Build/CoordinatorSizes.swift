@@ -38,12 +38,14 @@ extension Coordinator {
         let out = "\(logs.listingDirectory)/size.\(pid).\(job.lockName).out"
         unlink(out)
         let spec = TaskSpec(argv: ["du", "-sk", "--", dir], environment: [:], logPath: out)
+        job.measuring = true
         job.handle = job.host.runner.start(spec) { [weak self] end in self?.measured(job, dir: dir, output: out, end) }
     }
 
     func measured(_ job: BuildJob, dir: String, output: String, _ end: TaskEnd) {
         let t = now()
         job.handle = nil
+        job.measuring = false
         let text = FileIO.read(output) ?? ""
         unlink(output)
         if job.stopping || shutdownSignal != nil {

@@ -18,7 +18,11 @@ final class WorkSizeTests: XCTestCase {
         let h = try harness()
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.lib"]))
         h.tree.workKilobytes["/obj/devel.lib"] = 2345
+        // The screen shows the measure as the job's phase while du runs.
+        var phases = Set<String>()
+        for i in 1...200 { h.world.at(h.world.now + Double(i) * 0.05) { phases.formUnion(h.coordinator.snapshot(h.world.now).jobs.map(\.phase)) } }
         XCTAssertEqual(try h.run(), 0)
+        XCTAssertTrue(phases.contains("size"), "\(phases)")
         let du = h.runners["localhost"]?.argvs.filter { $0.argv.first == "du" } ?? []
         XCTAssertEqual(du.map(\.argv), [["du", "-sk", "--", "/obj/devel.lib"]], "one task, the path an argument")
         let packageAt = h.tree.phases.first { $0.path == "devel/lib" && $0.phase == "package" }?.at ?? .infinity

@@ -51,6 +51,7 @@ final class FakeRunner: TaskRunner {
                 """
         } else if spec.argv.first == "du", let dir = spec.argv.last {
             // -s measures a work directory: FakeTree says how big it is.
+            seconds = 1
             if let kb = tree.workKilobytes[dir] { writes = "\(kb)\t\(dir)\n" } else { end = .exited(1) }
             argvs.append((t, spec.argv))
         } else if spec.environment["BULKBUILD_FETCH"] != nil, let answer = tree.fetchAnswer {
