@@ -38,7 +38,7 @@ extension Coordinator {
         listings.removeAll { $0 === job }
         if job === quickListing {
             quickListing = nil
-            startListing([])
+            if shutdownSignal == nil { startListing([]) }
         }
         if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {

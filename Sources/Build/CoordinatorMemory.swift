@@ -23,6 +23,9 @@ extension Coordinator {
         _ = host.runner.start(spec) { [weak self] end in
             guard let self else { return }
             let t = self.now()
+            // The connection went away: the host is down already, and its
+            // init (this mount included) runs again when it comes back.
+            if case .lost = end { self.locks.remove(self.memoryLockName(host)); return }
             if end.succeeded {
                 host.memoryMount = dir
                 self.hostsLog.write("\(self.pid)@\(FileIO.stamp(t)): \(host.name) memory file system at \(dir) (\(threshold) KiB of ports)\n")

@@ -76,6 +76,22 @@ final class MemoryBuildTests: XCTestCase {
         XCTAssertTrue(tasks[1].at >= lastPhase)
     }
 
+    func testAHostLostDuringItsMountIsDownNotFailedAndMountsWhenBack() throws {
+        let h = try Harness()
+        h.hostSpecs = [FakeHostSpec(name: "b1", slots: 2, memory: 1000)]
+        h.tree.mountSeconds = 20
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
+        sized(h, ["devel/a": 100])
+        let start = h.world.now
+        h.world.at(start + 10) { h.runners["b1"]?.goDown("link cut") }
+        h.world.at(start + 60) { h.runners["b1"]?.comeUp() }
+        XCTAssertEqual(try h.run(), 0)
+        let mounts = (h.runners["b1"]?.argvs ?? []).filter { $0.argv[2].contains("mount -t tmpfs") }
+        XCTAssertEqual(mounts.count, 2, "mounted again after it came back")
+        XCTAssertFalse((h.runners["b1"]?.wrkobjdirs ?? []).isEmpty, "built in memory")
+        XCTAssertTrue((h.tree.phases.map(\.at).min() ?? 0) > start + 60)
+    }
+
     func testASignalStillUnmountsBeforeTheRunExits() throws {
         let h = try Harness()
         h.config.memoryThreshold = 1000

@@ -71,6 +71,7 @@ final class FakeRunner: TaskRunner {
         } else if spec.argv.first == "/bin/sh" && spec.argv.contains(where: { $0.contains("tmpfs") || $0.contains("umount") }) {
             argvs.append((t, spec.argv))
             if tree.mountFails { end = .exited(32) }
+            seconds = tree.mountSeconds
         } else if let phase = spec.environment["PHASE"] {
             if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
             if let w = spec.argv.first(where: { $0.hasPrefix("WRKOBJDIR=") }) { wrkobjdirs.append((subdir, phase, w)) }
