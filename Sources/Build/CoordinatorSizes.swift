@@ -77,6 +77,7 @@ extension Coordinator {
         sizes.add(e)
         writing(t) {
             try FileIO.append(e.line, to: logs.sizeLog)
+            guard !config.sizesPath.isEmpty else { return }
             try FileIO.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent)
             try FileIO.append(e.line, to: config.sizesPath)
         }
@@ -85,7 +86,7 @@ extension Coordinator {
     /// At the start: a rolling file with more than one line for some path
     /// is rewritten with the latest of each (write + rename).
     func compactSizes() {
-        guard config.measureSizes, sizes.linesRead > sizes.latest.count else { return }
+        guard config.measureSizes, !config.sizesPath.isEmpty, sizes.linesRead > sizes.latest.count else { return }
         writing(now()) { try sizes.write(to: config.sizesPath) }
     }
 }

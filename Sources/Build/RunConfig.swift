@@ -57,8 +57,8 @@ public struct RunConfig {
     public var install: [FullPkgPath] = []
     /// -s: measure each port's work directory before its last clean.
     public var measureSizes = false
-    /// The rolling size file (`%f/build-stats/%a-size`, or -S), and what
-    /// it held at the start.
+    /// The rolling size file (`%f/build-stats/%a-size`, or -S; empty: none,
+    /// with NO_BUILD_STATS), and what it held at the start.
     public var sizesPath = ""
     public var sizes = SizeLog()
     /// -M: kilobytes of recorded work directory sizes that may build at

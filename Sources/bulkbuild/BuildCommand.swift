@@ -159,7 +159,8 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     // -R rebuilds against newer packages: `depends` must update them too.
     config.update = o.has("U") ? .force : (o.has("u") || o.has("R")) ? .update : nil
     config.measureSizes = o.has("s")
-    config.sizesPath = o.sizeLog.map { exp.expand($0) } ?? config.statsPath + "-size"
+    // NO_BUILD_STATS leaves out the default file, not one -S names.
+    config.sizesPath = o.sizeLog.map { exp.expand($0) } ?? (config.noBuildStats ? "" : config.statsPath + "-size")
     config.memoryThreshold = o.memoryThreshold.map(Int64.init)
     if config.measureSizes || o.sizeLog != nil || o.memoryThreshold != nil {
         config.sizes = try readSizes(config.sizesPath)
@@ -251,6 +252,7 @@ final class LateReporter: Reporter {
 /// The rolling size file (or -S): a line that is not a size line is an
 /// error at the start, naming the file and the line.
 func readSizes(_ path: String) throws -> SizeLog {
+    guard !path.isEmpty else { return SizeLog() }
     do {
         return try SizeLog.read(path)
     } catch let e as SizeLog.Malformed {

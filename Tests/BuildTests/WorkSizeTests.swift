@@ -53,6 +53,16 @@ final class WorkSizeTests: XCTestCase {
         XCTAssertTrue(h.tree.packageExists("devel/lib"))
     }
 
+    func testWithoutARollingFileOnlySizeLogIsWritten() throws {
+        let h = try harness()
+        h.config.sizesPath = ""
+        h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.lib"]))
+        h.tree.workKilobytes["/obj/devel.lib"] = 7
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertTrue((FileIO.read(h.logs.sizeLog) ?? "").hasPrefix("devel/lib(lib-1.0) size=7 "))
+        XCTAssertFalse(FileIO.exists(h.dir + "/build-stats/amd64-size"))
+    }
+
     func testWithoutSNothingIsMeasured() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.lib"]))
