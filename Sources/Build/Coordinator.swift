@@ -73,6 +73,12 @@ public final class Coordinator {
     let runRecord = RunRecord()
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
+    /// -s / -M: work directory sizes known so far (CoordinatorSizes).
+    lazy var sizes: SizeLog = config.sizes
+    /// A restart's first listing: the paths most depended upon last time.
+    var quickListing: ListingJob?
+    /// -M: unmounting each host's memory file system at the end.
+    var memoryUnmounts: [BuildHost: TaskHandle] = [:]
 
     var stopFileSeen = false
     /// Hosts whose stop file was there at the start of the pass.
@@ -131,8 +137,9 @@ public final class Coordinator {
         loadSignatures()
         loadAffinity()
         setUpFetcher()
+        compactSizes()
         if config.wholeTree {
-            startListing([])
+            startWholeTreeListing()
         } else {
             engine.request(config.request.paths)
         }
@@ -317,6 +324,7 @@ public final class Coordinator {
     }
 
     func finish(status: Int32) {
+        if unmountMemory(then: { [weak self] in self?.finish(status: status) }) { return }
         flushEngine(now())
         saveSignatures(now())
         reportEstimateError(now())
@@ -432,6 +440,7 @@ public final class Coordinator {
         s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
+        s.counts.broken = engine.counts.counts.ignored - engine.counts.ignoredOnly
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths
@@ -449,7 +458,8 @@ public final class Coordinator {
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
                                    squiggle: job.squiggle, nojunk: job.record.has(property: "nojunk"),
                                    waitingForLock: job.waitingForLock, makeJobs: job.handle == nil ? nil : job.makeJobs,
-                                   criticalPath: job === critical ? true : nil)
+                                   criticalPath: job === critical ? true : nil,
+                                   memory: job.memoryDirectory != nil ? true : nil)
         }
         s.hosts = hosts.map { h in
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,

@@ -82,6 +82,7 @@ extension Coordinator {
         job.squiggle = choice.squiggle
         job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
         configureParallel(job)
+        placeInMemory(job)
         let wrote = writing(t) {
             // From here until it is built, its work directory is suspect.
             try FileIO.replace(dirty, with: "\(path.canonical)\n")
@@ -145,6 +146,7 @@ extension Coordinator {
 
     func startPhase(_ job: BuildJob) {
         guard shutdownSignal == nil, !job.stopping else { return }
+        if dueForMeasuring(job) { measureWorkDirectory(job); return }
         if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
         job.makeJobs = coresForPhase(job)
         if job.needsHostLock {
@@ -159,7 +161,7 @@ extension Coordinator {
         writing(t) {
             try FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
         }
-        var argv = [config.make, "-C", config.portsdir, "-s", phase]
+        var argv = [config.make, "-C", config.portsdir, "-s", phase] + memoryArguments(job)
         if let n = job.makeJobs {
             argv.append("MAKE_JOBS=\(n)")
             job.mostMakeJobs = max(job.mostMakeJobs, n)
@@ -287,7 +289,7 @@ extension Coordinator {
                               to: job.logPath)
         }
         let clean = Phase.clean.rawValue
-        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean],
+        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean] + memoryArguments(job),
                             environment: ["SUBDIR": job.path.canonical, "PHASE": clean], logPath: job.logPath)
         let lockName = job.lockName
         let handle = job.host.runner.start(spec) { [weak self] end in

@@ -45,6 +45,7 @@ extension Coordinator {
                     host.model.markFailed("copy=1: this connection cannot carry files")
                 }
             }
+            host.memoryThreshold = p.memory.map(Int64.init) ?? config.memoryThreshold
             addHost(host)
             if hc.isLocal { startInit(host) }
         }
@@ -89,12 +90,21 @@ extension Coordinator {
                 return
             }
             if referenceFacts == nil { referenceFacts = (host.name, facts) }
-            if host.slots <= 0 { host.slots = max(1, facts.cpus) }
-            host.model.markUp(facts: facts)
-            let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
-            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
-            if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
+            // -M: no job before its memory file system is there.
+            mountMemory(host) { [weak self] in self?.hostReady(host, facts) }
+            return
         }
+        report(force: true)
+    }
+
+    func hostReady(_ host: BuildHost, _ facts: HostFacts) {
+        let t = now()
+        defer { host.seen = host.model.status }
+        if host.slots <= 0 { host.slots = max(1, facts.cpus) }
+        host.model.markUp(facts: facts)
+        let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
+        hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
+        if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
         report(force: true)
     }
 

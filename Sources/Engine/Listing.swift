@@ -24,6 +24,8 @@ public struct PortRecord: Sendable, Equatable {
     /// BULKBUILD_SIGNATURE: what the tree says the package is built from,
     /// instead of the one -R works out (see `signature(of:)`).
     public var treeSignature: String?
+    /// WRKDIR: the port's work directory, which -s measures (optional).
+    public var workDirectory: String?
 
     public init(path: FullPkgPath, pkgname: String, buildDepends: [Dependency] = [],
                 runDepends: [Dependency] = [], properties: [String] = [], ignore: String? = nil,
@@ -171,6 +173,9 @@ public struct ListingResult: Sendable {
                     distfiles: distfiles)
                 record.fetch = fetch
                 record.treeSignature = vars["BULKBUILD_SIGNATURE"].flatMap { $0.isEmpty ? nil : $0 }
+                // Only an absolute path can be measured on any host; another
+                // value is left out rather than measured from somewhere else.
+                record.workDirectory = vars["WRKDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
                 result.records.append(record)
                 if keySet.insert(key).inserted { listedKeys.append(key) }
             }
