@@ -83,8 +83,10 @@ extension Coordinator {
         job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
         configureParallel(job)
         let wrote = writing(t) {
-            // From here until it is built, its work directory is suspect.
-            try FileIO.replace(dirty, with: "\(path.canonical)\n")
+            // From here until it is built its work directory is suspect: the
+            // lock says so while it stands (a dead run's lock means "start
+            // from clean"), the marker once a lock goes or stays without a
+            // package (markWorkdirDirty).
             if config.cleanFirst { try FileIO.replace(logPath, with: "") }
             try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
         }
@@ -98,7 +100,7 @@ extension Coordinator {
         host.running.append(job)
         reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
         startPhase(job)
-        report(force: true)
+        reportSoon()
     }
 
     /// A lock that could not be created for a reason other than "it
@@ -139,6 +141,13 @@ extension Coordinator {
     func releaseHostLock(_ job: BuildJob) {
         let host = job.host
         guard host.dependsHolder === job else { return }
+        // A job of this run waiting for the lock takes it over as it is:
+        // the lock file is not removed only to be made again at once.
+        if shutdownSignal == nil,
+           let next = host.running.first(where: { $0 !== job && $0.waitingForLock && !$0.stopping }) {
+            host.dependsHolder = next
+            return
+        }
         host.dependsHolder = nil
         locks.remove(locks.hostLockName(host: host.name))
     }
@@ -228,7 +237,8 @@ extension Coordinator {
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
         removeJob(job)
-        unlink(logs.dirtyWorkdirMarker(path.pkgpath))
+        // Only a job that started from clean can have found a marker.
+        if job.phases.first == .clean { unlink(logs.dirtyWorkdirMarker(path.pkgpath)) }
         locks.remove(job.lockName)
         recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
@@ -238,7 +248,7 @@ extension Coordinator {
         reporter.event(.jobEnded(path: path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                  seconds: t - job.started), at: t)
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     func jobFailed(_ job: BuildJob, status: String) {
@@ -255,6 +265,7 @@ extension Coordinator {
             return
         }
         releaseHostLock(job)
+        markWorkdirDirty(job.path, t)
         writeBuildLog(job, t, failed: true)
         removeJob(job)
         writing(t) {
@@ -271,7 +282,7 @@ extension Coordinator {
             startCleanAfterFailure(job, t)
         }
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     /// ALWAYS_CLEAN: the work directory is cleaned even after an error. The
@@ -303,6 +314,16 @@ extension Coordinator {
         recordTaskGroup(lockName, handle, t)
     }
 
+    /// The work directory of `path` may hold leftovers and no lock of a
+    /// running job says so any more: its next build, in this run or a later
+    /// one, starts from clean. Written only then, not for every job: most
+    /// builds end well, and a new file per port costs more than the rest of
+    /// what the run does for it.
+    @discardableResult
+    func markWorkdirDirty(_ path: FullPkgPath, _ t: Double) -> Bool {
+        writing(t) { try FileIO.replace(logs.dirtyWorkdirMarker(path.pkgpath), with: "\(path.canonical)\n") }
+    }
+
     /// clean.log: its work directory may still be there.
     func cleanFailed(_ path: FullPkgPath, host: String, status: String) {
         writing(now()) { try FileIO.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
@@ -315,12 +336,14 @@ extension Coordinator {
         // Its work directory is in an unknown state: start over clean.
         lockWatcher.needsClean(job.path.pkgpath)
         removeJob(job)
-        locks.remove(job.lockName)
+        // Without the marker, the lock stays: the next run finds it stale
+        // and starts the port from clean all the same.
+        if markWorkdirDirty(job.path, t) { locks.remove(job.lockName) }
         engine.finished(job.path, .notFinished)
         addHistory(.notFinished, path: job.path.canonical, host: job.host.name, duration: nil, detail: why)
         reporter.event(.jobNotFinished(path: job.path.canonical, host: job.host.name, reason: why), at: t)
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {

@@ -88,7 +88,7 @@ extension Coordinator {
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
             if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
         }
-        report(force: true)
+        reportSoon()
     }
 
     /// A remote host's connection came or went: its model has already
@@ -112,7 +112,7 @@ extension Coordinator {
                 model.markFailed(err.description)
                 hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) refused: \(err.description)\n")
                 reporter.event(.hostDown(host: host.name, reason: err.description), at: t)
-                report(force: true)
+                reportSoon()
                 return
             }
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
@@ -125,7 +125,7 @@ extension Coordinator {
         case .failed:
             break
         }
-        report(force: true)
+        reportSoon()
     }
 }
 
