@@ -82,9 +82,9 @@ final class BuildJob {
     /// The phase running or about to run; nil once all have run.
     var current: Phase? { phaseIndex < phases.count ? phases[phaseIndex] : nil }
     /// Its name, for logs and the screen.
+    var phase: String { measuring ? "size" : current?.rawValue ?? "done" }
     /// What the screen shows: the transfer under way, or the phase.
     var shownPhase: String { waitingForLock ? "waiting-for-lock" : transfer?.rawValue ?? phase }
-    var phase: String { measuring ? "size" : current?.rawValue ?? "done" }
     var pid: Int32 { handle?.pid ?? 0 }
     var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

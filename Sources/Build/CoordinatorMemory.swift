@@ -44,7 +44,7 @@ extension Coordinator {
         host.seen = host.model.status
         hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) init failed: \(why)\n")
         reporter.event(.hostDown(host: host.name, reason: why), at: t)
-        report(force: true)
+        reportSoon()
     }
 
     func memoryLockName(_ host: BuildHost) -> String { "memory:" + host.name }

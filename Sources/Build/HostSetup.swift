@@ -94,7 +94,7 @@ extension Coordinator {
             mountMemory(host) { [weak self] in self?.hostReady(host, facts) }
             return
         }
-        report(force: true)
+        reportSoon()
     }
 
     func hostReady(_ host: BuildHost, _ facts: HostFacts) {
@@ -105,7 +105,7 @@ extension Coordinator {
         let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
         hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
         if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
-        report(force: true)
+        reportSoon()
     }
 
     /// A remote host's connection came or went: its model has already
@@ -129,7 +129,7 @@ extension Coordinator {
                 model.markFailed(err.description)
                 hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) refused: \(err.description)\n")
                 reporter.event(.hostDown(host: host.name, reason: err.description), at: t)
-                report(force: true)
+                reportSoon()
                 return
             }
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
@@ -143,7 +143,7 @@ extension Coordinator {
         case .failed:
             break
         }
-        report(force: true)
+        reportSoon()
     }
 }
 
