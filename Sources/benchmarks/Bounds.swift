@@ -50,22 +50,25 @@ func printBounds(_ graph: Graph, ports: Int, seed: UInt64) {
                   ("random DAG", randomRecursiveDAG(ports: ports, seed: seed)),
                   ("DAG, window 50, sigma 1", randomRecursiveDAG(ports: ports, seed: seed, window: 50, sigma: 1)),
                   ("DAG, window 300, sigma 2", randomRecursiveDAG(ports: ports, seed: seed, window: 300, sigma: 2))]
-    for (name, g) in graphs {
-        let cp = listedEngine(g, .criticalPath).makespanBounds(capacity: 1, fastestSpeed: 1).criticalPath
-        print("\nmakespan against both bounds, critical path order, \(name) (\(g.records.count) ports, "
-              + "cp \(f(cp / 3600, 2)) h, work \(f(g.weights.values.reduce(0, +) / 3600, 1)) h):")
-        print("  " + pad("hosts", 16) + lpad("simple h", 10) + lpad("tight h", 10) + lpad("before h", 10)
-              + lpad("/tight", 8) + lpad("rule h", 10) + lpad("/tight", 8) + lpad("util %", 8))
-        for (title, hosts) in boundHostSets() {
-            var before = Simulator(hosts: hosts)
-            before.squiggleRule = false
-            let old = before.run(listedEngine(g, .criticalPath))
-            let r = Simulator(hosts: hosts).run(listedEngine(g, .criticalPath))
-            print("  " + pad(title, 16) + lpad(f(r.lowerBound / 3600, 3), 10) + lpad(f(r.tightLowerBound / 3600, 3), 10)
-                  + lpad(f(old.makespan / 3600, 3), 10) + lpad(f(old.makespan / old.tightLowerBound, 4), 8)
-                  + lpad(f(r.makespan / 3600, 3), 10) + lpad(f(r.makespan / r.tightLowerBound, 4), 8)
-                  + lpad(f(r.utilisation * 100, 1), 8))
-            if r.built != g.records.count { print("  (built \(r.built) of \(g.records.count))") }
-        }
+    for (name, g) in graphs { printBoundsTable(name, g) }
+}
+
+/// Section (d) on one graph: every host set, squiggles before and by the rule.
+func printBoundsTable(_ name: String, _ g: Graph) {
+    let cp = listedEngine(g, .criticalPath).makespanBounds(capacity: 1, fastestSpeed: 1).criticalPath
+    print("\nmakespan against both bounds, critical path order, \(name) (\(g.records.count) ports, "
+          + "cp \(f(cp / 3600, 2)) h, work \(f(g.weights.values.reduce(0, +) / 3600, 1)) h):")
+    print("  " + pad("hosts", 16) + lpad("simple h", 10) + lpad("tight h", 10) + lpad("before h", 10)
+          + lpad("/tight", 8) + lpad("rule h", 10) + lpad("/tight", 8) + lpad("util %", 8))
+    for (title, hosts) in boundHostSets() {
+        var before = Simulator(hosts: hosts)
+        before.squiggleRule = false
+        let old = before.run(listedEngine(g, .criticalPath))
+        let r = Simulator(hosts: hosts).run(listedEngine(g, .criticalPath))
+        print("  " + pad(title, 16) + lpad(f(r.lowerBound / 3600, 3), 10) + lpad(f(r.tightLowerBound / 3600, 3), 10)
+              + lpad(f(old.makespan / 3600, 3), 10) + lpad(f(old.makespan / old.tightLowerBound, 4), 8)
+              + lpad(f(r.makespan / 3600, 3), 10) + lpad(f(r.makespan / r.tightLowerBound, 4), 8)
+              + lpad(f(r.utilisation * 100, 1), 8))
+        if r.built != g.records.count { print("  (built \(r.built) of \(g.records.count))") }
     }
 }
