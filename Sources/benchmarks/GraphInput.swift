@@ -25,6 +25,6 @@ func measureGraphFile(_ file: String, seed: UInt64) {
     print("bulkbuild-bench: \(file): \(g.records.count) ports, \(g.edges) dependencies")
     print("  most depended upon: " + top.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
     let name = (file as NSString).lastPathComponent
-    printBoundsTable(name, g)
+    printBoundsTable(name, g, moreHosts: true)
     printParallelTable(name, g, seed: seed)
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derive a source-package graph from Debian's binary package index.
 
-usage: debian-graph.py [--index FILE] [--cut N] [--seed S] [-o OUT]
+usage: debian-graph.py [--index FILE] [--build-essential] [--cut N] [--seed S] [-o OUT]
 
 The build-dependency index (Sources) is not on a machine with only the
 binary index, so the graph stands in for it:
@@ -19,6 +19,11 @@ binary index, so the graph stands in for it:
   ranked higher, so the widely used library (glibc) stays below the
   packages its extra binaries happen to need; edges between components
   are all kept;
+- with --build-essential, every source outside the dependency closure of
+  the sources of libc6-dev, gcc, g++, make, dpkg-dev and debhelper also
+  depends on each of those, as its build would (the binary index holds
+  no Build-Depends; this gives the toolchain prefix a real build graph
+  has);
 - a node's duration is a stand-in for its build time, which the index
   does not hold: 30 s + 60 s x sqrt(MiB installed by all its binaries).
 
@@ -38,6 +43,10 @@ import random
 import re
 import subprocess
 import sys
+
+# What every Debian build has installed (build-essential) plus debhelper,
+# which nearly every source build-depends on.
+BUILD_ESSENTIAL = ["libc6-dev", "gcc", "g++", "make", "dpkg-dev", "debhelper"]
 
 DEFAULT_INDEX = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"
 
@@ -129,7 +138,7 @@ def derive(text):
     for src in sorted(size):
         ts = {target(alts) for alts in deps_of[src]}
         edges[src] = sorted(t for t in ts if t is not None and t != src)
-    return size, edges
+    return size, edges, source_of
 
 
 def components(edges):
@@ -185,12 +194,17 @@ def break_cycles(edges):
     for s in edges:
         kept[s] = [t for t in edges[s] if comp[t] != comp[s] or rank[t] < rank[s]]
         dropped += len(edges[s]) - len(kept[s])
+    return kept, dropped, topological(kept)
+
+
+def topological(edges):
+    """Sources with their dependencies first (depth-first, in name order)."""
     order, done = [], set()
     for root in sorted(edges):
         if root in done:
             continue
         done.add(root)
-        work = [(root, iter(kept[root]))]
+        work = [(root, iter(edges[root]))]
         while work:
             node, it = work[-1]
             nxt = next(it, None)
@@ -199,8 +213,32 @@ def break_cycles(edges):
                 order.append(node)
             elif nxt not in done:
                 done.add(nxt)
-                work.append((nxt, iter(kept[nxt])))
-    return kept, dropped, order
+                work.append((nxt, iter(edges[nxt])))
+    return order
+
+
+def closure(edges, roots):
+    seen, todo = set(), list(roots)
+    while todo:
+        x = todo.pop()
+        if x not in seen:
+            seen.add(x)
+            todo.extend(edges[x])
+    return seen
+
+
+def add_build_essential(edges, source_of):
+    """Every source outside the closure of the build-essential set gets an
+    edge to each source of that set, as a build needs them installed."""
+    essential = sorted({source_of[b] for b in BUILD_ESSENTIAL if b in source_of})
+    inside = closure(edges, essential)
+    added = 0
+    for s in edges:
+        if s not in inside:
+            new = [e for e in essential if e not in edges[s]]
+            edges[s] = sorted(edges[s] + new)
+            added += len(new)
+    return edges, added, essential
 
 
 def cut(edges, order, n, seed):
@@ -225,15 +263,23 @@ def main():
     ap.add_argument("--index", default=DEFAULT_INDEX)
     ap.add_argument("--cut", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--build-essential", action="store_true")
     ap.add_argument("-o", "--output", default="-")
     a = ap.parse_args()
-    size, edges = derive(read_index(a.index))
+    size, edges, source_of = derive(read_index(a.index))
     kept, dropped, order = break_cycles(edges)
+    if a.build_essential:
+        kept, added, essential = add_build_essential(kept, source_of)
+        order = topological(kept)
     chosen = cut(kept, order, a.cut, a.seed) if a.cut > 0 else order
     out = sys.stdout if a.output == "-" else open(a.output, "w")
-    out.write("# derived from %s by Tests/bench/debian-graph.py\n" % os.path.basename(a.index))
+    args = (" --build-essential" if a.build_essential else "") + (
+        " --cut %d --seed %d" % (a.cut, a.seed) if a.cut > 0 else "")
+    out.write("# derived from %s by Tests/bench/debian-graph.py%s\n" % (os.path.basename(a.index), args))
     out.write("# %d sources in the index, %d dependency edges kept, %d dropped to break cycles\n"
               % (len(order), sum(len(v) for v in kept.values()), dropped))
+    if a.build_essential:
+        out.write("# build-essential: %d edges added to %s\n" % (added, " ".join(essential)))
     if a.cut > 0:
         out.write("# cut: closures of sources drawn with seed %d, at most %d: %d sources\n"
                   % (a.seed, a.cut, len(chosen)))
