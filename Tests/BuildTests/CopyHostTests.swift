@@ -208,6 +208,30 @@ final class CopyHostTests: XCTestCase {
         XCTAssertFalse(carrier.transfers.contains { $0.kind == "mirror" && $0.path == "devel/base" })
     }
 
+    func testAPortDirectoryChangedOnTheMasterAfterTheMirrorIsSentBeforeItsJob() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/base", seconds: 20))
+        h.tree.add(FakePort(pkgpath: "devel/user", deps: ["devel/base"], seconds: 5))
+        h.tree.add(FakePort(pkgpath: "devel/other", deps: ["devel/base"], seconds: 5))
+        h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
+        try h.tree.writePortDirectories(under: h.config.portsdir)
+        let start = h.world.now
+        try h.prepare()
+        let changed = h.config.portsdir + "/devel/user/patches/patch-a"
+        // While devel/base builds: the tree is already there.
+        h.world.at(start + 10) {
+            try? FileIO.makeDirectory((changed as NSString).deletingLastPathComponent)
+            try? FileIO.replace(changed, with: "--- a\n+++ b\n")
+        }
+        XCTAssertEqual(try h.run(), 0)
+        let carrier = h.carriers["c1"]!
+        let mirrors = carrier.transfers.filter { $0.kind == "mirror" }.map { $0.path }
+        XCTAssertEqual(mirrors, ["", "devel/user"], "only the changed port directory is sent again")
+        XCTAssertEqual(FileIO.read(carrier.onHost(changed)), "--- a\n+++ b\n")
+        let sent = carrier.transfers.first { $0.kind == "mirror" && $0.path == "devel/user" }!.at
+        XCTAssertLessThanOrEqual(sent, h.tree.phases.first { $0.path == "devel/user" }!.at)
+    }
+
     func testASendThatFailsOnTheHostIsAnErrorOfTheJob() throws {
         let h = try copyHarness([FakeHostSpec(name: "c1", slots: 1, copy: true)], ports: 1)
         // No tree on the master: the mirror cannot start.
