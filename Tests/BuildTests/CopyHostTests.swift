@@ -232,14 +232,35 @@ final class CopyHostTests: XCTestCase {
         XCTAssertLessThanOrEqual(sent, h.tree.phases.first { $0.path == "devel/user" }!.at)
     }
 
+    func testAHostThatCannotTakeTheTreeGetsNoJobsAndTheyGoElsewhere() throws {
+        let h = try copyHarness([FakeHostSpec(name: "localhost", slots: 1, local: true),
+                                 FakeHostSpec(name: "c1", slots: 2, copy: true)], ports: 6)
+        try h.prepare()
+        h.carriers["c1"]!.refuseMirror = "No space left on device"
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertEqual(paths(h, "E"), [], "a host's trouble is no port's error")
+        XCTAssertFalse(paths(h, "N").isEmpty)
+        XCTAssertFalse(h.tree.phases.contains { $0.host == "c1" })
+        for p in h.tree.order { XCTAssertTrue(h.tree.packageExists(p), p) }
+        let hostsLog = FileIO.read(h.logs.hostsLog) ?? ""
+        XCTAssertTrue(hostsLog.contains("c1 failed: cannot mirror \(h.config.portsdir) there: "), hostsLog)
+        XCTAssertTrue(hostsLog.contains("No space left on device"), hostsLog)
+    }
+
     func testASendThatFailsOnTheHostIsAnErrorOfTheJob() throws {
-        let h = try copyHarness([FakeHostSpec(name: "c1", slots: 1, copy: true)], ports: 1)
-        // No tree on the master: the mirror cannot start.
-        try FileManager.default.removeItem(atPath: h.config.portsdir)
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz"]))
+        h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
+        try h.tree.writePortDirectories(under: h.config.portsdir)
+        try FileIO.makeDirectory(h.config.tree.distdir)
+        try FileIO.replace(h.config.tree.distdir + "/a-1.tar.gz", with: "a")
+        try h.prepare()
+        h.carriers["c1"]!.refuseSend = "Read-only file system"
         XCTAssertEqual(try h.run(), 1)
-        XCTAssertEqual(paths(h, "E"), ["cat0/p0"])
-        XCTAssertTrue(h.portLog("cat0/p0").contains("mirroring the ports tree: "), h.portLog("cat0/p0"))
-        XCTAssertTrue((FileIO.read(h.logs.hostsLog) ?? "").contains("c1 mirroring \(h.config.portsdir) failed: "))
+        XCTAssertEqual(paths(h, "E"), ["devel/a"])
+        XCTAssertTrue(h.portLog("devel/a").contains("sending files: "), h.portLog("devel/a"))
+        XCTAssertTrue(h.portLog("devel/a").contains("Read-only file system"), h.portLog("devel/a"))
+        XCTAssertTrue((FileIO.read(h.logs.hostsLog) ?? "").contains("c1 sending files for devel/a failed: "))
     }
 }
 
