@@ -247,6 +247,17 @@ final class CopyHostTests: XCTestCase {
         XCTAssertTrue(hostsLog.contains("No space left on device"), hostsLog)
     }
 
+    func testASignalDuringATransferEndsTheRunWithoutCountingTheJob() throws {
+        let h = try copyHarness([FakeHostSpec(name: "c1", slots: 2, copy: true)], ports: 3)
+        try h.prepare()
+        h.carriers["c1"]!.latency = 60
+        h.world.signal(SIGTERM, after: 30)
+        XCTAssertEqual(try h.run(), 128 + SIGTERM)
+        XCTAssertEqual(paths(h, "B"), [])
+        XCTAssertTrue(h.tree.phases.isEmpty, "no phase starts after the stop: \(h.tree.phases.map { $0.phase })")
+        XCTAssertEqual(h.coordinator.jobs.count, 0)
+    }
+
     func testASendThatFailsOnTheHostIsAnErrorOfTheJob() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz"]))
