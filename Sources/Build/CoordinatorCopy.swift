@@ -222,7 +222,7 @@ extension Coordinator {
         job.transfer = step
         job.transferStarted = t
         writing(t) { try FileIO.append(LogFormat.transferHeader(step.logTitle, path: job.path.canonical, time: t), to: job.logPath) }
-        report(force: true)
+        reportSoon()
     }
 
     /// A transfer step ended well: its volume in the port's log and

@@ -80,5 +80,13 @@ public enum FileIO {
     }
 
     /// dpb's time stamps: seconds with two decimals.
-    public static func stamp(_ t: Double) -> String { String(format: "%.2f", t) }
+    /// vsnprintf (LC_NUMERIC stays "C"), not String(format:), which goes
+    /// through Foundation for every one of the many stamps per job.
+    public static func stamp(_ t: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buf in
+            guard let p = buf.baseAddress else { return "" }
+            _ = withVaList([t]) { vsnprintf(p, buf.count, "%.2f", $0) }
+            return String(cString: p)
+        }
+    }
 }

@@ -39,6 +39,11 @@ final class FakeTree {
     var listingFails = false
     /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
     var fetchAnswer: ((TaskSpec) -> (Double, TaskEnd))?
+    /// `du -sk` answers by directory (-s); a directory not here fails du.
+    var workKilobytes: [String: Int64] = [:]
+    /// Mounting a memory file system fails (-M without the privilege).
+    var mountFails = false
+    var mountSeconds = 0.01
     /// (pkgpath, phase, host, start) of every phase started.
     private(set) var phases: [(path: String, phase: String, host: String, at: Double, makeJobs: Int?)] = []
     /// JUNK_KEEP of every junk run, with its host.

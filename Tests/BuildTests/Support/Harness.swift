@@ -29,6 +29,8 @@ struct FakeHostSpec {
     var alwaysClean = false
     /// Shares no file system with the master: files go through a FakeCarrier.
     var copy = false
+    /// memory=: the host's -M threshold in KiB.
+    var memory: Int64?
 }
 
 final class Harness {
@@ -95,6 +97,7 @@ final class Harness {
                 carriers[spec.name] = carrier
                 host.files = HostFiles(carrier: carrier)
             }
+            host.memoryThreshold = spec.memory ?? config.memoryThreshold
             c.addHost(host)
             if spec.local {
                 c.startInit(host)
