@@ -18,7 +18,14 @@ extension Coordinator {
         mirrorTree(files, job.host) { [weak self] result in
             guard let self, self.stillRunning(job) else { return }
             if case .failure(let e) = result {
-                self.transferFailed(job, "mirroring the ports tree", e)
+                if case .linkLost = e {
+                    self.transferFailed(job, "mirroring the ports tree", e)
+                } else {
+                    // Not the port's fault: the host cannot hold the tree
+                    // (or the master cannot read it). Its jobs go elsewhere.
+                    self.copyHostUnusable(job.host, "cannot mirror \(self.config.portsdir) there: \(e.text)")
+                    self.jobNotFinished(job, "mirroring the ports tree: \(e.text)")
+                }
                 return
             }
             let batch = TransferBatch { [weak self] result in
@@ -252,6 +259,15 @@ extension Coordinator {
         engineLog.write(LogFormat.transferFailure(pid: pid, time: t, path: job.path.canonical, host: job.host.name,
                                                   reason: reason))
         jobFailed(job, status: reason)
+    }
+
+    /// A copy host without the tree gets no more jobs this run.
+    func copyHostUnusable(_ host: BuildHost, _ why: String) {
+        guard host.state != .failed else { return }
+        host.model.markFailed(why)
+        host.seen = host.model.status
+        hostsLog.write("\(pid)@\(FileIO.stamp(now())): \(host.name) failed: \(why)\n")
+        reporter.event(.hostDown(host: host.name, reason: why), at: now())
     }
 
     /// hosts.log at the end: what each copy host moved in the run.

@@ -208,14 +208,70 @@ final class CopyHostTests: XCTestCase {
         XCTAssertFalse(carrier.transfers.contains { $0.kind == "mirror" && $0.path == "devel/base" })
     }
 
+    func testAPortDirectoryChangedOnTheMasterAfterTheMirrorIsSentBeforeItsJob() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/base", seconds: 20))
+        h.tree.add(FakePort(pkgpath: "devel/user", deps: ["devel/base"], seconds: 5))
+        h.tree.add(FakePort(pkgpath: "devel/other", deps: ["devel/base"], seconds: 5))
+        h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
+        try h.tree.writePortDirectories(under: h.config.portsdir)
+        let start = h.world.now
+        try h.prepare()
+        let changed = h.config.portsdir + "/devel/user/patches/patch-a"
+        // While devel/base builds: the tree is already there.
+        h.world.at(start + 10) {
+            try? FileIO.makeDirectory((changed as NSString).deletingLastPathComponent)
+            try? FileIO.replace(changed, with: "--- a\n+++ b\n")
+        }
+        XCTAssertEqual(try h.run(), 0)
+        let carrier = h.carriers["c1"]!
+        let mirrors = carrier.transfers.filter { $0.kind == "mirror" }.map { $0.path }
+        XCTAssertEqual(mirrors, ["", "devel/user"], "only the changed port directory is sent again")
+        XCTAssertEqual(FileIO.read(carrier.onHost(changed)), "--- a\n+++ b\n")
+        let sent = carrier.transfers.first { $0.kind == "mirror" && $0.path == "devel/user" }!.at
+        XCTAssertLessThanOrEqual(sent, h.tree.phases.first { $0.path == "devel/user" }!.at)
+    }
+
+    func testAHostThatCannotTakeTheTreeGetsNoJobsAndTheyGoElsewhere() throws {
+        let h = try copyHarness([FakeHostSpec(name: "localhost", slots: 1, local: true),
+                                 FakeHostSpec(name: "c1", slots: 2, copy: true)], ports: 6)
+        try h.prepare()
+        h.carriers["c1"]!.refuseMirror = "No space left on device"
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertEqual(paths(h, "E"), [], "a host's trouble is no port's error")
+        XCTAssertFalse(paths(h, "N").isEmpty)
+        XCTAssertFalse(h.tree.phases.contains { $0.host == "c1" })
+        for p in h.tree.order { XCTAssertTrue(h.tree.packageExists(p), p) }
+        let hostsLog = FileIO.read(h.logs.hostsLog) ?? ""
+        XCTAssertTrue(hostsLog.contains("c1 failed: cannot mirror \(h.config.portsdir) there: "), hostsLog)
+        XCTAssertTrue(hostsLog.contains("No space left on device"), hostsLog)
+    }
+
+    func testASignalDuringATransferEndsTheRunWithoutCountingTheJob() throws {
+        let h = try copyHarness([FakeHostSpec(name: "c1", slots: 2, copy: true)], ports: 3)
+        try h.prepare()
+        h.carriers["c1"]!.latency = 60
+        h.world.signal(SIGTERM, after: 30)
+        XCTAssertEqual(try h.run(), 128 + SIGTERM)
+        XCTAssertEqual(paths(h, "B"), [])
+        XCTAssertTrue(h.tree.phases.isEmpty, "no phase starts after the stop: \(h.tree.phases.map { $0.phase })")
+        XCTAssertEqual(h.coordinator.jobs.count, 0)
+    }
+
     func testASendThatFailsOnTheHostIsAnErrorOfTheJob() throws {
-        let h = try copyHarness([FakeHostSpec(name: "c1", slots: 1, copy: true)], ports: 1)
-        // No tree on the master: the mirror cannot start.
-        try FileManager.default.removeItem(atPath: h.config.portsdir)
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz"]))
+        h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
+        try h.tree.writePortDirectories(under: h.config.portsdir)
+        try FileIO.makeDirectory(h.config.tree.distdir)
+        try FileIO.replace(h.config.tree.distdir + "/a-1.tar.gz", with: "a")
+        try h.prepare()
+        h.carriers["c1"]!.refuseSend = "Read-only file system"
         XCTAssertEqual(try h.run(), 1)
-        XCTAssertEqual(paths(h, "E"), ["cat0/p0"])
-        XCTAssertTrue(h.portLog("cat0/p0").contains("mirroring the ports tree: "), h.portLog("cat0/p0"))
-        XCTAssertTrue((FileIO.read(h.logs.hostsLog) ?? "").contains("c1 mirroring \(h.config.portsdir) failed: "))
+        XCTAssertEqual(paths(h, "E"), ["devel/a"])
+        XCTAssertTrue(h.portLog("devel/a").contains("sending files: "), h.portLog("devel/a"))
+        XCTAssertTrue(h.portLog("devel/a").contains("Read-only file system"), h.portLog("devel/a"))
+        XCTAssertTrue((FileIO.read(h.logs.hostsLog) ?? "").contains("c1 sending files for devel/a failed: "))
     }
 }
 

@@ -171,6 +171,9 @@ final class CopyHostBuildTests: SSHBuildTestCase {
         XCTAssertTrue(waitFor(30) { logLines(logdir, "hosts.log").contains { $0.contains("c3 went down") } })
         XCTAssertTrue(logLines(logdir, "hosts.log").contains { $0.contains("c3 mirroring \(tree) failed: link lost") },
                       logLines(logdir, "hosts.log").joined(separator: "\n"))
+        // Redone elsewhere while c3 is away; then c3 comes back.
+        XCTAssertTrue(waitFor(120) { builtOn(logdir)[path] != nil }, "\(path) was not redone while c3 was down")
+        XCTAssertNotEqual(builtOn(logdir)[path], "c3")
         _ = runCommand(["tc", "qdisc", "del", "dev", c3, "root"])
         net.setLink(c3, up: true)
         XCTAssertEqual(wait(pid, timeout: 400), 0, failureText(logdir))

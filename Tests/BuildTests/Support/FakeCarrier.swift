@@ -24,6 +24,9 @@ final class FakeCarrier: FileCarrier {
     var bytesPerSecond = 1e6
     /// Fetches of paths ending with one of these arrive damaged.
     var damage: Set<String> = []
+    /// The host refuses every mirror or send, with this message.
+    var refuseMirror: String?
+    var refuseSend: String?
     /// Asked at the start of each transfer (kind, path): true cuts the link
     /// while that transfer is under way.
     var cutDuring: ((String, String) -> Bool)?
@@ -48,6 +51,7 @@ final class FakeCarrier: FileCarrier {
                 return .failure(.local(path: localPath, message: "cannot read"))
             }
             let dest = onHost(remotePath)
+            if let why = refuseSend { return .failure(.remote(path: remotePath, message: why)) }
             if let sha256, let there = try? FileDigest.sha256(of: dest).hex, there == sha256 {
                 return .success(TransferStats())
             }
@@ -73,6 +77,7 @@ final class FakeCarrier: FileCarrier {
                 completion: @escaping (Result<TransferStats, TransferError>) -> Void) {
         let scopes = only ?? [""]
         run("mirror", only?.joined(separator: " ") ?? "", bytes: 0, completion) { [self] in
+            if let why = refuseMirror { return .failure(.remote(path: remoteDirectory, message: why)) }
             guard FileIO.exists(localDirectory) else {
                 return .failure(.local(path: localDirectory, message: "no such directory"))
             }
