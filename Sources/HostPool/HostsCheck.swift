@@ -168,7 +168,14 @@ public enum HostsCheck {
             }
             reports.append(HostReport(name: h.name, local: h.isLocal))
         }
-        defer { for r in runners { (r as? RemoteRunner)?.shutdown(killTasks: true) } }
+        defer {
+            let remote = runners.compactMap { $0 as? RemoteRunner }
+            for r in remote { r.shutdown(killTasks: true) }
+            // Each host thread ends its libssh session before this process
+            // exits: a session torn down during exit() could crash it.
+            let deadline = cp_monotonic() + 5
+            while !remote.allSatisfy({ $0.state == .shutDown }) && cp_monotonic() < deadline { usleep(10_000) }
+        }
 
         // 1. Connection and authentication.
         _ = driver.run(until: {
