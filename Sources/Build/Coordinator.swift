@@ -158,6 +158,8 @@ public final class Coordinator {
             if finished { break }
             waitForEvents(timeout: pollTimeout())
         }
+        // After a second signal the exit must not wait for slow hosts.
+        endHostSessions(within: exitDeadline == nil ? 5 : 0.5)
         return exitStatus
     }
 
