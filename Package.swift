@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Build", dependencies: ["Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"]),
         .executableTarget(name: "bulkbuild",
                           dependencies: ["Build", "Engine", "Logs", "HostPool", "TTYReport", "Report", "CPosix"]),
-        .executableTarget(name: "gentree", dependencies: []),
+        .executableTarget(name: "gentree", dependencies: ["Engine"]),
         .executableTarget(name: "bulkbuild-bench", dependencies: ["Engine"], path: "Sources/benchmarks"),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "LogsTests", dependencies: ["Logs", "Engine"]),

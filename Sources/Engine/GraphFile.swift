@@ -12,6 +12,8 @@ public struct GraphFile: Sendable {
     /// Build time of each port at speed factor 1, by canonical path.
     public var weights: [String: Double] = [:]
     public var edges = 0
+    /// Line of each record in the text, for errors found after parsing.
+    public var lines: [Int] = []
 
     public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
         public var file: String
@@ -45,6 +47,7 @@ public struct GraphFile: Sendable {
             edges += deps.count
             let name = path.pkgpath.value.split(separator: "/").last.map(String.init) ?? first
             records.append(PortRecord(path: path, pkgname: "\(name)-1.0", buildDepends: deps))
+            lines.append(n)
             weights[path.canonical] = seconds
         }
         for (n, dep) in pending where lineOf[dep] == nil {

@@ -190,6 +190,11 @@ struct Generator {
             ports[i].deps = deps
         }
 
+        try applyMarks()
+    }
+
+    /// --fail, --garbage and --missing-dep.
+    mutating func applyMarks() throws {
         try mark(options.fail, "--fail") { $0.fail = true }
         try mark(options.garbage, "--garbage") { $0.garbage = true }
         try mark(options.missingDep, "--missing-dep") { $0.missingDep = true }
@@ -206,6 +211,7 @@ struct Generator {
 
     /// Index of a port named cat/name or name.
     func lookup(_ s: String) -> Int? {
+        if options.graph != nil { return ports.firstIndex { $0.pkgpath == s || $0.name == s } }
         let name = s.split(separator: "/").last.map(String.init) ?? s
         guard name.count > 1, name.first == "p", let num = Int(name.dropFirst()), num >= 1, num <= ports.count else {
             return nil

@@ -27,7 +27,17 @@ struct Options {
     var scalable = 0.0
     /// configure and fake each sleep this share of the port's sleep.
     var phaseShare = 0.0
+    /// A graph file whose ports, dependencies and times the tree follows.
+    var graph: String? = nil
+    /// Graph seconds to sleep seconds (0.001: a graph second builds in a ms).
+    var timeScale = 1.0
+    /// Flags seen, to reject those a graph fixes.
+    var given: Set<String> = []
     var help = false
+
+    /// Shape options that --graph replaces.
+    static let shapeFlags = ["--ports", "--seed", "--categories", "--max-deps", "--sleep", "--flavored",
+                             "--multi", "--ignored", "--chain", "--scalable", "--phase-share"]
 
     static let usage = """
     usage: bulkbuild-gentree DIR [options]
@@ -60,6 +70,14 @@ struct Options {
       --phase-share R      configure and fake each sleep R x the port's sleep, single-
                            threaded (default 0); build sleeps both for a small port,
                            which skips them
+      --graph FILE         the ports, build dependencies and build times of FILE, one port a
+                           line: 'CATEGORY/NAME SECONDS [DEPENDENCY ...]' (the format of
+                           Tests/bench/debian-graph.py); DIR/distfiles/build-stats/ARCH gets
+                           each port's exact build time as history. Excludes --ports,
+                           --seed, --categories, --max-deps, --sleep, --flavored, --multi,
+                           --ignored, --chain, --scalable and --phase-share
+      --time-scale F       with --graph, a port's build sleeps SECONDS x F (default 1;
+                           0.001 turns seconds into milliseconds, 0 builds instantly)
       -h, --help           show this text
 
     --fail, --garbage and --missing-dep may be repeated; PKGPATH is cat/name or
@@ -98,7 +116,18 @@ struct Options {
                 flag = String(arg[..<eq])
                 inline = String(arg[arg.index(after: eq)...])
             }
+            o.given.insert(flag)
             switch flag {
+            case "--graph":
+                let g = try value(flag, inline)
+                guard !g.isEmpty else { throw UsageError(message: "--graph needs a file name") }
+                o.graph = g
+            case "--time-scale":
+                let v = try value(flag, inline)
+                guard let f = Double(v), f >= 0, f.isFinite, !v.hasPrefix("+") else {
+                    throw UsageError(message: "--time-scale: '\(v)' is not a number >= 0")
+                }
+                o.timeScale = f
             case "-h", "--help":
                 o.help = true
             case "--ports":
@@ -171,6 +200,13 @@ struct Options {
         }
         if o.help { return o }
         guard sawDir, !o.dir.isEmpty else { throw UsageError(message: "no DIR given") }
+        if o.graph != nil {
+            if let clash = shapeFlags.first(where: o.given.contains) {
+                throw UsageError(message: "\(clash) cannot be used with --graph: the graph gives the tree's shape and times")
+            }
+        } else if o.given.contains("--time-scale") {
+            throw UsageError(message: "--time-scale needs --graph")
+        }
         guard o.flavored + o.multi <= o.ports else {
             throw UsageError(message: "--flavored + --multi (\(o.flavored + o.multi)) exceeds --ports (\(o.ports))")
         }

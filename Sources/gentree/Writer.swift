@@ -56,7 +56,8 @@ struct Writer {
         var made = Set<String>()
         var index = ""
         index.reserveCapacity(gen.ports.count * 16)
-        var manifest = "# bulkbuild-gentree manifest: seed \(o.seed), \(gen.ports.count) ports\(o.chain ? ", chain" : "")\n"
+        let shape = o.graph.map { "graph \($0) x \(o.timeScale)" } ?? "seed \(o.seed)"
+        var manifest = "# bulkbuild-gentree manifest: \(shape), \(gen.ports.count) ports\(o.chain ? ", chain" : "")\n"
         manifest += "# PKGPATH KIND then path= pkg= dep= prop= sleep= and the flags ignored garbage fail missing-dep\n"
         for p in gen.ports {
             if made.insert(p.category).inserted { try mkdirs(p.category) }
@@ -68,7 +69,21 @@ struct Writer {
         try write("INDEX", index)
         try write("MANIFEST", manifest)
         try write(".built.log", "")
+        if o.graph != nil { try writeHistory() }
         try write("Makefile", makefile())
+    }
+
+    /// The exact build times as history, where bulkbuild looks for it
+    /// (`%f/build-stats/%a`, %f the DISTDIR of print-data), so `simulate`
+    /// and the run's weights see the times the builds will take.
+    private mutating func writeHistory() throws {
+        try mkdirs("distfiles/build-stats")
+        var s = ""
+        s.reserveCapacity(gen.ports.count * 48)
+        for p in gen.ports {
+            s += "\(p.pkgpath) host=localhost time=\(Writer.seconds(p.sleepCentis)) size=0 ts=0\n"
+        }
+        try write("distfiles/build-stats/" + arch, s)
     }
 
     // MARK: one port

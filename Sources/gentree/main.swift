@@ -76,7 +76,11 @@ if options.help {
 let started = monotonic()
 let generator: Generator
 do {
-    generator = try Generator(options: options)
+    if let file = options.graph {
+        generator = try Generator(graph: try readGraph(file), file: file, options: options)
+    } else {
+        generator = try Generator(options: options)
+    }
 } catch let e as UsageError {
     fail(e.message)
 } catch {

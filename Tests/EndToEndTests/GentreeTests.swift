@@ -11,7 +11,7 @@ final class GentreeTests: XCTestCase {
         XCTAssertEqual(r.exitCode, 0)
         for flag in ["--ports", "--seed", "--categories", "--max-deps", "--sleep", "--flavored", "--multi",
                      "--ignored", "--fail", "--garbage", "--missing-dep", "--log-lines", "--no-print-data",
-                     "--arch", "--chain", "--scalable", "--phase-share"] {
+                     "--arch", "--chain", "--scalable", "--phase-share", "--graph", "--time-scale"] {
             XCTAssertTrue(r.stdout.contains(flag), "--help lacks \(flag)")
         }
     }
