@@ -28,11 +28,8 @@ final class ListingJob {
     }
 
     /// New complete blocks since the last call (everything when `final`).
-    func readNew(final: Bool) -> DumpVarsOutput? {
-        if let fh = FileHandle(forReadingAtPath: outputPath) {
-            defer { try? fh.close() }
-            try? fh.seek(toOffset: offset)
-            let data = fh.readDataToEndOfFile()
+    func readNew(final: Bool, files: any FileStore) -> DumpVarsOutput? {
+        if let data = files.read(outputPath, from: offset) {
             offset += UInt64(data.count)
             pending += String(decoding: data, as: UTF8.self)
         }

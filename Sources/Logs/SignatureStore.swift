@@ -13,9 +13,9 @@ public struct SignatureStore: Sendable, Equatable {
     public init() {}
 
     /// The store in `path`; a missing file is an empty store.
-    public static func read(_ path: String) -> SignatureStore {
+    public static func read(_ path: String, files: any FileStore = PosixFileStore.shared) -> SignatureStore {
         var s = SignatureStore()
-        guard let text = FileIO.read(path) else { return s }
+        guard let text = files.read(path) else { return s }
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             guard let space = line.firstIndex(of: " "), line.index(after: space) < line.endIndex,
                   line[..<space].contains("/") else {
@@ -37,8 +37,8 @@ public struct SignatureStore: Sendable, Equatable {
         signatures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
     }
 
-    public mutating func write(to path: String) throws {
-        try FileIO.replace(path, with: text)
+    public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
+        try files.replace(path, with: text)
         changed = false
     }
 }

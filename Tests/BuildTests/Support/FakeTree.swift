@@ -1,6 +1,7 @@
 // A ports tree in memory, answering the tree protocol through fake tasks:
 // `dump-vars` prints blocks for what is asked, each phase takes a set time
-// and `package` writes the package file into a real (temporary) repository.
+// and `package` writes the package file into the repository, through the
+// run's FileStore (where the tasks' output goes too).
 import Foundation
 import HostPool
 import Logs
@@ -35,6 +36,7 @@ final class FakeTree {
     var order: [String] = []
     /// PACKAGE_REPOSITORY/ARCH/all
     let packageDir: String
+    let files: any FileStore
     /// Every listing fails (make exits 2 with a message).
     var listingFails = false
     /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
@@ -44,7 +46,7 @@ final class FakeTree {
     /// JUNK_KEEP of every junk run, with its host.
     private(set) var junkRuns: [(host: String, keep: String)] = []
 
-    init(packageDir: String) { self.packageDir = packageDir }
+    init(packageDir: String, files: any FileStore) { self.packageDir = packageDir; self.files = files }
 
     func add(_ p: FakePort) {
         if ports[p.pkgpath] == nil { order.append(p.pkgpath) }
@@ -65,7 +67,7 @@ final class FakeTree {
 
     func phasesOf(_ path: String) -> [String] { phases.filter { $0.path == path }.map { $0.phase } }
     func packageExists(_ path: String) -> Bool {
-        FileIO.exists(packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz")
+        files.exists(packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz")
     }
 
     func dumpVars(_ subdir: String) -> String {
@@ -101,7 +103,7 @@ final class FakeTree {
 
     func makePackage(_ path: String) {
         guard let p = ports[path] else { return }
-        try? FileIO.makeDirectory(packageDir)
-        try? FileIO.replace(packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path)\n")
+        try? files.makeDirectory(packageDir)
+        try? files.replace(packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path)\n")
     }
 }
