@@ -125,6 +125,7 @@ public final class MemoryFileStore: FileStore {
     public func makeDirectory(_ path: String) throws {
         let p = MemoryFileStore.normalize(path)
         try state.withLock { s in
+            if case .directory? = s.nodes[p] { return }
             var made = ""
             for part in p.split(separator: "/") {
                 made += "/" + part
@@ -165,9 +166,7 @@ public final class MemoryFileStore: FileStore {
 
     /// `/a//b/./c/` is `/a/b/c`; `..` goes up.
     static func normalize(_ path: String) -> String {
-        if !path.contains("//") && !path.contains("/.") && !(path.hasSuffix("/") && path.count > 1) && path.hasPrefix("/") {
-            return path
-        }
+        if isNormal(path) { return path }
         var parts: [Substring] = []
         for part in path.split(separator: "/") {
             if part == "." { continue }
@@ -175,6 +174,25 @@ public final class MemoryFileStore: FileStore {
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")
+    }
+
+    /// Absolute, no `//`, no `/.` and no trailing slash: most paths, told
+    /// in one pass over the bytes (Foundation's `contains` costs more than
+    /// the rest of a lookup).
+    static func isNormal(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+            guard let base = bytes.baseAddress, bytes.count > 0, base[0] == slash else { return false }
+            if bytes.count == 1 { return true }
+            if base[bytes.count - 1] == slash { return false }
+            var i = 1
+            while i < bytes.count {
+                if base[i - 1] == slash && (base[i] == slash || base[i] == dot) { return false }
+                i += 1
+            }
+            return true
+        }
     }
 
     static func parent(_ path: String) -> String {

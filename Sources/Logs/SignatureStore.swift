@@ -9,6 +9,9 @@ public struct SignatureStore: Sendable, Equatable {
     /// as having no record.
     public private(set) var problems: [String] = []
     public private(set) var changed = false
+    /// The paths of `signatures`, sorted: kept so, as the file is written
+    /// every few seconds of a long run.
+    private var sortedPaths: [String] = []
 
     public init() {}
 
@@ -24,17 +27,32 @@ public struct SignatureStore: Sendable, Equatable {
             }
             s.signatures[String(line[..<space])] = String(line[line.index(after: space)...])
         }
+        s.sortedPaths = s.signatures.keys.sorted()
         return s
     }
 
     public mutating func record(_ signature: String, for path: String) {
         guard signatures[path] != signature, !signature.contains("\n") else { return }
-        signatures[path] = signature
+        if signatures.updateValue(signature, forKey: path) == nil {
+            var low = 0, high = sortedPaths.count
+            while low < high {
+                let mid = (low + high) / 2
+                if sortedPaths[mid] < path { low = mid + 1 } else { high = mid }
+            }
+            sortedPaths.insert(path, at: low)
+        }
         changed = true
     }
 
     public var text: String {
-        signatures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
+        var out = ""
+        for path in sortedPaths {
+            out += path
+            out += " "
+            out += signatures[path] ?? ""
+            out += "\n"
+        }
+        return out
     }
 
     public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {

@@ -12,7 +12,7 @@ import XCTest
 final class CoordinatorTests: XCTestCase {
     func testThousandsOfPortsBuildOnceEachAfterTheirDependencies() throws {
         let h = try Harness()
-        h.tree.addLayered(500)
+        h.tree.addLayered(3000)
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 8, local: true),
                        FakeHostSpec(name: "b1", slots: 4, sf: 2), FakeHostSpec(name: "b2", slots: 4)]
         XCTAssertEqual(try h.run(), 0, h.reporter.events.suffix(5).joined(separator: "\n"))
@@ -22,7 +22,7 @@ final class CoordinatorTests: XCTestCase {
             if ph.phase == "package" { XCTAssertNil(packagedAt[ph.path], "\(ph.path) packaged twice"); packagedAt[ph.path] = ph.at }
             if ph.phase == "prepare" { dependsAt[ph.path] = ph.at }
         }
-        XCTAssertEqual(packagedAt.count, 500)
+        XCTAssertEqual(packagedAt.count, 3000)
         for (path, port) in h.tree.ports {
             for d in port.deps {
                 XCTAssertLessThan(packagedAt[d] ?? .infinity, dependsAt[path] ?? 0, "\(path) started before \(d) was packaged")
