@@ -79,6 +79,16 @@ public enum FileIO {
         }
     }
 
-    /// dpb's time stamps: seconds with two decimals.
-    public static func stamp(_ t: Double) -> String { String(format: "%.2f", t) }
+    /// dpb's time stamps: seconds with two decimals, as `%.2f` prints them.
+    /// Every log line has one: integer digits where the rounding cannot
+    /// differ from printf's (positive, below 10^10 s, not within 0.001 of
+    /// a tie), String(format:) elsewhere.
+    public static func stamp(_ t: Double) -> String {
+        let scaled = t * 100
+        let cents = scaled.rounded(.toNearestOrEven)
+        guard t >= 0, scaled < 1e12, abs(abs(scaled - cents) - 0.5) > 1e-3 else { return String(format: "%.2f", t) }
+        let c = Int64(cents)
+        let frac = c % 100
+        return "\(c / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
+    }
 }
