@@ -9,9 +9,10 @@ public struct SignatureStore: Sendable, Equatable {
     /// as having no record.
     public private(set) var problems: [String] = []
     public private(set) var changed = false
-    /// The paths of `signatures`, sorted: kept so, as the file is written
-    /// every few seconds of a long run.
+    /// The paths of `signatures`, sorted, and each one's line of the file:
+    /// kept so, as the file is written every few seconds of a long run.
     private var sortedPaths: [String] = []
+    private var lines: [String] = []
 
     public init() {}
 
@@ -28,32 +29,29 @@ public struct SignatureStore: Sendable, Equatable {
             s.signatures[String(line[..<space])] = String(line[line.index(after: space)...])
         }
         s.sortedPaths = s.signatures.keys.sorted()
+        s.lines = s.sortedPaths.map { SignatureStore.line($0, s.signatures[$0] ?? "") }
         return s
     }
 
     public mutating func record(_ signature: String, for path: String) {
-        guard signatures[path] != signature, !signature.contains("\n") else { return }
+        guard signatures[path] != signature, !signature.utf8.contains(UInt8(ascii: "\n")) else { return }
+        var low = 0, high = sortedPaths.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sortedPaths[mid] < path { low = mid + 1 } else { high = mid }
+        }
         if signatures.updateValue(signature, forKey: path) == nil {
-            var low = 0, high = sortedPaths.count
-            while low < high {
-                let mid = (low + high) / 2
-                if sortedPaths[mid] < path { low = mid + 1 } else { high = mid }
-            }
             sortedPaths.insert(path, at: low)
+            lines.insert(SignatureStore.line(path, signature), at: low)
+        } else {
+            lines[low] = SignatureStore.line(path, signature)
         }
         changed = true
     }
 
-    public var text: String {
-        var out = ""
-        for path in sortedPaths {
-            out += path
-            out += " "
-            out += signatures[path] ?? ""
-            out += "\n"
-        }
-        return out
-    }
+    static func line(_ path: String, _ signature: String) -> String { path + " " + signature + "\n" }
+
+    public var text: String { lines.joined() }
 
     public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
         try files.replace(path, with: text)
