@@ -13,6 +13,9 @@ public final class Coordinator {
     let engine: BuildEngine
     let logs: LogDirectory
     let locks: LockDirectory
+    /// Every file the run reads or writes itself (the tasks write their
+    /// port logs through the runners).
+    let files: any FileStore
     /// Watched locks, hot-fixes, ports to start from clean.
     let lockWatcher: LockWatcher
     let reporter: Reporter
@@ -98,30 +101,32 @@ public final class Coordinator {
     /// `events` defaults to the real poll loop, which blocks the handled
     /// signals: create the coordinator before any other thread starts.
     public init(config: RunConfig, reporter: Reporter, queue: CoordinatorQueue, startTime: Double,
-                clock: RunClock = SystemClock(), events: RunEvents? = nil, reaper: ChildReaper = ChildReaper()) throws {
+                clock: RunClock = SystemClock(), events: RunEvents? = nil, reaper: ChildReaper = ChildReaper(),
+                files: any FileStore = PosixFileStore.shared) throws {
         self.config = config
         self.reporter = reporter
         self.queue = queue
         self.startTime = startTime
         self.clock = clock
         self.reaper = reaper
+        self.files = files
         self.events = events ?? PollEvents(queue: queue, reaper: reaper)
         engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
         engine.priorityPassesByCaller = true
         engine.holdsForDistfiles = config.fetch.jobs > 0 && !config.fetch.fetchOnly
-        logs = LogDirectory(root: config.logdir)
-        locks = LockDirectory(root: config.lockdir)
+        logs = LogDirectory(root: config.logdir, files: files)
+        locks = LockDirectory(root: config.lockdir, files: files)
         lockWatcher = LockWatcher(locks: locks)
         try logs.create()
-        try FileIO.makeDirectory(config.lockdir)
-        engineLog = try AppendLog(path: logs.engineLog)
-        buildLog = try AppendLog(path: logs.buildLog)
-        statsLog = try AppendLog(path: logs.statsLog)
-        concurrentLog = try AppendLog(path: logs.concurrentLog)
-        varsLog = try AppendLog(path: logs.varsLog)
-        equivLog = try AppendLog(path: logs.equivLog)
-        performanceLog = try AppendLog(path: logs.performanceLog)
-        hostsLog = try AppendLog(path: logs.hostsLog)
+        try locks.create()
+        engineLog = try AppendLog(path: logs.engineLog, files: files)
+        buildLog = try AppendLog(path: logs.buildLog, files: files)
+        statsLog = try AppendLog(path: logs.statsLog, files: files)
+        concurrentLog = try AppendLog(path: logs.concurrentLog, files: files)
+        varsLog = try AppendLog(path: logs.varsLog, files: files)
+        equivLog = try AppendLog(path: logs.equivLog, files: files)
+        performanceLog = try AppendLog(path: logs.performanceLog, files: files)
+        hostsLog = try AppendLog(path: logs.hostsLog, files: files)
         watchWrites(of: [engineLog, buildLog, statsLog, concurrentLog, varsLog, equivLog, performanceLog, hostsLog])
     }
 
@@ -267,7 +272,7 @@ public final class Coordinator {
         checkStopFile(t)
         noteHostStopFiles()
         for l in listings where !l.ended {
-            if let out = l.readNew(final: false) { feedListing(out, requested: [], job: l) }
+            if let out = l.readNew(final: false, files: files) { feedListing(out, requested: [], job: l) }
         }
         if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
@@ -290,7 +295,7 @@ public final class Coordinator {
     }
 
     func checkStopFile(_ t: Double) {
-        let exists = FileIO.exists(logs.stopFile)
+        let exists = files.exists(logs.stopFile)
         if exists && !stopFileSeen {
             reporter.event(.stopRequested, at: t)
         }
@@ -346,7 +351,7 @@ public final class Coordinator {
         logTransferTotals(now())
         var snap = snapshot(now())
         snap.ended = true
-        if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
+        if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile, files: files) } }
         writeReport()
         reporter.finish(snap)
         printFinalSummary(status: status)
@@ -416,7 +421,7 @@ public final class Coordinator {
         guard t - lastLogWatch >= RunRecord.snapshotInterval else { return }
         lastLogWatch = t
         for job in jobs where job.handle != nil {
-            let size = FileIO.size(job.logPath) ?? 0
+            let size = files.size(job.logPath) ?? 0
             if size != job.lastLogSize {
                 job.maxStuck = max(job.maxStuck, t - job.lastGrowth)
                 job.lastLogSize = size
@@ -512,7 +517,7 @@ public final class Coordinator {
             concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
         }
         if storageFailure == nil && runRecord.statusDue(at: t) {
-            writing(t) { try StatusFile.write(snap, to: logs.statusFile) }
+            writing(t) { try StatusFile.write(snap, to: logs.statusFile, files: files) }
         }
         reporter.update(snap, force: forced)
     }

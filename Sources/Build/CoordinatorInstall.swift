@@ -38,7 +38,7 @@ extension Coordinator {
         }
         let t = now()
         writing(t) {
-            try FileIO.append(LogFormat.phaseHeader(phase: "install", path: canonical.canonical, time: t), to: logs.installLog)
+            try files.append(LogFormat.phaseHeader(phase: "install", path: canonical.canonical, time: t), to: logs.installLog)
         }
         let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", "install"],
                             environment: ["SUBDIR": canonical.canonical, "PHASE": "install"], logPath: logs.installLog)

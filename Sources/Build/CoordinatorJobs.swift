@@ -19,7 +19,7 @@ extension Coordinator {
     func hostStopped(_ host: BuildHost) -> Bool { stoppedHosts.contains(host.name) }
 
     func noteHostStopFiles() {
-        stoppedHosts = Set(hosts.filter { h in logs.hostStopFiles(host: h.name).contains { FileIO.exists($0) } }
+        stoppedHosts = Set(hosts.filter { h in logs.hostStopFiles(host: h.name).contains { files.exists($0) } }
             .map { $0.name })
     }
 
@@ -49,9 +49,9 @@ extension Coordinator {
             return
         }
         // Another process may have built it since it was listed.
-        if FileIO.exists(config.packageFile(record.pkgname)) {
+        if files.exists(config.packageFile(record.pkgname)) {
             locks.remove(lockName)
-            unlink(affinityFile(path))
+            files.remove(affinityFile(path))
             engine.foundBuilt(path, alsoBuilt: siblingsWithPackages(of: path))
             return
         }
@@ -73,7 +73,7 @@ extension Coordinator {
         // With fetch jobs the distfiles are already there: only checked. A
         // port without distfiles keeps `fetch`, which has nothing to do.
         let phases = Phase.sequence(
-            cleanFirst: config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || FileIO.exists(dirty),
+            cleanFirst: config.cleanFirst || lockWatcher.takeCleanFirst(path.pkgpath) || files.exists(dirty),
             install: !needed.isEmpty, small: small,
             fetchJobs: config.fetch.jobs > 0 && !record.fetch.files.isEmpty,
             cleanAfter: !config.keepWorkdir.contains(path.pkgpath))
@@ -88,14 +88,14 @@ extension Coordinator {
             // lock says so while it stands (a dead run's lock means "start
             // from clean"), the marker once a lock goes or stays without a
             // package (markWorkdirDirty).
-            if config.cleanFirst { try FileIO.replace(logPath, with: "") }
-            try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+            if config.cleanFirst { try files.replace(logPath, with: "") }
+            try files.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
         }
         guard wrote else {
             locks.remove(lockName)
             return
         }
-        job.lastLogSize = FileIO.size(logPath) ?? 0
+        job.lastLogSize = files.size(logPath) ?? 0
         engine.started(path, host: host.name)
         jobs.append(job)
         host.running.append(job)
@@ -168,7 +168,7 @@ extension Coordinator {
         job.phaseStarted = t
         let phase = job.phase
         writing(t) {
-            try FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+            try files.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
         }
         var argv = [config.make, "-C", config.portsdir, "-s", phase] + memoryArguments(job)
         if let n = job.makeJobs {
@@ -224,7 +224,7 @@ extension Coordinator {
     func jobSucceeded(_ job: BuildJob) {
         let t = now()
         releaseHostLock(job)
-        guard FileIO.exists(config.packageFile(job.record.pkgname)) else {
+        guard files.exists(config.packageFile(job.record.pkgname)) else {
             if config.waitTimeout > 0 {
                 waitForPackage(job, t)
             } else {
@@ -238,12 +238,12 @@ extension Coordinator {
     /// The job ended well and its package file is there.
     func jobBuilt(_ job: BuildJob, _ t: Double) {
         let path = job.path
-        writing(t) { try FileIO.append(LogFormat.portEnd(time: t), to: job.logPath) }
+        writing(t) { try files.append(LogFormat.portEnd(time: t), to: job.logPath) }
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
         removeJob(job)
         // Only a job that started from clean can have found a marker.
-        if job.phases.first == .clean { unlink(logs.dirtyWorkdirMarker(path.pkgpath)) }
+        if job.phases.first == .clean { files.remove(logs.dirtyWorkdirMarker(path.pkgpath)) }
         locks.remove(job.lockName)
         recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
@@ -263,7 +263,7 @@ extension Coordinator {
         // It is redone by the next run, from clean, instead of keeping an
         // error lock.
         let wrote = writing(t) {
-            try FileIO.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
+            try files.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
         }
         if !wrote || storageFailure != nil {
             jobNotFinished(job, "ended with \(status) while the log directory failed (\(storageFailure ?? "?"))")
@@ -296,7 +296,7 @@ extension Coordinator {
     /// once the clean ended).
     func startCleanAfterFailure(_ job: BuildJob, _ t: Double) {
         writing(t) {
-            try FileIO.append(LogFormat.phaseHeader(phase: Phase.clean.rawValue, path: job.path.canonical, time: t),
+            try files.append(LogFormat.phaseHeader(phase: Phase.clean.rawValue, path: job.path.canonical, time: t),
                               to: job.logPath)
         }
         let clean = Phase.clean.rawValue
@@ -307,7 +307,7 @@ extension Coordinator {
             guard let self else { return }
             self.cleansAfterFailure.removeValue(forKey: lockName)
             if end.succeeded {
-                unlink(self.logs.dirtyWorkdirMarker(job.path.pkgpath))
+                files.remove(self.logs.dirtyWorkdirMarker(job.path.pkgpath))
             } else {
                 self.cleanFailed(job.path, host: job.host.name, status: end.text)
                 self.reporter.event(.message("clean of \(job.path.canonical) after its failure ended with \(end.text)"),
@@ -326,18 +326,18 @@ extension Coordinator {
     /// what the run does for it.
     @discardableResult
     func markWorkdirDirty(_ path: FullPkgPath, _ t: Double) -> Bool {
-        writing(t) { try FileIO.replace(logs.dirtyWorkdirMarker(path.pkgpath), with: "\(path.canonical)\n") }
+        writing(t) { try files.replace(logs.dirtyWorkdirMarker(path.pkgpath), with: "\(path.canonical)\n") }
     }
 
     /// clean.log: its work directory may still be there.
     func cleanFailed(_ path: FullPkgPath, host: String, status: String) {
-        writing(now()) { try FileIO.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
+        writing(now()) { try files.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
     }
 
     func jobNotFinished(_ job: BuildJob, _ why: String) {
         let t = now()
         releaseHostLock(job)
-        writing(t) { try FileIO.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath) }
+        writing(t) { try files.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath) }
         // Its work directory is in an unknown state: start over clean.
         lockWatcher.needsClean(job.path.pkgpath)
         removeJob(job)
@@ -352,7 +352,7 @@ extension Coordinator {
     }
 
     func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {
-        let size = FileIO.size(job.logPath) ?? 0
+        let size = files.size(job.logPath) ?? 0
         // The silence that ended the job counts too (a stuck job's longest).
         let maxStuck = max(job.maxStuck, t - job.lastGrowth)
         buildLog.write(LogFormat.build(path: job.path.canonical, host: job.host.name, jobs: job.host.slots,
@@ -364,7 +364,7 @@ extension Coordinator {
     /// there: one job makes them all.
     func siblingsWithPackages(of path: FullPkgPath) -> [FullPkgPath] {
         engine.unitMembers(of: path)
-            .filter { $0.path != path && FileIO.exists(config.packageFile($0.pkgname)) }
+            .filter { $0.path != path && files.exists(config.packageFile($0.pkgname)) }
             .map { $0.path }
     }
 }

@@ -28,8 +28,8 @@ extension Coordinator {
             host.buildsSinceJunk = 0
             let log = logs.junkLog(host: host.name)
             guard writing(t, {
-                try FileIO.append(">>> Running junk on \(host.name) at \(Int(t))\n", to: log)
-                try FileIO.append(LogFormat.needed(time: t, host: host.name, packages: keep.sorted()), to: logs.neededLog)
+                try files.append(">>> Running junk on \(host.name) at \(Int(t))\n", to: log)
+                try files.append(LogFormat.needed(time: t, host: host.name, packages: keep.sorted()), to: logs.neededLog)
             }) else {
                 locks.remove(name)
                 return

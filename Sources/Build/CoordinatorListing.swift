@@ -21,7 +21,7 @@ extension Coordinator {
     func startListing(_ paths: [FullPkgPath]) {
         listingSerial += 1
         let out = "\(logs.listingDirectory)/dump-vars.\(pid).\(listingSerial).out"
-        unlink(out)
+        files.remove(out)
         let job = ListingJob(requested: paths, outputPath: out)
         if paths.isEmpty {
             varsLog.write("===> whole tree (\(config.portsdir))\n")
@@ -40,11 +40,11 @@ extension Coordinator {
             quickListing = nil
             if shutdownSignal == nil { startListing([]) }
         }
-        if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
+        if let rest = job.readNew(final: true, files: files) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {
             let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"
             varsLog.write("dump-vars for \(job.requested.isEmpty ? "the whole tree" : job.requested.map { $0.canonical }.joined(separator: " ")) ended with \(end.text)\n")
-            let tail = (FileIO.read(job.outputPath) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
+            let tail = (files.read(job.outputPath) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
             let why: String
             if case .failedToStart(let text) = end { why = text } else { why = end.text }
             let text = "make dump-vars for \(what) failed (\(why))\(tail.isEmpty ? "" : ": " + tail)"
@@ -61,7 +61,7 @@ extension Coordinator {
             .equivalences.filter { asked.contains($0.0) }
         for (a, b) in equivOnly.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
         engine.listed(equivOnly, requested: job.requested)
-        unlink(job.outputPath)
+        files.remove(job.outputPath)
         if job.requested.isEmpty {
             logUsage("LISTED", "paths=\(engine.counts.counts.total)")
             if end.succeeded { writeDependencies(now()) }
@@ -76,10 +76,10 @@ extension Coordinator {
         for (a, b) in result.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
         for k in result.records.indices {
             let r = result.records[k]
-            result.records[k].packageExists = !r.pkgname.isEmpty && FileIO.exists(config.packageFile(r.pkgname))
+            result.records[k].packageExists = !r.pkgname.isEmpty && files.exists(config.packageFile(r.pkgname))
             if result.records[k].packageExists {
                 // Built after all: a restart has no reason to go back to a host.
-                if engine.affinity.removeValue(forKey: r.path) != nil { unlink(affinityFile(r.path)) }
+                if engine.affinity.removeValue(forKey: r.path) != nil { files.remove(affinityFile(r.path)) }
                 // Its last job was cut short after `package` renamed the file
                 // into place (the step is atomic): the file is whole.
                 if lockWatcher.wasInterrupted(r.path.pkgpath) {
@@ -90,21 +90,21 @@ extension Coordinator {
         for b in result.broken {
             let log = logs.portLog(b.path)
             writing(now()) {
-                try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-                try FileIO.append(b.raw.joined(separator: "\n") + "\n", to: log)
+                try files.makeDirectory((log as NSString).deletingLastPathComponent)
+                try files.append(b.raw.joined(separator: "\n") + "\n", to: log)
             }
         }
         for r in result.records where r.broken != nil {
             let log = logs.portLog(r.path)
             guard let why = r.broken else { continue }
             writing(now()) {
-                try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-                try FileIO.append("dump-vars: \(why)\n", to: log)
+                try files.makeDirectory((log as NSString).deletingLastPathComponent)
+                try files.append("dump-vars: \(why)\n", to: log)
             }
         }
         // One write per batch: a reader never sees half a line.
         let depends = result.records.map { LogFormat.depends(path: $0.path, build: $0.buildDepends, run: $0.runDepends) }
-        if !depends.isEmpty { writing(now()) { try FileIO.append(depends.joined(), to: logs.dependsLog) } }
+        if !depends.isEmpty { writing(now()) { try files.append(depends.joined(), to: logs.dependsLog) } }
         engine.listed(result, requested: requested)
         fetchListed(result)
         for r in result.records {
@@ -116,7 +116,7 @@ extension Coordinator {
     /// most depended-upon paths first, alone, as dpb does: what most ports
     /// wait for can start building while the tree is still being listed.
     func startWholeTreeListing() {
-        let top = DependencyCounts.mostDependedUpon(in: FileIO.read(dependencyCountsFile) ?? "",
+        let top = DependencyCounts.mostDependedUpon(in: files.read(dependencyCountsFile) ?? "",
                                                     limit: DependencyCounts.quickListingSize)
         guard !top.isEmpty else { startListing([]); return }
         startListing(top)
@@ -133,9 +133,9 @@ extension Coordinator {
     func writeDependencies(_ t: Double) {
         let text = engine.dependencyCounts().map { LogFormat.dependencies(path: $0.path, count: $0.count) }.joined()
         writing(t) {
-            try FileIO.replace(logs.dependenciesLog, with: text)
-            try FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
-            try FileIO.replace(config.statsPath + "-dependencies", with: text)
+            try files.replace(logs.dependenciesLog, with: text)
+            try files.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
+            try files.replace(config.statsPath + "-dependencies", with: text)
         }
     }
 }

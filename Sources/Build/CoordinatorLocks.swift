@@ -17,7 +17,7 @@ extension Coordinator {
     /// A lock that kept `path` in E or L went away.
     func lockVanished(_ path: FullPkgPath, _ t: Double) {
         let record = engine.record(for: path)
-        let exists = record.map { FileIO.exists(config.packageFile($0.pkgname)) } ?? false
+        let exists = record.map { files.exists(config.packageFile($0.pkgname)) } ?? false
         if engine.state(of: path) == .error {
             reporter.event(.hotFix(path: path.canonical), at: t)
             lockWatcher.needsClean(path.pkgpath)

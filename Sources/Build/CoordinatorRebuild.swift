@@ -7,11 +7,11 @@ import Logs
 /// decides, see RebuildCheck) and rebuild.log says what was rebuilt and why.
 extension Coordinator {
     func loadSignatures() {
-        signatures = SignatureStore.read(config.signaturesPath)
+        signatures = SignatureStore.read(config.signaturesPath, files: files)
         for p in signatures.problems { reporter.event(.message("signatures: \(p)"), at: now()) }
         guard config.rebuild else { return }
         engine.rebuildCheck = RebuildCheck(recorded: signatures.signatures, rebuildUnknown: config.update == .force)
-        rebuildLog = try? AppendLog(path: logs.rebuildLog)
+        rebuildLog = try? AppendLog(path: logs.rebuildLog, files: files)
         if let rebuildLog { watchWrites(of: [rebuildLog]) }
     }
 
@@ -25,7 +25,7 @@ extension Coordinator {
             text += LogFormat.rebuild(path: d.path.canonical, pkgname: d.pkgname, rebuild: d.rebuild, reason: d.reason)
             if d.rebuild {
                 rebuildCounts.rebuilt += 1
-                unlink(config.packageFile(d.pkgname))
+                files.remove(config.packageFile(d.pkgname))
             } else {
                 rebuildCounts.kept += 1
             }
@@ -44,8 +44,8 @@ extension Coordinator {
         guard signatures.changed else { return }
         lastSignatureSave = t
         writing(t) {
-            try FileIO.makeDirectory((config.signaturesPath as NSString).deletingLastPathComponent)
-            try signatures.write(to: config.signaturesPath)
+            try files.makeDirectory((config.signaturesPath as NSString).deletingLastPathComponent)
+            try signatures.write(to: config.signaturesPath, files: files)
         }
     }
 

@@ -29,14 +29,14 @@ extension Coordinator {
         let t = now()
         guard let dir = measuredDirectory(job) else {
             writing(t) {
-                try FileIO.append("bulkbuild: -s: size not measured: the tree lists no WRKDIR for \(job.path.canonical)\n",
+                try files.append("bulkbuild: -s: size not measured: the tree lists no WRKDIR for \(job.path.canonical)\n",
                                   to: job.logPath)
             }
             startPhase(job)
             return
         }
         let out = "\(logs.listingDirectory)/size.\(pid).\(job.lockName).out"
-        unlink(out)
+        files.remove(out)
         let spec = TaskSpec(argv: ["du", "-sk", "--", dir], environment: [:], logPath: out)
         job.measuring = true
         job.handle = job.host.runner.start(spec) { [weak self] end in self?.measured(job, dir: dir, output: out, end) }
@@ -46,8 +46,8 @@ extension Coordinator {
         let t = now()
         job.handle = nil
         job.measuring = false
-        let text = FileIO.read(output) ?? ""
-        unlink(output)
+        let text = files.read(output) ?? ""
+        files.remove(output)
         if job.stopping || shutdownSignal != nil {
             releaseHostLock(job)
             removeJob(job)
@@ -59,7 +59,7 @@ extension Coordinator {
                                      timestamp: Int64(t)), t)
         } else {
             let why = text.split(separator: "\n").last.map(String.init) ?? end.text
-            writing(t) { try FileIO.append("bulkbuild: -s: could not measure \(dir): \(why)\n", to: job.logPath) }
+            writing(t) { try files.append("bulkbuild: -s: could not measure \(dir): \(why)\n", to: job.logPath) }
         }
         startPhase(job)
     }
@@ -76,10 +76,10 @@ extension Coordinator {
     func recordSize(_ e: SizeLog.Entry, _ t: Double) {
         sizes.add(e)
         writing(t) {
-            try FileIO.append(e.line, to: logs.sizeLog)
+            try files.append(e.line, to: logs.sizeLog)
             guard !config.sizesPath.isEmpty else { return }
-            try FileIO.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent)
-            try FileIO.append(e.line, to: config.sizesPath)
+            try files.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent)
+            try files.append(e.line, to: config.sizesPath)
         }
     }
 

@@ -16,7 +16,7 @@ extension Coordinator {
     func waitForPackage(_ job: BuildJob, _ t: Double) {
         let file = config.packageFile(job.record.pkgname)
         writing(t) {
-            try FileIO.append("bulkbuild: \(file) is not visible yet: waiting up to \(Int(config.waitTimeout)) s (WAIT_TIMEOUT)\n",
+            try files.append("bulkbuild: \(file) is not visible yet: waiting up to \(Int(config.waitTimeout)) s (WAIT_TIMEOUT)\n",
                               to: job.logPath)
         }
         // Its slot is free for another job meanwhile.
@@ -34,9 +34,9 @@ extension Coordinator {
         let waits = packageWaits
         packageWaits.removeAll()
         for w in waits {
-            if FileIO.exists(config.packageFile(w.job.record.pkgname)) {
+            if files.exists(config.packageFile(w.job.record.pkgname)) {
                 writing(t) {
-                    try FileIO.append("bulkbuild: package file visible after \(String(format: "%.1f", t - w.since)) s\n",
+                    try files.append("bulkbuild: package file visible after \(String(format: "%.1f", t - w.since)) s\n",
                                       to: w.job.logPath)
                 }
                 jobBuilt(w.job, t)
@@ -51,7 +51,7 @@ extension Coordinator {
     func packageNeverShowed(_ job: BuildJob, _ status: String) {
         let t = now()
         writing(t) {
-            try FileIO.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n",
+            try files.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n",
                               to: job.logPath)
         }
         jobFailed(job, status: status)

@@ -329,8 +329,8 @@ final class Fetcher {
         let log = logs.distfileLog(e.file.key)
         do {
             try FileIO.makeDirectory((part as NSString).deletingLastPathComponent)
-            try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
-            try FileIO.append(">>> Fetching \(url) for \(e.subject) at \(LogFormat.epochWithDate(t))\n", to: log)
+            try logs.files.makeDirectory((log as NSString).deletingLastPathComponent)
+            try logs.files.append(">>> Fetching \(url) for \(e.subject) at \(LogFormat.epochWithDate(t))\n", to: log)
         } catch {
             storageFailed("\(error)")
             entryEnded(e, .failed("cannot prepare \(part): \(error)"))
@@ -414,15 +414,15 @@ final class Fetcher {
     func distLog(_ e: Entry, _ text: String) {
         let path = logs.distfileLog(e.file.key)
         do {
-            try FileIO.makeDirectory((path as NSString).deletingLastPathComponent)
-            try FileIO.append(text, to: path)
+            try logs.files.makeDirectory((path as NSString).deletingLastPathComponent)
+            try logs.files.append(text, to: path)
         } catch { storageFailed("\(error)") }
     }
 
     func log(_ path: String, _ text: String) {
         do {
-            try FileIO.makeDirectory(logs.fetchDirectory)
-            try FileIO.append(text, to: path)
+            try logs.files.makeDirectory(logs.fetchDirectory)
+            try logs.files.append(text, to: path)
         } catch { storageFailed("\(error)") }
     }
 

@@ -62,7 +62,8 @@ extension Coordinator {
     func startInit(_ host: BuildHost) {
         host.model.beginInit()
         host.seen = host.model.status
-        HostInit.run(on: host.runner, logDir: logs.root, startupScript: config.startupScript) { [weak self] result in
+        HostInit.run(on: host.runner, logDir: logs.root, startupScript: config.startupScript,
+                     readLog: { [files] in files.read($0) }) { [weak self] result in
             self?.initEnded(host, result)
         }
     }
@@ -83,7 +84,7 @@ extension Coordinator {
                let why = facts.signatureMismatch(with: ref, referenceName: refName) {
                 host.model.markFailed(why)
                 writing(t) {
-                    try FileIO.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
+                    try files.append("\(host.name): \(why)\n  \(host.name): \(facts.signature)\n  \(refName): \(ref.signature)\n",
                                       to: logs.signatureLog)
                 }
                 reporter.event(.hostDown(host: host.name, reason: why), at: t)

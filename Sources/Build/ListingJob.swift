@@ -35,12 +35,9 @@ final class ListingJob {
     }
 
     /// New complete blocks since the last call (everything when `final`).
-    func readNew(final: Bool) -> DumpVarsOutput? {
-        if let fh = FileHandle(forReadingAtPath: outputPath) {
-            defer { try? fh.close() }
-            try? fh.seek(toOffset: offset)
-            let limit = offset == 0 ? ListingJob.firstRead : ListingJob.laterRead
-            let data = final ? fh.readDataToEndOfFile() : ((try? fh.read(upToCount: limit)) ?? nil) ?? Data()
+    func readNew(final: Bool, files: any FileStore) -> DumpVarsOutput? {
+        let limit = offset == 0 ? ListingJob.firstRead : ListingJob.laterRead
+        if let data = files.read(outputPath, from: offset, limit: final ? nil : limit) {
             more = !final && data.count == limit
             offset += UInt64(data.count)
             pending += String(decoding: data, as: UTF8.self)

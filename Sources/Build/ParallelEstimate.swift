@@ -8,7 +8,7 @@ extension Coordinator {
     /// The extra slot-seconds of every port whose last build in `buildLog`
     /// was parallel, at the cores it gets on the fastest host now.
     func loadParallelHistory(_ buildLog: String) {
-        let timings = PhaseHistory.read(buildLog).timings { name in
+        let timings = PhaseHistory.read(buildLog, files: files).timings { name in
             hosts.first { $0.name == name }?.speedFactor ?? 1
         }
         guard !timings.isEmpty, let fastest = hosts.max(by: { $0.speedFactor < $1.speedFactor }) else { return }

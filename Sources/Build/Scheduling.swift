@@ -108,7 +108,7 @@ extension Coordinator {
 
     func killJob(_ job: BuildJob, reason: String, detail: String, _ t: Double) {
         job.killReason = "KILLED: \(reason)"
-        writing(t) { try FileIO.append("KILLED: \(detail), \(reason)\n", to: job.logPath) }
+        writing(t) { try files.append("KILLED: \(detail), \(reason)\n", to: job.logPath) }
         job.handle?.stop(hard: false)
         job.hardKillAt = t + 10
     }
@@ -120,32 +120,32 @@ extension Coordinator {
         var stats = BuildStats()
         if let prime = config.primeLog {
             do {
-                stats = try BuildStats.fromBuildLog(prime)
+                stats = try BuildStats.fromBuildLog(prime, files: files)
             } catch {
                 reporter.event(.message("-b: \(error)"), at: now())
             }
         } else {
-            stats = BuildStats.read(config.statsPath)
+            stats = BuildStats.read(config.statsPath, files: files)
             // Compact the file (last ten per path) before appending to it.
-            try? stats.write(to: config.statsPath)
+            try? stats.write(to: config.statsPath, files: files)
         }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         expectedLogSizes = stats.logSizes()
         loadParallelHistory(config.primeLog ?? logs.buildLog)
         if !config.noBuildStats {
-            try? FileIO.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
-            statsFile = try? AppendLog(path: config.statsPath)
+            try? files.makeDirectory((config.statsPath as NSString).deletingLastPathComponent)
+            statsFile = try? AppendLog(path: config.statsPath, files: files)
         }
     }
 
     func recordSuccess(_ job: BuildJob, _ t: Double) {
-        unlink(affinityFile(job.path))
+        files.remove(affinityFile(job.path))
         // What was just measured improves the estimates of everything left
         // (the median of known paths stands in for paths without history).
         engine.setWeight((t - job.started) * job.host.speedFactor, for: job.path.canonical)
         learnParallelShare(job, t)
         guard let statsFile else { return }
-        let size = FileIO.size(job.logPath) ?? 0
+        let size = files.size(job.logPath) ?? 0
         let entry = BuildStats.Entry(path: job.path.canonical, host: job.host.name, time: t - job.started,
                                      size: size, timestamp: t)
         statsFile.write(entry.line)
@@ -161,19 +161,19 @@ extension Coordinator {
             // The directory is made when the first file finds it missing,
             // not looked for before every file.
             do {
-                try FileIO.replace(affinityFile(job.path), with: text)
+                try files.replace(affinityFile(job.path), with: text)
             } catch let f as FileIO.Failure where f.code == ENOENT {
-                try FileIO.makeDirectory(logs.affinityDirectory)
-                try FileIO.replace(affinityFile(job.path), with: text)
+                try files.makeDirectory(logs.affinityDirectory)
+                try files.replace(affinityFile(job.path), with: text)
             }
         }
     }
 
     func loadAffinity() {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: logs.affinityDirectory) else { return }
-        let log = try? AppendLog(path: logs.affinityLog)
+        guard let names = files.list(logs.affinityDirectory) else { return }
+        let log = try? AppendLog(path: logs.affinityLog, files: files)
         for name in names.sorted() {
-            guard let text = FileIO.read(logs.affinityDirectory + "/" + name) else { continue }
+            guard let text = files.read(logs.affinityDirectory + "/" + name) else { continue }
             let fields = LockDirectory.parse(text)
             guard let host = fields["host"], let p = fields["path"], let path = try? FullPkgPath(p) else { continue }
             engine.affinity[path] = host

@@ -79,8 +79,11 @@ public enum HostInit {
 
     /// Runs the probe, then the STARTUP script (a LOCAL file) if any.
     /// `completion` runs on the coordinator thread (from task completions).
+    /// `readLog` reads the init log the runner writes (the run's file store).
     public static func run(on runner: TaskRunner, logDir: String, startupScript: String?,
+                           readLog: (@Sendable (String) -> String?)? = nil,
                            completion: @escaping (Result<HostFacts, HostInitError>) -> Void) {
+        let readLog = readLog ?? { readWholeFile($0) }
         let host = runner.hostName
         let log = logPath(logDir: logDir, host: host)
         func fail(_ why: String, lost: Bool = false) {
@@ -93,7 +96,7 @@ public enum HostInit {
             }
             script = text
         }
-        let before = fileSize(log)
+        let before = readLog(log)?.utf8.count ?? 0
         let probe = TaskSpec(argv: ["/bin/sh", "-c", probeScript], environment: ["LC_ALL": "C"], logPath: log)
         _ = runner.start(probe) { end in
             guard end.succeeded else {
@@ -102,7 +105,7 @@ public enum HostInit {
                 return
             }
             let facts: HostFacts
-            switch parseFacts(readFrom(log, offset: before)) {
+            switch parseFacts(readFrom(readLog(log), offset: before)) {
             case .success(let f): facts = f
             case .failure(let e): fail("\(e.reason); see \(log)"); return
             }
@@ -142,8 +145,11 @@ func fileSize(_ path: String) -> Int {
 }
 
 /// The file's content from `offset` on ("" when unreadable).
-func readFrom(_ path: String, offset: Int) -> String {
-    guard let all = readWholeFile(path) else { return "" }
+func readFrom(_ path: String, offset: Int) -> String { readFrom(readWholeFile(path), offset: offset) }
+
+/// The text from `offset` on ("" when there is none).
+func readFrom(_ text: String?, offset: Int) -> String {
+    guard let all = text else { return "" }
     let u = Array(all.utf8)
     guard offset < u.count else { return "" }
     return String(decoding: u[offset...], as: UTF8.self)

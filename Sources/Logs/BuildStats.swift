@@ -25,9 +25,9 @@ public struct BuildStats: Sendable {
 
     /// Reads a stats file; unreadable lines are skipped (the file is a
     /// cache, not input a person wrote).
-    public static func read(_ path: String) -> BuildStats {
+    public static func read(_ path: String, files: any FileStore = PosixFileStore.shared) -> BuildStats {
         var stats = BuildStats()
-        guard let text = FileIO.read(path) else { return stats }
+        guard let text = files.read(path) else { return stats }
         for line in text.split(separator: "\n") {
             let words = line.split(separator: " ")
             guard words.count >= 2 else { continue }
@@ -45,8 +45,8 @@ public struct BuildStats: Sendable {
 
     /// Primes statistics from an earlier build.log (`-b`); failed builds
     /// (a trailing `!`) are left out.
-    public static func fromBuildLog(_ path: String) throws -> BuildStats {
-        guard let text = FileIO.read(path) else {
+    public static func fromBuildLog(_ path: String, files: any FileStore = PosixFileStore.shared) throws -> BuildStats {
+        guard let text = files.read(path) else {
             throw FileIO.Failure(path: path, what: "cannot read build log", code: ENOENT)
         }
         var stats = BuildStats()
@@ -92,10 +92,10 @@ public struct BuildStats: Sendable {
     }
 
     /// Rewrites the file whole (write + rename).
-    public func write(to path: String) throws {
-        try FileIO.makeDirectory((path as NSString).deletingLastPathComponent)
+    public func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
+        try files.makeDirectory((path as NSString).deletingLastPathComponent)
         var text = ""
         for key in entries.keys.sorted() { for e in entries[key]! { text += e.line } }
-        try FileIO.replace(path, with: text)
+        try files.replace(path, with: text)
     }
 }

@@ -43,7 +43,8 @@ public enum FileIO {
         // a directory (as root, `-S /dev/null` would replace /dev/null).
         var st = stat()
         if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFLNK {
-            throw Failure(path: path, what: "not a regular file: it is never replaced", code: 0)
+            throw Failure(path: path, what: "not a regular file: it is never replaced",
+                          code: (st.st_mode & S_IFMT) == S_IFDIR ? EISDIR : 0)
         }
         // Unique per call: two threads replacing one file never share it.
         let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
@@ -87,14 +88,16 @@ public enum FileIO {
         }
     }
 
-    /// dpb's time stamps: seconds with two decimals.
-    /// vsnprintf (LC_NUMERIC stays "C"), not String(format:), which goes
-    /// through Foundation for every one of the many stamps per job.
+    /// dpb's time stamps: seconds with two decimals, as `%.2f` prints them.
+    /// Every log line has one: integer digits where the rounding cannot
+    /// differ from printf's (positive, below 10^10 s, not within 0.001 of
+    /// a tie), String(format:) elsewhere.
     public static func stamp(_ t: Double) -> String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buf in
-            guard let p = buf.baseAddress else { return "" }
-            _ = withVaList([t]) { vsnprintf(p, buf.count, "%.2f", $0) }
-            return String(cString: p)
-        }
+        let scaled = t * 100
+        let cents = scaled.rounded(.toNearestOrEven)
+        guard t >= 0, scaled < 1e12, abs(abs(scaled - cents) - 0.5) > 1e-3 else { return String(format: "%.2f", t) }
+        let c = Int64(cents)
+        let frac = c % 100
+        return "\(c / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
     }
 }

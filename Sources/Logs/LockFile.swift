@@ -7,7 +7,8 @@ import Foundation
 /// kept after an error so a person can look, fix and remove it.
 public struct LockDirectory: Sendable {
     public let root: String
-    public init(root: String) { self.root = root }
+    public let files: any FileStore
+    public init(root: String, files: any FileStore = PosixFileStore.shared) { self.root = root; self.files = files }
 
     public func path(for pkgpath: PkgPath) -> String { root + "/" + pkgpath.dotted }
     /// The per-host lock that serializes depends/prepare/junk.
@@ -18,22 +19,9 @@ public struct LockDirectory: Sendable {
 
     /// Creates the lock with its first lines, or reports it exists.
     public func create(_ name: String, lines: [(String, String)]) throws -> CreateResult {
-        let file = root + "/" + name
-        let fd = cp_open_excl(file, 0o644)
-        if fd < 0 {
-            let code = cp_errno()
-            if code == EEXIST { return .alreadyLocked }
-            throw FileIO.Failure(path: file, what: "cannot create lock", code: code)
-        }
-        defer { close(fd) }
-        do {
-            try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
-        } catch {
-            // An empty lock would block the port (or the host) for good.
-            unlink(file)
-            throw error
-        }
-        return .created
+        // An empty lock would block the port (or the host) for good: a
+        // failed write removes it.
+        try files.createExclusive(root + "/" + name, with: LockDirectory.render(lines)) ? .created : .alreadyLocked
     }
 
     public func lock(_ pkgpath: PkgPath, lines: [(String, String)]) throws -> CreateResult {
@@ -43,21 +31,14 @@ public struct LockDirectory: Sendable {
     /// Adds `key=value` lines to an existing lock (a lock removed by a
     /// person meanwhile is left alone).
     public func append(_ name: String, lines: [(String, String)]) throws {
-        let file = root + "/" + name
-        // Opened without O_CREAT: a lock that is gone stays gone, with no
-        // stat() first.
-        let fd = open(file, O_WRONLY | O_APPEND | O_CLOEXEC)
-        if fd < 0 {
-            let code = cp_errno()
-            if code == ENOENT { return }
-            throw FileIO.Failure(path: file, what: "cannot open for append", code: code)
-        }
-        defer { close(fd) }
-        try FileIO.writeAll(fd, LockDirectory.render(lines), path: file)
+        // A lock that is gone stays gone.
+        _ = try files.appendIfPresent(LockDirectory.render(lines), to: root + "/" + name)
     }
 
-    public func remove(_ name: String) { unlink(root + "/" + name) }
-    public func exists(_ name: String) -> Bool { FileIO.exists(root + "/" + name) }
+    public func remove(_ name: String) { files.remove(root + "/" + name) }
+    public func exists(_ name: String) -> Bool { files.exists(root + "/" + name) }
+    /// mkdir -p of the lock directory.
+    public func create() throws { try files.makeDirectory(root) }
 
     /// Lock lines that are flags, written bare (dpb's `nojunk`).
     static let flags: Set<String> = ["nojunk"]
@@ -81,12 +62,12 @@ public struct LockDirectory: Sendable {
 
     /// Every lock file name now present.
     public func names() -> Set<String> {
-        Set((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+        Set(files.list(root) ?? [])
             .filter { !$0.hasPrefix(".") && !$0.contains(".tmp.") }
     }
 
     public func contents(_ name: String) -> [String: String]? {
-        FileIO.read(root + "/" + name).map(LockDirectory.parse)
+        files.read(root + "/" + name).map(LockDirectory.parse)
     }
 
     /// The bulkbuild process that made a lock, from its `dpb=PID on HOST` line.

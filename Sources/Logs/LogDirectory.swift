@@ -4,7 +4,9 @@ import Foundation
 /// The log directory and the name of every file in it.
 public struct LogDirectory: Sendable {
     public let root: String
-    public init(root: String) { self.root = root }
+    /// Where its files live: the disk, or memory in in-process tests.
+    public let files: any FileStore
+    public init(root: String, files: any FileStore = PosixFileStore.shared) { self.root = root; self.files = files }
 
     public var engineLog: String { root + "/engine.log" }
     public var buildLog: String { root + "/build.log" }
@@ -61,22 +63,20 @@ public struct LogDirectory: Sendable {
 
     public func create() throws {
         for dir in [root, root + "/paths", root + "/packages", listingDirectory, workdirDirectory] {
-            try FileIO.makeDirectory(dir)
+            try files.makeDirectory(dir)
         }
     }
 
     /// Makes the port log's directory and the package symlink.
     public func preparePortLog(_ path: FullPkgPath, pkgname: String) throws -> String {
         let log = portLog(path)
-        try FileIO.makeDirectory((log as NSString).deletingLastPathComponent)
+        try files.makeDirectory((log as NSString).deletingLastPathComponent)
         if !pkgname.isEmpty { linkPackageLog(pkgname, to: path) }
         return log
     }
 
     /// `packages/PKGNAME.log` -> `../paths/FULLPKGPATH.log`, replaced.
     public func linkPackageLog(_ pkgname: String, to path: FullPkgPath) {
-        let link = packageLog(pkgname)
-        unlink(link)
-        _ = symlink("../paths/" + path.canonical + ".log", link)
+        files.link(packageLog(pkgname), to: "../paths/" + path.canonical + ".log")
     }
 }

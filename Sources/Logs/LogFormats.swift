@@ -160,20 +160,18 @@ public enum LogFormat {
 /// An append-only log file opened once and written a line at a time.
 public final class AppendLog {
     public let path: String
-    let fd: Int32
-    public init(path: String) throws {
+    let sink: any LogSink
+    public init(path: String, files: any FileStore = PosixFileStore.shared) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        if fd < 0 { throw FileIO.Failure(path: path, what: "cannot open for append", code: errno) }
+        sink = try files.openLog(path)
     }
     /// Told of a write that failed (full or read-only disk): a log that
     /// cannot be written is an event for the run, never silently dropped.
     public var onFailure: ((FileIO.Failure) -> Void)?
-    deinit { close(fd) }
     public func write(_ line: String) {
         // One write per line: O_APPEND makes it land whole.
         do {
-            try FileIO.writeAll(fd, line, path: path)
+            try sink.write(line)
         } catch let f as FileIO.Failure {
             onFailure?(f)
         } catch {}

@@ -23,8 +23,8 @@ public struct PhaseHistory: Sendable {
     /// Reads a build.log; a missing file is no history. Failed builds and
     /// lines that are not build.log lines are skipped (the log is output
     /// of earlier runs, and a run that was killed may end in half a line).
-    public static func read(_ path: String) -> PhaseHistory {
-        guard let text = FileIO.read(path) else { return PhaseHistory() }
+    public static func read(_ path: String, files: any FileStore = PosixFileStore.shared) -> PhaseHistory {
+        guard let text = files.read(path) else { return PhaseHistory() }
         return parse(text)
     }
 

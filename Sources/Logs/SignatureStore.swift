@@ -9,13 +9,17 @@ public struct SignatureStore: Sendable, Equatable {
     /// as having no record.
     public private(set) var problems: [String] = []
     public private(set) var changed = false
+    /// The paths of `signatures`, sorted, and each one's line of the file:
+    /// kept so, as the file is written every few seconds of a long run.
+    private var sortedPaths: [String] = []
+    private var lines: [String] = []
 
     public init() {}
 
     /// The store in `path`; a missing file is an empty store.
-    public static func read(_ path: String) -> SignatureStore {
+    public static func read(_ path: String, files: any FileStore = PosixFileStore.shared) -> SignatureStore {
         var s = SignatureStore()
-        guard let text = FileIO.read(path) else { return s }
+        guard let text = files.read(path) else { return s }
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             guard let space = line.firstIndex(of: " "), line.index(after: space) < line.endIndex,
                   line[..<space].contains("/") else {
@@ -24,21 +28,33 @@ public struct SignatureStore: Sendable, Equatable {
             }
             s.signatures[String(line[..<space])] = String(line[line.index(after: space)...])
         }
+        s.sortedPaths = s.signatures.keys.sorted()
+        s.lines = s.sortedPaths.map { SignatureStore.line($0, s.signatures[$0] ?? "") }
         return s
     }
 
     public mutating func record(_ signature: String, for path: String) {
-        guard signatures[path] != signature, !signature.contains("\n") else { return }
-        signatures[path] = signature
+        guard signatures[path] != signature, !signature.utf8.contains(UInt8(ascii: "\n")) else { return }
+        var low = 0, high = sortedPaths.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sortedPaths[mid] < path { low = mid + 1 } else { high = mid }
+        }
+        if signatures.updateValue(signature, forKey: path) == nil {
+            sortedPaths.insert(path, at: low)
+            lines.insert(SignatureStore.line(path, signature), at: low)
+        } else {
+            lines[low] = SignatureStore.line(path, signature)
+        }
         changed = true
     }
 
-    public var text: String {
-        signatures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)\n" }.joined()
-    }
+    static func line(_ path: String, _ signature: String) -> String { path + " " + signature + "\n" }
 
-    public mutating func write(to path: String) throws {
-        try FileIO.replace(path, with: text)
+    public var text: String { lines.joined() }
+
+    public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
+        try files.replace(path, with: text)
         changed = false
     }
 }

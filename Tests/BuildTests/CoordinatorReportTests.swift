@@ -8,7 +8,7 @@ import XCTest
 
 final class CoordinatorReportTests: XCTestCase {
     func testTheRunWritesAReportWithItsFailureItsLostHostAndItsChain() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.addLayered(40, seconds: { _ in 20 })
         var bad = h.tree.ports["cat1/p6"]!
         bad.failIn = "build"
@@ -63,7 +63,7 @@ final class CoordinatorReportTests: XCTestCase {
     }
 
     func testAReportThatCannotBeWrittenIsToldAndTheRunEndsAsBefore() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.addLayered(5)
         h.config.reportPath = h.dir + "/no/such/dir/report.html"
         XCTAssertEqual(try h.run(), 0)

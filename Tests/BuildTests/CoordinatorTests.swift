@@ -12,7 +12,7 @@ import XCTest
 final class CoordinatorTests: XCTestCase {
     func testThousandsOfPortsBuildOnceEachAfterTheirDependencies() throws {
         let h = try Harness()
-        h.tree.addLayered(500)
+        h.tree.addLayered(3000)
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 8, local: true),
                        FakeHostSpec(name: "b1", slots: 4, sf: 2), FakeHostSpec(name: "b2", slots: 4)]
         XCTAssertEqual(try h.run(), 0, h.reporter.events.suffix(5).joined(separator: "\n"))
@@ -22,14 +22,14 @@ final class CoordinatorTests: XCTestCase {
             if ph.phase == "package" { XCTAssertNil(packagedAt[ph.path], "\(ph.path) packaged twice"); packagedAt[ph.path] = ph.at }
             if ph.phase == "prepare" { dependsAt[ph.path] = ph.at }
         }
-        XCTAssertEqual(packagedAt.count, 500)
+        XCTAssertEqual(packagedAt.count, 3000)
         for (path, port) in h.tree.ports {
             for d in port.deps {
                 XCTAssertLessThan(packagedAt[d] ?? .infinity, dependsAt[path] ?? 0, "\(path) started before \(d) was packaged")
             }
         }
         XCTAssertEqual(Set(h.tree.phases.map { $0.host }), ["localhost", "b1", "b2"])
-        XCTAssertTrue(FileManager.default.fileExists(atPath: h.logs.statusFile))
+        XCTAssertTrue(h.files.exists(h.logs.statusFile))
     }
 
     /// Paths that got an engine line with `letter`.
@@ -70,9 +70,9 @@ final class CoordinatorTests: XCTestCase {
         let start = h.world.now
         try h.prepare()
         h.world.at(start + 100) {
-            XCTAssertTrue(FileIO.exists(h.lockPath("devel/broken")), "a failed port keeps its lock")
+            XCTAssertTrue(h.files.exists(h.lockPath("devel/broken")), "a failed port keeps its lock")
             h.tree.ports["devel/broken"]?.failIn = nil
-            unlink(h.lockPath("devel/broken"))
+            h.files.remove(h.lockPath("devel/broken"))
         }
         XCTAssertEqual(try h.run(), 0)
         XCTAssertEqual(paths(h, "E"), ["devel/broken"])
@@ -90,8 +90,8 @@ final class CoordinatorTests: XCTestCase {
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true), FakeHostSpec(name: "b1", slots: 2)]
         let start = h.world.now
         try h.prepare()
-        try FileIO.replace(h.logs.hostStopFiles(host: "b1")[0], with: "")
-        h.world.at(start + 45) { try? FileIO.replace(h.logs.stopFile, with: "") }
+        try h.files.replace(h.logs.hostStopFiles(host: "b1")[0], with: "")
+        h.world.at(start + 45) { try? h.files.replace(h.logs.stopFile, with: "") }
         XCTAssertEqual(try h.run(), 1)
         XCTAssertFalse(h.tree.phases.contains { $0.host == "b1" }, "b1 was stopped")
         let started = Set(paths(h, "J"))
@@ -136,8 +136,8 @@ final class CoordinatorTests: XCTestCase {
         let junks = h.tree.junkRuns
         XCTAssertGreaterThanOrEqual(junks.count, 3)
         XCTAssertLessThanOrEqual(junks.count, 6)
-        XCTAssertFalse(FileIO.exists(h.config.lockdir + "/host:localhost"))
-        XCTAssertTrue(FileIO.exists(h.logs.junkLog(host: "localhost")))
+        XCTAssertFalse(h.files.exists(h.config.lockdir + "/host:localhost"))
+        XCTAssertTrue(h.files.exists(h.logs.junkLog(host: "localhost")))
     }
 
     func testAlwaysCleanAfterAFailureIsTrackedToItsEnd() throws {
@@ -149,7 +149,7 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(h.portLog("devel/bad").contains(">>> Running clean"), h.portLog("devel/bad"))
         // The run waited for the clean: nothing of it is still running.
         XCTAssertTrue(h.runners["localhost"]!.live.isEmpty)
-        XCTAssertTrue(listDirectoryNames(h.logs.workdirDirectory).isEmpty)
+        XCTAssertTrue((h.files.list(h.logs.workdirDirectory) ?? []).isEmpty)
     }
 
     func testAFailedWholeTreeListingFailsTheRun() throws {
@@ -171,7 +171,7 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(try h.run(), 128 + SIGINT)
         let stops = h.runners["localhost"]!.stops.filter { $0.0 == "devel/deaf" }
         XCTAssertEqual(stops.map { $0.1 }, [false, true], "TERM first, then KILL")
-        XCTAssertTrue(FileIO.exists(h.lockPath("devel/deaf")), "the lock stays for the next run")
+        XCTAssertTrue(h.files.exists(h.lockPath("devel/deaf")), "the lock stays for the next run")
         XCTAssertLessThan(h.world.now - h.coordinator.startTime, 60)
     }
 
@@ -180,8 +180,8 @@ final class CoordinatorTests: XCTestCase {
         h.tree.addLayered(6)
         try h.prepare()
         // A host lock nobody releases: every job waits before `depends`.
-        try FileIO.makeDirectory(h.config.lockdir)
-        try FileIO.replace(h.config.lockdir + "/host:localhost", with: "locked=host:localhost\n")
+        try h.files.makeDirectory(h.config.lockdir)
+        try h.files.replace(h.config.lockdir + "/host:localhost", with: "locked=host:localhost\n")
         h.world.signal(SIGTERM, after: 40)
         XCTAssertEqual(try h.run(), 128 + SIGTERM)
         XCTAssertTrue(h.tree.phases.isEmpty)
@@ -196,8 +196,4 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertFalse(h.tree.phasesOf("devel/leaf").contains("depends"), "\(h.tree.phasesOf("devel/leaf"))")
         XCTAssertEqual(h.tree.phasesOf("www/user").first, "depends")
     }
-}
-
-func listDirectoryNames(_ path: String) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
 }

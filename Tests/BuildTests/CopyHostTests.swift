@@ -3,6 +3,8 @@
 // brings back what it made, in virtual time. FakeCarrier copies between
 // the master's paths and a directory standing for the host, and the fake
 // `depends` there fails when a dependency's package was not sent.
+// The harness uses the disk store: FakeCarrier moves real files, as the
+// real carrier does.
 @testable import Build
 import Engine
 import Foundation
@@ -12,7 +14,7 @@ import XCTest
 
 final class CopyHostTests: XCTestCase {
     func copyHarness(_ hosts: [FakeHostSpec], ports: Int = 20, seconds: Double = 10) throws -> Harness {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.addLayered(ports, seconds: { _ in seconds })
         h.hostSpecs = hosts
         try h.tree.writePortDirectories(under: h.config.portsdir)
@@ -80,7 +82,7 @@ final class CopyHostTests: XCTestCase {
     }
 
     func testDistfilesTheMasterFetchedAreSentOnce() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz"]))
         h.tree.add(FakePort(pkgpath: "devel/b", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz b-1.tar.gz"]))
         h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
@@ -183,7 +185,7 @@ final class CopyHostTests: XCTestCase {
     }
 
     func testAHotFixSendsThePortDirectoryAgainBeforeItsRetry() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/base", seconds: 5))
         h.tree.add(FakePort(pkgpath: "devel/broken", deps: ["devel/base"], seconds: 5, failIn: "build"))
         h.hostSpecs = [FakeHostSpec(name: "c1", slots: 2, copy: true)]
@@ -209,7 +211,7 @@ final class CopyHostTests: XCTestCase {
     }
 
     func testAPortDirectoryChangedOnTheMasterAfterTheMirrorIsSentBeforeItsJob() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/base", seconds: 20))
         h.tree.add(FakePort(pkgpath: "devel/user", deps: ["devel/base"], seconds: 5))
         h.tree.add(FakePort(pkgpath: "devel/other", deps: ["devel/base"], seconds: 5))
@@ -259,7 +261,7 @@ final class CopyHostTests: XCTestCase {
     }
 
     func testASendThatFailsOnTheHostIsAnErrorOfTheJob() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5, listingExtra: ["DISTFILES=a-1.tar.gz"]))
         h.hostSpecs = [FakeHostSpec(name: "c1", slots: 1, copy: true)]
         try h.tree.writePortDirectories(under: h.config.portsdir)

@@ -11,7 +11,7 @@ final class DistfileHistoryTests: XCTestCase {
     /// old `gone.tgz`, a re-rolled `b.tgz` (other checksum), a by_cipher
     /// link of an unused checksum and one of a used checksum.
     func harness() throws -> (Harness, distdir: String) {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         let distdir = h.config.tree.distdir
         try FileIO.makeDirectory(distdir)
         var sums = ""
@@ -61,14 +61,14 @@ final class DistfileHistoryTests: XCTestCase {
         let (h, distdir) = try harness()
         XCTAssertEqual(try h.run(), 0)
         let first = FileIO.read(distdir + "/history") ?? ""
-        let h2 = try Harness()
+        let h2 = try Harness(store: .disk)
         h2.config = h.config
         for p in h.tree.order { h2.tree.add(h.tree.ports[p]!) }
         h2.tree.fetchAnswer = h.tree.fetchAnswer
         XCTAssertEqual(try h2.run(), 0)
         XCTAssertEqual(FileIO.read(distdir + "/history"), first, "the same old files were recorded twice")
         try FileIO.replace(distdir + "/newer-gone.tgz", with: "another old one\n")
-        let h3 = try Harness()
+        let h3 = try Harness(store: .disk)
         h3.config = h.config
         h3.config.fetch.noHistory = true
         for p in h.tree.order { h3.tree.add(h.tree.ports[p]!) }

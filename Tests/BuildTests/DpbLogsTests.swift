@@ -6,8 +6,8 @@ import Logs
 import XCTest
 
 final class DpbLogsTests: XCTestCase {
-    func lines(_ path: String) -> [String] {
-        (FileIO.read(path) ?? "").split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    func lines(_ h: Harness, _ path: String) -> [String] {
+        (h.files.read(path) ?? "").split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     func testDependenciesLogCountsTheDependentsOfEachPathMostFirst() throws {
@@ -16,7 +16,7 @@ final class DpbLogsTests: XCTestCase {
         XCTAssertEqual(try h.run(), 0)
         var expected: [String: Int] = [:]
         for p in h.tree.ports.values { for d in Set(p.deps) { expected[d, default: 0] += 1 } }
-        let got = lines(h.logs.dependenciesLog)
+        let got = lines(h, h.logs.dependenciesLog)
         XCTAssertEqual(got.count, expected.count)
         var last = Int.max
         for line in got {
@@ -27,7 +27,7 @@ final class DpbLogsTests: XCTestCase {
             XCTAssertLessThanOrEqual(n, last, "not most depended-upon first: \(line)")
             last = n
         }
-        XCTAssertEqual(FileIO.read(h.config.statsPath + "-dependencies"), FileIO.read(h.logs.dependenciesLog))
+        XCTAssertEqual(h.files.read(h.config.statsPath + "-dependencies"), h.files.read(h.logs.dependenciesLog))
     }
 
     func testNeededLogHasOneLineForEachJunkRunWithWhatItKept() throws {
@@ -35,7 +35,7 @@ final class DpbLogsTests: XCTestCase {
         h.tree.addLayered(30, seconds: { _ in 3 })
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 3, local: true, junkEvery: 5)]
         XCTAssertEqual(try h.run(), 0)
-        let got = lines(h.logs.neededLog)
+        let got = lines(h, h.logs.neededLog)
         XCTAssertEqual(got.count, h.tree.junkRuns.count)
         XCTAssertFalse(got.isEmpty)
         for (line, run) in zip(got, h.tree.junkRuns) {
@@ -52,6 +52,6 @@ final class DpbLogsTests: XCTestCase {
         h.tree.add(FakePort(pkgpath: "devel/dirty", seconds: 5, failIn: "clean"))
         h.tree.add(FakePort(pkgpath: "devel/tidy", seconds: 5))
         XCTAssertEqual(try h.run(), 1)
-        XCTAssertEqual(lines(h.logs.cleanLog), ["devel/dirty localhost exit 1"])
+        XCTAssertEqual(lines(h, h.logs.cleanLog), ["devel/dirty localhost exit 1"])
     }
 }

@@ -29,7 +29,7 @@ final class EstimateTests: XCTestCase {
 
     /// The judged estimate's error in percent, from performance.log.
     func judgedError(_ h: Harness, file: StaticString = #filePath, line: UInt = #line) throws -> Double {
-        let text = FileIO.read(h.logs.performanceLog) ?? ""
+        let text = h.files.read(h.logs.performanceLog) ?? ""
         let eta = try XCTUnwrap(text.split(separator: "\n").first { $0.contains(": ETA estimate made at") },
                                 "no judged estimate", file: file, line: line)
         let open = try XCTUnwrap(eta.range(of: ", ", options: .backwards), file: file, line: line)
@@ -61,9 +61,10 @@ final class EstimateTests: XCTestCase {
     func testWithTheLogOfAnEarlierRunTheEstimateIsWithinFifteenPercent() throws {
         let first = try harness()
         XCTAssertEqual(try first.run(), 0)
-        let log = first.dir + "/earlier-build.log"
-        try FileIO.replace(log, with: FileIO.read(first.logs.buildLog) ?? "")
         let h = try harness()
+        let log = h.dir + "/earlier-build.log"
+        try h.files.makeDirectory(h.dir)
+        try h.files.replace(log, with: first.files.read(first.logs.buildLog) ?? "")
         h.config.primeLog = log
         XCTAssertEqual(try h.run(), 0)
         XCTAssertEqual(h.coordinator.engine.parallelExtra.count, 20, "every parallel port's extra from build.log")

@@ -11,7 +11,7 @@ final class FetchCoordinatorTests: XCTestCase {
     /// Three ports sharing `shared.tgz`, each with a file of its own; the
     /// fake site serves `content[name]` (or fails with exit 22).
     func harness(failing: Set<String> = []) throws -> Harness {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         var content: [String: String] = [:]
         var sums = ""
         for name in ["shared.tgz", "a.tgz", "b.tgz", "c.tgz"] {

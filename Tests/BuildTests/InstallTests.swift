@@ -27,7 +27,7 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(installs.map { $0.path }, ["www/app", "misc/tool"], "in the order asked")
         XCTAssertTrue(installs.allSatisfy { $0.at >= lastPackage })
         XCTAssertEqual(h.coordinator.installReport ?? [], ["installed: app-1.0 (www/app)", "installed: tool-1.0 (misc/tool)"])
-        XCTAssertTrue((FileIO.read(h.logs.installLog) ?? "").contains(">>> Running install in www/app"))
+        XCTAssertTrue((h.files.read(h.logs.installLog) ?? "").contains(">>> Running install in www/app"))
     }
 
     func testAFailedInstallOrAnUnbuiltPathMakesTheRunFail() throws {

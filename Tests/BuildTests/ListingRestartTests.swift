@@ -10,7 +10,7 @@ final class ListingRestartTests: XCTestCase {
     func listings(_ h: Harness) -> [String] { (h.coordinator.listingRunner as? FakeRunner)?.listings ?? [] }
 
     func testTheMostDependedUponPathsAreListedFirst() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.addLayered(30)
         XCTAssertEqual(try h.run(), 0)
         XCTAssertEqual(listings(h), [""], "no counts yet: the whole tree at once")
@@ -27,7 +27,7 @@ final class ListingRestartTests: XCTestCase {
     }
 
     func testAPathTheTreeNoLongerHasDoesNotFailTheRun() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5))
         h.tree.add(FakePort(pkgpath: "www/app", deps: ["devel/lib"], seconds: 5))
         try FileIO.makeDirectory(h.config.logdir)

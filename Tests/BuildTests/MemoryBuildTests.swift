@@ -46,7 +46,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testPortsGoToMemoryWhileTheirSumFitsAndOthersBuildOnDisk() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 50))
         h.tree.add(FakePort(pkgpath: "devel/b", seconds: 50))
@@ -77,7 +77,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testAHostLostDuringItsMountIsDownNotFailedAndMountsWhenBack() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.hostSpecs = [FakeHostSpec(name: "b1", slots: 2, memory: 1000)]
         h.tree.mountSeconds = 20
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
@@ -93,7 +93,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testASignalStillUnmountsBeforeTheRunExits() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 500))
         sized(h, ["devel/a": 100])
@@ -106,7 +106,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testAHostThatCannotMountNeverBuildsOnDiskAndTheRunFails() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.tree.mountFails = true
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
@@ -123,7 +123,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testAnotherLiveRunsMountIsLeftAloneAndThisHostBuildsNothing() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
         try memoryLock(h, pid: getppid())
@@ -136,7 +136,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testADeadRunsMemoryLockIsTakenOverAndRemovedAtTheEnd() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.config.dontCleanLocks = true
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 5))
@@ -151,7 +151,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testAHostsOwnThresholdAppliesAndTheScreenMarksMemoryJobs() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true, memory: 100)]
         h.tree.add(FakePort(pkgpath: "devel/a", seconds: 50))
         sized(h, ["devel/a": 60])
@@ -163,7 +163,7 @@ final class MemoryBuildTests: XCTestCase {
     }
 
     func testSizesOfMemoryJobsAreMeasuredInTheirOwnDirectory() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.memoryThreshold = 1000
         h.config.measureSizes = true
         h.config.sizesPath = h.dir + "/sizes"

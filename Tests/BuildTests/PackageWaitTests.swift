@@ -49,7 +49,7 @@ final class PackageWaitTests: XCTestCase {
         XCTAssertFalse(snap.jobs.contains { $0.path == "devel/lib" })
         XCTAssertTrue(h.portLog("devel/lib").contains("not visible yet: waiting up to 600 s (WAIT_TIMEOUT)"))
         XCTAssertTrue(h.portLog("devel/lib").contains("package file visible after 29.9 s"), h.portLog("devel/lib"))
-        XCTAssertFalse(FileIO.exists(h.lockPath("devel/lib")))
+        XCTAssertFalse(h.files.exists(h.lockPath("devel/lib")))
         XCTAssertEqual(h.coordinator.snapshot(h.world.now).counts.waitingPackage, 0)
     }
 
@@ -66,7 +66,7 @@ final class PackageWaitTests: XCTestCase {
         XCTAssertNotNil(when(h, "H", "devel/lib"))
         let log = h.portLog("devel/lib")
         XCTAssertTrue(log.contains("package file not visible after WAIT_TIMEOUT=100 s"), log)
-        let lock = FileIO.read(h.lockPath("devel/lib")) ?? ""
+        let lock = h.files.read(h.lockPath("devel/lib")) ?? ""
         XCTAssertTrue(lock.contains("status=package file not visible after WAIT_TIMEOUT=100 s"), lock)
         XCTAssertTrue(h.tree.phasesOf("www/user").isEmpty)
     }

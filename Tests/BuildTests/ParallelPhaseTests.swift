@@ -75,7 +75,7 @@ final class ParallelPhaseTests: XCTestCase {
         XCTAssertEqual(jobs("devel/big")["build"], 2)
         XCTAssertEqual(jobs("devel/marked")["configure"], 2)
         // build.log records the cores of its build.
-        let log = FileIO.read(h.logs.buildLog) ?? ""
+        let log = h.files.read(h.logs.buildLog) ?? ""
         XCTAssertTrue(log.contains("devel/big localhost/4*2 "), log)
         XCTAssertTrue(log.contains("devel/plain localhost/4 "), log)
     }

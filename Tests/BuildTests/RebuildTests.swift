@@ -25,7 +25,7 @@ final class RebuildTests: XCTestCase {
     }
 
     func rebuildLog(_ h: Harness) -> [String] {
-        (FileIO.read(h.logs.rebuildLog) ?? "").split(separator: "\n").map(String.init)
+        (h.files.read(h.logs.rebuildLog) ?? "").split(separator: "\n").map(String.init)
     }
 
     func again(_ h: Harness, rebuild: Bool, update: PackageUpdate?) throws -> Int {
@@ -40,7 +40,7 @@ final class RebuildTests: XCTestCase {
     func testABumpedLibraryRebuildsItselfAndWhatIsBuiltAgainstItThenNothing() throws {
         let h = try tree()
         XCTAssertEqual(try h.run(), 0)
-        let store = SignatureStore.read(h.config.signaturesPath)
+        let store = SignatureStore.read(h.config.signaturesPath, files: h.files)
         XCTAssertEqual(store.signatures["devel/mid"], "mid-1.0 lib-1.0")
         XCTAssertEqual(store.signatures["www/top"], "top-1.0 mid-1.0")
         XCTAssertEqual(store.signatures.count, 5)
@@ -59,7 +59,7 @@ final class RebuildTests: XCTestCase {
                              "www/top top-1.0 rebuilt: built against rebuilt mid-1.0"])
         // Its dependents were started only after it: against the new one.
         XCTAssertEqual(h.runners["localhost"]?.updates["devel/mid"], "update")
-        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures["devel/mid"], "mid-1.0 lib-1.2")
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath, files: h.files).signatures["devel/mid"], "mid-1.0 lib-1.2")
 
         from = try again(h, rebuild: true, update: .update)
         XCTAssertEqual(packaged(h, since: from), [])
@@ -69,7 +69,7 @@ final class RebuildTests: XCTestCase {
     func testPackagesWithoutARecordAreKeptAndReportedOrRebuiltWithU() throws {
         let h = try tree()
         XCTAssertEqual(try h.run(), 0)
-        unlink(h.config.signaturesPath)
+        h.files.remove(h.config.signaturesPath)
         var from = try again(h, rebuild: true, update: .update)
         XCTAssertEqual(packaged(h, since: from), [])
         XCTAssertEqual(rebuildLog(h).sorted(), ["devel/lib lib-1.0 kept: signature unknown, kept",
@@ -77,14 +77,14 @@ final class RebuildTests: XCTestCase {
                                                "misc/other other-1.0 kept: signature unknown, kept",
                                                "misc/user user-1.0 kept: signature unknown, kept",
                                                "www/top top-1.0 kept: signature unknown, kept"])
-        unlink(h.logs.rebuildLog)
+        h.files.remove(h.logs.rebuildLog)
         from = try again(h, rebuild: true, update: .force)
         XCTAssertEqual(packaged(h, since: from).count, 5)
         let log = rebuildLog(h)
         XCTAssertTrue(log.contains("devel/lib lib-1.0 rebuilt: signature unknown (-U)"), "\(log)")
         XCTAssertTrue(log.contains("www/top top-1.0 rebuilt: built against rebuilt mid-1.0"), "\(log)")
         XCTAssertEqual(h.runners["localhost"]?.updates["www/top"], "force")
-        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures.count, 5)
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath, files: h.files).signatures.count, 5)
     }
 
     func testTheTreesOwnSignatureDecides() throws {
@@ -92,7 +92,7 @@ final class RebuildTests: XCTestCase {
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["BULKBUILD_SIGNATURE=abi-3"]))
         h.tree.add(FakePort(pkgpath: "devel/user", deps: ["devel/lib"], seconds: 5))
         XCTAssertEqual(try h.run(), 0)
-        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath).signatures["devel/lib"], "lib-1.0 tree:abi-3")
+        XCTAssertEqual(SignatureStore.read(h.config.signaturesPath, files: h.files).signatures["devel/lib"], "lib-1.0 tree:abi-3")
         h.tree.ports["devel/lib"]?.listingExtra = ["BULKBUILD_SIGNATURE=abi-4"]
         let from = try again(h, rebuild: true, update: .update)
         XCTAssertEqual(packaged(h, since: from), ["devel/lib", "devel/user"])
@@ -103,8 +103,8 @@ final class RebuildTests: XCTestCase {
     func testAnUnreadableSignatureLineIsReportedAndCountsAsUnknown() throws {
         let h = try tree()
         XCTAssertEqual(try h.run(), 0)
-        let text = FileIO.read(h.config.signaturesPath) ?? ""
-        try FileIO.replace(h.config.signaturesPath, with: "garbage\n" + text.replacingOccurrences(of: "www/top top-1.0 mid-1.0\n", with: ""))
+        let text = h.files.read(h.config.signaturesPath) ?? ""
+        try h.files.replace(h.config.signaturesPath, with: "garbage\n" + text.replacingOccurrences(of: "www/top top-1.0 mid-1.0\n", with: ""))
         _ = try again(h, rebuild: true, update: .update)
         XCTAssertTrue(h.reporter.events.contains { $0.contains("\(h.config.signaturesPath):1: expected FULLPKGPATH SIGNATURE, got") },
                       h.reporter.events.filter { $0.contains("signatures") }.joined(separator: "\n"))

@@ -8,7 +8,7 @@ import XCTest
 
 final class WorkSizeTests: XCTestCase {
     func harness() throws -> Harness {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.config.measureSizes = true
         h.config.sizesPath = h.dir + "/build-stats/amd64-size"
         return h
@@ -64,7 +64,7 @@ final class WorkSizeTests: XCTestCase {
     }
 
     func testWithoutSNothingIsMeasured() throws {
-        let h = try Harness()
+        let h = try Harness(store: .disk)
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.lib"]))
         h.tree.workKilobytes["/obj/devel.lib"] = 10
         XCTAssertEqual(try h.run(), 0)

@@ -113,3 +113,13 @@ final class LogFormatTests: XCTestCase {
         XCTAssertEqual(FileIO.stamp(2.999), "3.00")
     }
 }
+
+final class StampTests: XCTestCase {
+    func testStampPrintsWhatPrintfPrints() {
+        var values: [Double] = [0, 0.004, 0.005, 0.015, 0.125, 0.375, 2.675, 1.005, 99.995, 1e9 + 0.005,
+                                1_800_000_000.125, 1_800_000_123.456, -0.001, -3.5, 1e13, .infinity, .nan]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { values.append(Double(rng.next() % 2_000_000_000_000) / 1000) }
+        for v in values { XCTAssertEqual(FileIO.stamp(v), String(format: "%.2f", v), "\(v)") }
+    }
+}

@@ -98,7 +98,7 @@ final class FakeRunner: TaskRunner {
                 }
             }
         }
-        if !writes.isEmpty { try? FileIO.append(writes, to: spec.logPath) }
+        if !writes.isEmpty { try? tree.files.append(writes, to: spec.logPath) }
         let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,
                             completion: completion)
         task.ignoresTerm = ignoresTerm

@@ -1,6 +1,7 @@
 // A ports tree in memory, answering the tree protocol through fake tasks:
 // `dump-vars` prints blocks for what is asked, each phase takes a set time
-// and `package` writes the package file into a real (temporary) repository.
+// and `package` writes the package file into the repository, through the
+// run's FileStore (where the tasks' output goes too).
 import Foundation
 import HostPool
 import Logs
@@ -35,6 +36,7 @@ final class FakeTree {
     var order: [String] = []
     /// PACKAGE_REPOSITORY/ARCH/all
     let packageDir: String
+    let files: any FileStore
     /// Every listing fails (make exits 2 with a message).
     var listingFails = false
     /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
@@ -49,7 +51,7 @@ final class FakeTree {
     /// JUNK_KEEP of every junk run, with its host.
     private(set) var junkRuns: [(host: String, keep: String)] = []
 
-    init(packageDir: String) { self.packageDir = packageDir }
+    init(packageDir: String, files: any FileStore) { self.packageDir = packageDir; self.files = files }
 
     func add(_ p: FakePort) {
         if ports[p.pkgpath] == nil { order.append(p.pkgpath) }
@@ -71,7 +73,7 @@ final class FakeTree {
     func phasesOf(_ path: String) -> [String] { phases.filter { $0.path == path }.map { $0.phase } }
     /// `root`: a copy host's files (FakeCarrier.hostRoot); "" the master's.
     func packageExists(_ path: String, root: String = "") -> Bool {
-        FileIO.exists(packageFile(path, root: root))
+        files.exists(packageFile(path, root: root))
     }
     func packageFile(_ path: String, root: String = "") -> String {
         root + packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz"
@@ -80,8 +82,8 @@ final class FakeTree {
     /// A Makefile per port under `portsdir`, for copy hosts to mirror.
     func writePortDirectories(under portsdir: String) throws {
         for (path, port) in ports {
-            try FileIO.makeDirectory(portsdir + "/" + path)
-            try FileIO.replace(portsdir + "/" + path + "/Makefile", with: "# \(port.pkgname)\n")
+            try files.makeDirectory(portsdir + "/" + path)
+            try files.replace(portsdir + "/" + path + "/Makefile", with: "# \(port.pkgname)\n")
         }
         // Older than the run's first mirror by more than its slack for
         // coarse file times, so that only later changes are sent again.
@@ -121,7 +123,7 @@ final class FakeTree {
 
     func makePackage(_ path: String, root: String = "") {
         guard let p = ports[path] else { return }
-        try? FileIO.makeDirectory(root + packageDir)
-        try? FileIO.replace(root + packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path) v\(p.version)\n")
+        try? files.makeDirectory(root + packageDir)
+        try? files.replace(root + packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path) v\(p.version)\n")
     }
 }

@@ -1,5 +1,6 @@
-// One coordinator run in virtual time: a temporary directory for the logs,
-// locks and package repository, a FakeTree, fake hosts, and a reporter that
+// One coordinator run in virtual time: logs, locks and package repository
+// in a MemoryFileStore (or on disk, in a temporary directory, for tests of
+// what reads the disk itself), a FakeTree, fake hosts, and a reporter that
 // keeps what it was told.
 @testable import Build
 import Engine
@@ -33,8 +34,18 @@ struct FakeHostSpec {
     var memory: Int64?
 }
 
+/// Where a harness keeps its files.
+enum HarnessStore {
+    /// A MemoryFileStore: no file is made on disk.
+    case memory
+    /// The disk, for what the run reads or writes past the store (the run
+    /// report, distfiles, status.json read back by the monitor).
+    case disk
+}
+
 final class Harness {
     let dir: String
+    let files: any FileStore
     let world: FakeWorld
     let tree: FakeTree
     let reporter = RecordingReporter()
@@ -45,14 +56,15 @@ final class Harness {
     private(set) var carriers: [String: FakeCarrier] = [:]
     var hostSpecs: [FakeHostSpec] = [FakeHostSpec(name: "localhost", slots: 4, local: true)]
 
-    init(ports: [FakePort] = [], limit: Double = 1_000_000) throws {
+    init(ports: [FakePort] = [], limit: Double = 1_000_000, store: HarnessStore = .memory) throws {
         let base = NSTemporaryDirectory() + "bulkbuild-build-tests"
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         var template = Array((base + "/run.XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
         dir = String(cString: made)
+        files = store == .memory ? MemoryFileStore() : PosixFileStore.shared
         world = FakeWorld(limit: limit)
-        tree = FakeTree(packageDir: dir + "/packages/amd64/all")
+        tree = FakeTree(packageDir: dir + "/packages/amd64/all", files: files)
         for p in ports { tree.add(p) }
         let settings = TreeSettings(packageRepository: dir + "/packages", distdir: dir + "/distfiles",
                                     machineArch: "amd64", localbase: nil, wrkobjdir: nil, warning: nil)
@@ -66,12 +78,12 @@ final class Harness {
 
     deinit { try? FileManager.default.removeItem(atPath: dir) }
 
-    var logs: LogDirectory { LogDirectory(root: config.logdir) }
+    var logs: LogDirectory { LogDirectory(root: config.logdir, files: files) }
     func lockPath(_ pkgpath: String) -> String { config.lockdir + "/" + pkgpath.replacingOccurrences(of: "/", with: ".") }
     func engineLines(_ letter: String) -> [String] {
-        (FileIO.read(logs.engineLog) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(": \(letter): ") }
+        (files.read(logs.engineLog) ?? "").split(separator: "\n").map(String.init).filter { $0.contains(": \(letter): ") }
     }
-    func portLog(_ path: String) -> String { FileIO.read(config.logdir + "/paths/" + path + ".log") ?? "" }
+    func portLog(_ path: String) -> String { files.read(config.logdir + "/paths/" + path + ".log") ?? "" }
 
     /// Creates the coordinator and its hosts (so tests can script events
     /// against them before `run`).
@@ -79,7 +91,7 @@ final class Harness {
     func prepare() throws -> Coordinator {
         if let c = coordinator { return c }
         let c = try Coordinator(config: config, reporter: reporter, queue: CoordinatorQueue(), startTime: world.now,
-                                clock: world.clock, events: world)
+                                clock: world.clock, events: world, files: files)
         c.listingRunner = FakeRunner(hostName: "localhost", isLocal: true, world: world, tree: tree)
         for spec in hostSpecs {
             let runner = FakeRunner(hostName: spec.name, isLocal: spec.local, world: world, tree: tree)
