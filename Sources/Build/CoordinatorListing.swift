@@ -36,6 +36,11 @@ extension Coordinator {
     func listingEnded(_ job: ListingJob, _ end: TaskEnd) {
         job.ended = true
         listings.removeAll { $0 === job }
+        // What is left goes in bounded chunks too: a whole tree's listing
+        // may end long before most of it was read.
+        repeat {
+            if let out = job.readNew(final: false) { feedListing(out, requested: [], job: job) }
+        } while job.more
         if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {
             let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"

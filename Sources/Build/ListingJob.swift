@@ -36,6 +36,7 @@ final class ListingJob {
 
     /// New complete blocks since the last call (everything when `final`).
     func readNew(final: Bool) -> DumpVarsOutput? {
+        more = false
         if let fh = FileHandle(forReadingAtPath: outputPath) {
             defer { try? fh.close() }
             try? fh.seek(toOffset: offset)
