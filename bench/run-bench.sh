@@ -12,7 +12,9 @@
 # performance.log at exit (getrusage(RUSAGE_SELF): every thread, no child).
 # A binary without that line is measured by sampling /proc/PID/stat and
 # VmHWM every 20 ms instead (marked "~"), which can miss the last 20 ms.
-# The first job is the first J line of engine.log, from the launch.
+# The first job is the first J line of engine.log, from the launch (wall
+# time: on a loaded machine mostly the listing's make, not bulkbuild), and
+# "1st cpu" bulkbuild's own CPU by then (the FIRST line of performance.log).
 set -eu
 bin=.build-bench/release
 work=/tmp/bulkbuild-bench
@@ -32,7 +34,7 @@ bin=$(cd "$bin" && pwd)
 mkdir -p "$work"
 hz=$(getconf CLK_TCK)
 
-printf '%8s %9s %9s %9s %8s %8s %8s %9s %7s\n' ports "user s" "sys s" "ms/port" "RSS MB" "list s" "1st job" "wall s" status
+printf '%8s %9s %9s %9s %8s %8s %8s %8s %9s %7s\n' ports "user s" "sys s" "ms/port" "RSS MB" "list s" "1st job" "1st cpu" "wall s" status
 for n in "$@"; do
     tree=$work/tree-$n
     rm -rf "$tree"
@@ -57,6 +59,7 @@ for n in "$@"; do
     first=$(awk -F'[@:]' '/: J: / { print $2; exit }' "$logs/engine.log")
     rusage=$(grep ' RUSAGE ' "$perf" | tail -1 || true)
     listed=$(grep ' LISTED ' "$perf" | tail -1 || true)
+    firstcpu=$(grep ' FIRST ' "$perf" | head -1 | sed -n 's/.* cpu=\([0-9.]*\).*/\1/p' || true)
     if [ -n "$rusage" ]; then
         user=$(echo "$rusage" | sed 's/.*user=\([0-9.]*\).*/\1/')
         sys=$(echo "$rusage" | sed 's/.*sys=\([0-9.]*\).*/\1/')
@@ -70,9 +73,9 @@ for n in "$@"; do
     fi
     list="-"
     [ -n "$listed" ] && list=$(echo "$listed" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu=/) { sub(/cpu=/, "", $i); print $i } }')
-    awk -v n="$n" -v u="$user" -v s="$sys" -v r="$rss" -v l="$list" -v f="$first" -v a="$launch" -v e="$end" \
+    awk -v n="$n" -v u="$user" -v s="$sys" -v r="$rss" -v l="$list" -v f="$first" -v a="$launch" -v e="$end" -v fc="${firstcpu:--}" \
         -v st="$status" -v m="$mark" 'BEGIN {
-        printf "%8d %9s %9s %9s %8s %8s %8s %9.1f %7d\n", n, m sprintf("%.2f", u), m sprintf("%.2f", s),
+        printf "%8d %9s %9s %9s %8s %8s %8s %8s %9.1f %7d\n", n, m sprintf("%.2f", u), m sprintf("%.2f", s),
             m sprintf("%.3f", (u + s) * 1000 / n), m sprintf("%.1f", r / 1024), l,
-            (f == "" ? "-" : sprintf("%.2f", f - a)), e - a, st }'
+            (f == "" ? "-" : sprintf("%.2f", f - a)), fc, e - a, st }'
 done

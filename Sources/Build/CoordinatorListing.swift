@@ -40,6 +40,11 @@ extension Coordinator {
             quickListing = nil
             if shutdownSignal == nil { startListing([]) }
         }
+        // What is left goes in bounded chunks too: a whole tree's listing
+        // may end long before most of it was read.
+        repeat {
+            if let out = job.readNew(final: false, files: files) { feedListing(out, requested: [], job: job) }
+        } while job.more
         if let rest = job.readNew(final: true, files: files) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {
             let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"

@@ -36,6 +36,7 @@ final class ListingJob {
 
     /// New complete blocks since the last call (everything when `final`).
     func readNew(final: Bool, files: any FileStore) -> DumpVarsOutput? {
+        more = false
         let limit = offset == 0 ? ListingJob.firstRead : ListingJob.laterRead
         if let data = files.read(outputPath, from: offset, limit: final ? nil : limit) {
             more = !final && data.count == limit
