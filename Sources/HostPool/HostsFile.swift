@@ -189,11 +189,14 @@ public struct HostsFile: Sendable, Equatable {
 
             let hostWord = String(decoding: first, as: UTF8.self)
             var props = defaults
+            var keys: Set<String> = []
             for word in words.dropFirst() {
                 guard let eq = word.firstIndex(of: equals) else {
                     throw fail("expected key=value, got '\(String(decoding: word, as: UTF8.self))'")
                 }
                 let key = String(decoding: word[..<eq], as: UTF8.self)
+                // Which of two values would win is a guess: say so instead.
+                guard keys.insert(key).inserted else { throw fail("property '\(key)' given twice on one line") }
                 let value = String(decoding: word[word.index(after: eq)...], as: UTF8.self)
                 if let problem = Self.apply(key: key, value: value, to: &props) {
                     throw fail(problem)

@@ -86,7 +86,7 @@ public enum ReportFormat {
     public static func finalSummary(_ s: RunSnapshot, now: Double) -> [String] {
         var lines = ["bulkbuild: run over after \(clockDuration(elapsed(s, now: now))): " +
                      "\(s.done)/\(s.counts.total) done, \(s.counts.installable + s.counts.built) built, " +
-                     "\(s.counts.ignored) ignored, \(s.counts.errors) failed"]
+                     "\(s.counts.ignored) ignored or broken, \(s.counts.errors) failed"]
         lines.append(counts(s.counts))
         for f in s.failures {
             let host = f.host.map { " on \($0)" } ?? ""

@@ -46,12 +46,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
     if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
     if o.sizeLog != nil { throw notImplemented("-S (size log)") }
-    for (name, value) in o.defines {
-        guard knownParameters.contains(name) else {
-            throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
-        }
-        if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
-    }
+    try checkParameters(o.defines)
     func seconds(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = o.define(name) else { return fallback }
         // Finite and below ~30 years, so every later conversion to Int holds.
@@ -163,6 +158,20 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     // -R rebuilds against newer packages: `depends` must update them too.
     config.update = o.has("U") ? .force : (o.has("u") || o.has("R")) ? .update : nil
     return config
+}
+
+/// Refuses -D names bulkbuild does not know or has not built, and values
+/// that only the ssh layer reads (and would otherwise drop silently).
+func checkParameters(_ defines: [(String, String)]) throws {
+    for (name, value) in defines {
+        guard knownParameters.contains(name) else {
+            throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
+        }
+        if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
+    }
+    if let text = defines.last(where: { $0.0 == "CONNECTION_TIMEOUT" })?.1, (Int(text) ?? 0) < 1 {
+        throw UsageError(description: "-D CONNECTION_TIMEOUT=\(text): expected a whole number of seconds >= 1")
+    }
 }
 
 /// The hosts files' NAME=value lines are -D parameters; the command line's
