@@ -56,10 +56,17 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
 
 /// A file of pkgpaths, one per line; `#` comments and blank lines are skipped.
 public func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequest) throws {
-    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-        throw UsageError(description: "\(file): cannot read path list")
+    guard let data = FileManager.default.contents(atPath: file) else {
+        var isDir: ObjCBool = false
+        let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir)
+            ? (isDir.boolValue ? ": it is a directory" : "") : ": no such file"
+        throw UsageError(description: "\(file): cannot read path list\(why)")
     }
-    for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    let before = req.paths.count
+    for (n, bytes) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        guard let raw = String(validating: bytes, as: UTF8.self) else {
+            throw UsageError(description: "\(file):\(n + 1): not UTF-8 text (expected a pkgpath like devel/gmake)")
+        }
         var line = Substring(raw)
         if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
         let word = line.trimmingCharacters(in: .whitespaces)
@@ -67,6 +74,11 @@ public func readPathFile(_ file: String, scale: Double? = nil, into req: inout P
         let path = try checkedPath(word, context: "\(file):\(n + 1)")
         req.paths.append(path)
         if let scale { req.scales[path] = scale }
+    }
+    // As with an empty argument: a list that came out empty must not turn
+    // into a build of the whole tree.
+    if req.paths.count == before {
+        throw UsageError(description: "\(file): the path list names no pkgpath (give -a to build the whole tree)")
     }
 }
 
