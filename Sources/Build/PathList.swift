@@ -24,8 +24,9 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
     if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
         let name = String(arg[..<eq])
         let valueText = String(arg[arg.index(after: eq)...])
-        guard let value = Double(valueText), value >= 0, value.isFinite else {
-            throw UsageError(description: "'\(arg)': pkgpath=value needs a number after '=', got '\(valueText)'")
+        // Bounded like the -D durations, so that sums of weights stay in Int range.
+        guard let value = Double(valueText), value >= 0, value < 1e9 else {
+            throw UsageError(description: "'\(arg)': pkgpath=value needs a number of seconds (0 to 999999999) after '=', got '\(valueText)'")
         }
         let path = try checkedPath(name, context: "'\(arg)'")
         req.paths.append(path)
@@ -37,8 +38,8 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
     if let star = arg.lastIndex(of: "*") {
         file = String(arg[..<star])
         let s = String(arg[arg.index(after: star)...])
-        guard let v = Double(s), v > 0, v.isFinite else {
-            throw UsageError(description: "'\(arg)': file*scale needs a positive number after '*', got '\(s)'")
+        guard let v = Double(s), v > 0, v <= 1e6 else {
+            throw UsageError(description: "'\(arg)': file*scale needs a positive number up to 1000000 after '*', got '\(s)'")
         }
         scale = v
         guard FileManager.default.fileExists(atPath: file) else {

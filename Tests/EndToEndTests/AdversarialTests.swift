@@ -161,6 +161,45 @@ final class AdversarialTests: XCTestCase {
         XCTAssertTrue(dir.stderr.contains("\(tree.root): cannot read path list: it is a directory"), dir.stderr)
     }
 
+    func testHostileBuildTimesAreSkippedOrRefusedNotTrappedOn() throws {
+        let tree = try TreeFixture(["--ports", "3", "--seed", "2"])
+        let bulk = Bulk(tree: tree)
+        let first = try bulk.run(["-x"])
+        XCTAssertEqual(first.exitCode, 0, first.output)
+        let statsDir = tree.portsDir + "/distfiles/build-stats"
+        let stats = statsDir + "/" + (try XCTUnwrap(listDirectory(statsDir).first { !$0.contains("-") }))
+        let good = readFile(stats) ?? ""
+        let port = try XCTUnwrap(tree.manifest.ports.first).pkgpath
+        // Each of these trapped (a Double out of Int range) a build or simulate.
+        for hostile in ["time=1e308 size=5 ts=1", "time=1 size=5 ts=1e308", "time=1e300 size=5 ts=-1e300"] {
+            try writeFile(stats, good + String(repeating: "\(port) host=localhost \(hostile)\n", count: 11))
+            // Built again, so the statistics are read, weighed and compacted.
+            removeTree(tree.portsDir + "/packages")
+            let r = try bulk.run(["-x"])
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 0, "\(hostile): \(r.output)")
+            let sim = try bulkbuild(["simulate", "-D", "PORTSDIR=\(tree.portsDir)"])
+            assertNoTrap(sim)
+            XCTAssertEqual(sim.exitCode, 0, "\(hostile): \(sim.output)")
+        }
+        let log = tree.path("old-build.log")
+        for time in ["1e308", "nan", "1e20"] {
+            try writeFile(log, "\(port) localhost/2 \(time) 500 build=1\n")
+            let sim = try bulkbuild(["simulate", "-D", "PORTSDIR=\(tree.portsDir)", "-b", log])
+            assertNoTrap(sim)
+            XCTAssertEqual(sim.exitCode, 0, "-b with \(time): \(sim.output)")
+            XCTAssertTrue(sim.stdout.contains("0 path(s) with history"), sim.stdout)
+        }
+        let weight = try bulkbuild(["simulate", "-D", "PORTSDIR=\(tree.portsDir)", "\(port)=1e300"])
+        XCTAssertEqual(weight.exitCode, 2, weight.output)
+        XCTAssertTrue(weight.stderr.contains("'\(port)=1e300': pkgpath=value needs a number of seconds (0 to 999999999)"),
+                      weight.stderr)
+        try writeFile(tree.path("one.list"), port + "\n")
+        let scale = try bulkbuild(["simulate", "-D", "PORTSDIR=\(tree.portsDir)", tree.path("one.list") + "*1e300"])
+        XCTAssertEqual(scale.exitCode, 2, scale.output)
+        XCTAssertTrue(scale.stderr.contains("file*scale needs a positive number up to 1000000"), scale.stderr)
+    }
+
     func testReportNamesTheFileItCannotReadOrWrite() throws {
         let dir = try makeTempDir(prefix: "adv-report")
         defer { removeTree(dir) }
@@ -188,8 +227,9 @@ final class AdversarialTests: XCTestCase {
             let p = ChildProcess([try Products.bulkbuild(), "-D", "PORTSDIR=\(dir)", "-L", dir + "/logs"],
                                  stdoutPath: dir + "/out", stderrPath: dir + "/err")
             try p.start()
-            XCTAssertTrue(waitUntil(timeout: 20) { Int32(readFile(dir + "/sleeper")?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") != nil })
+            let started = waitUntil(timeout: 20) { !p.isRunning || Int32(readFile(dir + "/sleeper")?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") != nil }
+            XCTAssertTrue(started && p.isRunning, "print-data did not start: \(readFile(dir + "/err") ?? "")")
             let sleeper = try XCTUnwrap(Int32(readFile(dir + "/sleeper")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
             // To bulkbuild alone, as `kill` would: make runs in a group of its own.
             p.signal(sig, group: false)
