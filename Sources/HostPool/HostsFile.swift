@@ -247,8 +247,9 @@ public struct HostsFile: Sendable, Equatable {
             guard let n = count(min: 1) else { return "jobs: expected a number of jobs >= 1, got '\(value)'" }
             p.jobs = n
         case "sf":
-            guard let d = Double(value), d > 0, d.isFinite, value.first != "+" else {
-                return "sf: expected a speed factor > 0 (e.g. 1 or 2.5), got '\(value)'"
+            // Bounded so that weights divided or multiplied by it stay finite.
+            guard let d = Double(value), d >= 0.001, d <= 1000, value.first != "+" else {
+                return "sf: expected a speed factor from 0.001 to 1000 (e.g. 1 or 2.5), got '\(value)'"
             }
             p.sf = d
         case "stuck":

@@ -112,6 +112,15 @@ final class AdversarialTests: XCTestCase {
         let check = try bulkbuild(["hosts", "test", "-h", hosts, "-L", dir + "/logs"])
         XCTAssertEqual(check.exitCode, 2, check.output)
         XCTAssertTrue(check.stderr.contains("\(hosts):3: property 'jobs' given twice on one line"), check.stderr)
+        // sf=1e308 trapped simulate (a weight over it, or times it, out of range).
+        for sf in ["1e308", "1e-308", "0"] {
+            let add = try bulkbuild(["simulate", "-D", "PORTSDIR=/nonexistent", "--add-host", "b1 sf=\(sf)"])
+            XCTAssertEqual(add.exitCode, 2, add.output)
+            try writeFile(hosts, "localhost\nb1 sf=\(sf)\n")
+            let build = try bulkbuild(["-D", "PORTSDIR=/nonexistent", "-h", hosts])
+            XCTAssertEqual(build.exitCode, 2, build.output)
+            XCTAssertTrue(build.stderr.contains("\(hosts):2: sf: expected a speed factor from 0.001 to 1000"), build.stderr)
+        }
     }
 
     func testSimulateAndTheSummarySayWhenTheListingFailsAndWhatIsBroken() throws {
