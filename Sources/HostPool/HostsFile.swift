@@ -133,7 +133,11 @@ public struct HostsFile: Sendable, Equatable {
     public static func load(paths: [String], targetArch: String?,
                             localNames: Set<String>, localArch: String? = nil) throws -> HostsFile {
         var result = HostsFile()
-        for path in paths {
+        for (n, path) in paths.enumerated() {
+            // Otherwise its first host is "already listed" at its own line.
+            if paths[..<n].contains(path) {
+                throw HostsFileError(file: path, line: 0, message: "this hosts file is given twice (-h)")
+            }
             guard let text = readWholeFile(path) else {
                 throw HostsFileError(file: path, line: 0, message: "cannot read the hosts file")
             }

@@ -112,6 +112,10 @@ final class AdversarialTests: XCTestCase {
         let check = try bulkbuild(["hosts", "test", "-h", hosts, "-L", dir + "/logs"])
         XCTAssertEqual(check.exitCode, 2, check.output)
         XCTAssertTrue(check.stderr.contains("\(hosts):3: property 'jobs' given twice on one line"), check.stderr)
+        try writeFile(hosts, "localhost\n")
+        let twice = try bulkbuild(["-D", "PORTSDIR=/nonexistent", "-h", hosts, "-h", hosts])
+        XCTAssertEqual(twice.exitCode, 2, twice.output)
+        XCTAssertTrue(twice.stderr.contains("\(hosts): this hosts file is given twice (-h)"), twice.stderr)
         // sf=1e308 trapped simulate (a weight over it, or times it, out of range).
         for sf in ["1e308", "1e-308", "0"] {
             let add = try bulkbuild(["simulate", "-D", "PORTSDIR=/nonexistent", "--add-host", "b1 sf=\(sf)"])
