@@ -59,6 +59,10 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
 
     let env = ProcessInfo.processInfo.environment
     let portsdirRaw = o.define("PORTSDIR") ?? env["PORTSDIR"] ?? "/usr/ports"
+    // An empty one (an unset variable in a script) would be the current directory.
+    if portsdirRaw.isEmpty {
+        throw UsageError(description: "PORTSDIR is empty (\(o.define("PORTSDIR") != nil ? "-D PORTSDIR=" : "in the environment")): give the ports tree's directory")
+    }
     let portsdir = URL(fileURLWithPath: portsdirRaw).standardizedFileURL.path
     let make = o.define("MAKE") ?? "make"
     if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {

@@ -101,6 +101,18 @@ final class AdversarialTests: XCTestCase {
         }
     }
 
+    func testAnEmptyPortsdirIsRefusedNotTakenAsTheCurrentDirectory() throws {
+        let tree = try TreeFixture(["--ports", "2", "--seed", "2"])
+        // Run from inside a tree: an empty PORTSDIR used to build it.
+        for (setEnv, define) in [([String: String](), ["-D", "PORTSDIR="]), (["PORTSDIR": ""], [])] {
+            let r = try runProcess([try Products.bulkbuild(), "-x", "-L", tree.path("logs")] + define,
+                                   setEnv: setEnv, cwd: tree.portsDir, timeout: 60)
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("PORTSDIR is empty"), r.stderr)
+            XCTAssertEqual(readFile(tree.portsDir + "/.built.log") ?? "", "", "something was built")
+        }
+    }
+
     func testAHostPropertyGivenTwiceOnALineNamesTheLine() throws {
         let dir = try makeTempDir(prefix: "adv-hosts")
         defer { removeTree(dir) }
