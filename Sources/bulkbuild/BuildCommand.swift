@@ -115,8 +115,13 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if let script = o.define("STARTUP"), !FileManager.default.isReadableFile(atPath: script) {
         throw UsageError(description: "-D STARTUP=\(script): cannot read that script (it is a local file sent to each host)")
     }
-    if let b = o.buildLogPrime, !FileManager.default.isReadableFile(atPath: exp.expand(b)) {
-        throw UsageError(description: "-b \(b): cannot read that build log")
+    if let b = o.buildLogPrime {
+        var isDir: ObjCBool = false
+        let path = exp.expand(b)
+        if !FileManager.default.isReadableFile(atPath: path)
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
+            throw UsageError(description: "-b \(b): cannot read that build log\(isDir.boolValue ? " (it is a directory)" : "")")
+        }
     }
 
     var fetch = FetchSettings()

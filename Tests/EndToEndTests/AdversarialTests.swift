@@ -113,6 +113,22 @@ final class AdversarialTests: XCTestCase {
         }
     }
 
+    func testAFileInTheWayOfTheLogDirectoryAndADirectoryForTheBuildLogAreNamed() throws {
+        let tree = try TreeFixture(["--ports", "2", "--seed", "2"])
+        let file = tree.path("plain-file")
+        try writeFile(file, "x\n")
+        // Both said "No such file or directory" (a stale errno), or started the run.
+        for args in [["-L", file], ["-L", tree.path("logs"), "-l", file]] {
+            let r = try runProcess([try Products.bulkbuild(), "-x", "-D", "PORTSDIR=\(tree.portsDir)"] + args, timeout: 60)
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("\(file): cannot create directory: File exists"), r.stderr)
+        }
+        let r = try Bulk(tree: tree).run(["-x", "-b", tree.root])
+        XCTAssertEqual(r.exitCode, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("-b \(tree.root): cannot read that build log (it is a directory)"), r.stderr)
+        XCTAssertEqual(readFile(tree.portsDir + "/.built.log") ?? "", "", "the run started")
+    }
+
     func testAHostPropertyGivenTwiceOnALineNamesTheLine() throws {
         let dir = try makeTempDir(prefix: "adv-hosts")
         defer { removeTree(dir) }
