@@ -28,6 +28,13 @@ final class BuildHost {
     var dependsHolder: BuildJob?
     /// The last pass found nothing to start in a free slot here.
     var queueDry = false
+    /// A copy host's files and transfers; nil for a host that shares the
+    /// master's file system.
+    var files: HostFiles?
+    /// -M (or `memory`): kilobytes of work directories allowed at once in
+    /// its memory file system, and where that is mounted once it is.
+    var memoryThreshold: Int64?
+    var memoryMount: String?
 
     /// `model` is the remote host's (its runner reports to it); a local
     /// host gets one of its own.

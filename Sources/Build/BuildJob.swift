@@ -48,6 +48,17 @@ final class BuildJob {
     /// The plain log already said this job is frozen.
     var frozenReported = false
     var stopping = false
+    /// A copy host's transfer the job waits for, and since when.
+    var transfer: TransferStep?
+    var transferStarted = 0.0
+    /// -M: the job's WRKOBJDIR in its host's memory file system, and the
+    /// recorded size it counts against the host's threshold.
+    var memoryDirectory: String?
+    var memoryKilobytes: Int64 = 0
+    /// -s: its work directory was measured (before the last clean), or is
+    /// being measured now.
+    var measured = false
+    var measuring = false
 
     init(record: PortRecord, host: BuildHost, logPath: String, lockName: String, phases: [Phase], now: Double) {
         self.path = record.path
@@ -71,7 +82,9 @@ final class BuildJob {
     /// The phase running or about to run; nil once all have run.
     var current: Phase? { phaseIndex < phases.count ? phases[phaseIndex] : nil }
     /// Its name, for logs and the screen.
-    var phase: String { current?.rawValue ?? "done" }
+    var phase: String { measuring ? "size" : current?.rawValue ?? "done" }
+    /// What the screen shows: the transfer under way, or the phase.
+    var shownPhase: String { waitingForLock ? "waiting-for-lock" : transfer?.rawValue ?? phase }
     var pid: Int32 { handle?.pid ?? 0 }
     var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

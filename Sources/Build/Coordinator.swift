@@ -39,6 +39,8 @@ public final class Coordinator {
     var expectedLogSizes: [String: Int64] = [:]
     var nextEngineRun = 0.0
     var etaState = ETAState()
+    /// SHA-256 of the master's files sent to copy hosts.
+    let fileDigests = FileDigests()
 
     var listings: [ListingJob] = []
     /// Fetch jobs (-f, -F), when there are any.
@@ -71,6 +73,12 @@ public final class Coordinator {
     let runRecord = RunRecord()
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
+    /// -s / -M: work directory sizes known so far (CoordinatorSizes).
+    lazy var sizes: SizeLog = config.sizes
+    /// A restart's first listing: the paths most depended upon last time.
+    var quickListing: ListingJob?
+    /// -M: unmounting each host's memory file system at the end.
+    var memoryUnmounts: [BuildHost: TaskHandle] = [:]
 
     var stopFileSeen = false
     /// Hosts whose stop file was there at the start of the pass.
@@ -82,6 +90,9 @@ public final class Coordinator {
     var exitDeadline: Double?
     var finished = false
     var firstJobSeen = false
+    var lastLogWatch = -Double.infinity
+    /// `reportSoon` was called since the last report.
+    var reportForced = false
     var exitStatus: Int32 = 0
 
     /// `events` defaults to the real poll loop, which blocks the handled
@@ -121,7 +132,13 @@ public final class Coordinator {
     public func run() -> Int32 {
         if !config.dontCleanLocks {
             // Their builds were interrupted: those ports start from clean.
-            for (name, _) in lockWatcher.removeStale(host: config.localHost, endTask: endRecordedTask) {
+            // Their jobs left the work directory as it was: the marker
+            // goes in before the lock goes.
+            let stale: ([String: String]) -> Bool = { [self] lock in
+                if let p = lock["locked"].flatMap({ try? FullPkgPath($0) }) { markWorkdirDirty(p, now()) }
+                return endRecordedTask(lock)
+            }
+            for (name, _) in lockWatcher.removeStale(host: config.localHost, endTask: stale) {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
             }
         }
@@ -129,8 +146,9 @@ public final class Coordinator {
         loadSignatures()
         loadAffinity()
         setUpFetcher()
+        compactSizes()
         if config.wholeTree {
-            startListing([])
+            startWholeTreeListing()
         } else {
             engine.request(config.request.paths)
         }
@@ -162,6 +180,7 @@ public final class Coordinator {
 
     /// Seconds to wait for events before the next pass at the latest.
     func pollTimeout() -> Double {
+        if listings.contains(where: { $0.more }) { return 0 }
         if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 0.2 }
         return 0.5
     }
@@ -173,7 +192,7 @@ public final class Coordinator {
     func handleSignals(_ signals: [Int32]) {
         for s in signals {
             switch s {
-            case SIGWINCH: report(force: true)
+            case SIGWINCH: reportSoon()
             case SIGTSTP:
                 reporter.suspend()
                 suspendedAt = now()
@@ -192,7 +211,7 @@ public final class Coordinator {
                     suspendedAt = nil
                 }
                 reporter.resume()
-                report(force: true)
+                reportSoon()
             default: beginShutdown(signal: s)
             }
         }
@@ -264,7 +283,7 @@ public final class Coordinator {
         watchLogs(t)
         checkStuck(t)
         flushEngine(t)
-        report(force: false)
+        report()
         checkEnd(t)
     }
 
@@ -315,12 +334,14 @@ public final class Coordinator {
     }
 
     func finish(status: Int32) {
+        if unmountMemory(then: { [weak self] in self?.finish(status: status) }) { return }
         flushEngine(now())
         saveSignatures(now())
         reportEstimateError(now())
         finished = true
         exitStatus = status
         updateDistfileHistory()
+        logTransferTotals(now())
         var snap = snapshot(now())
         snap.ended = true
         if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile) } }
@@ -386,7 +407,12 @@ public final class Coordinator {
     /// (the screen marks it frozen after 45 s).
     static let frozenReportAfter = 300.0
 
+    /// Every job's log size, as often as snapshots are taken (not at every
+    /// pass: a busy pass comes every few milliseconds, and stuck limits are
+    /// counted in seconds).
     func watchLogs(_ t: Double) {
+        guard t - lastLogWatch >= RunRecord.snapshotInterval else { return }
+        lastLogWatch = t
         for job in jobs where job.handle != nil {
             let size = FileIO.size(job.logPath) ?? 0
             if size != job.lastLogSize {
@@ -429,6 +455,7 @@ public final class Coordinator {
         s.stopping = stopFileSeen || storageFailure != nil
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
+        s.counts.broken = engine.counts.counts.ignored - engine.counts.ignoredOnly
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths
@@ -440,13 +467,14 @@ public final class Coordinator {
         let critical = criticalJob(t)
         s.jobs = jobs.map { job in
             let frozen = t - job.lastGrowth
-            return RunSnapshot.Job(path: job.path.canonical, phase: job.waitingForLock ? "waiting-for-lock" : job.phase,
+            return RunSnapshot.Job(path: job.path.canonical, phase: job.shownPhase,
                                    host: job.host.isLocal ? nil : job.host.name, pid: job.pid, started: job.started,
                                    logSize: job.lastLogSize, expectedLogSize: job.expectedLogSize,
                                    frozenSeconds: frozen >= 45 ? frozen : nil, swallowed: job.swallowed,
                                    squiggle: job.squiggle, nojunk: job.record.has(property: "nojunk"),
                                    waitingForLock: job.waitingForLock, makeJobs: job.handle == nil ? nil : job.makeJobs,
-                                   criticalPath: job === critical ? true : nil)
+                                   criticalPath: job === critical ? true : nil,
+                                   memory: job.memoryDirectory != nil ? true : nil)
         }
         s.hosts = hosts.map { h in
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,
@@ -457,12 +485,23 @@ public final class Coordinator {
         return s
     }
 
-    func report(force: Bool) {
+    /// A job started or ended, a redraw: the report at the end of this pass
+    /// (or the next one, for events that arrive between passes) is made
+    /// even if the last one was just now. Once for all of them: each report
+    /// is a whole snapshot, and a pass of a busy run ends and starts several
+    /// jobs.
+    func reportSoon() { reportForced = true }
+
+    /// The snapshot for the reporter, status.json and the logs that follow
+    /// counts, every `RunRecord.snapshotInterval` or when one was asked for.
+    func report() {
+        let forced = reportForced
+        reportForced = false
         let t = now()
-        guard runRecord.snapshotDue(at: t, force: force) else { return }
+        guard runRecord.snapshotDue(at: t, force: forced) else { return }
         let started = cp_monotonic()
         let snap = snapshot(t)
-        performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "REP", mark: force ? "!" : "+",
+        performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "REP", mark: forced ? "!" : "+",
                                                    next: t + RunRecord.snapshotInterval, took: cp_monotonic() - started))
         if runRecord.countsChanged(snap.counts) {
             statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
@@ -473,7 +512,7 @@ public final class Coordinator {
         if storageFailure == nil && runRecord.statusDue(at: t) {
             writing(t) { try StatusFile.write(snap, to: logs.statusFile) }
         }
-        reporter.update(snap, force: force)
+        reporter.update(snap, force: forced)
     }
 }
 

@@ -82,9 +82,12 @@ extension Coordinator {
         job.squiggle = choice.squiggle
         job.expectedLogSize = expectedLogSizes[path.canonical] ?? expectedLogSizes[path.pkgpath.value]
         configureParallel(job)
+        placeInMemory(job)
         let wrote = writing(t) {
-            // From here until it is built, its work directory is suspect.
-            try FileIO.replace(dirty, with: "\(path.canonical)\n")
+            // From here until it is built its work directory is suspect: the
+            // lock says so while it stands (a dead run's lock means "start
+            // from clean"), the marker once a lock goes or stays without a
+            // package (markWorkdirDirty).
             if config.cleanFirst { try FileIO.replace(logPath, with: "") }
             try FileIO.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
         }
@@ -97,8 +100,8 @@ extension Coordinator {
         jobs.append(job)
         host.running.append(job)
         reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
-        startPhase(job)
-        report(force: true)
+        sendJobFiles(job, t)
+        reportSoon()
     }
 
     /// A lock that could not be created for a reason other than "it
@@ -139,12 +142,20 @@ extension Coordinator {
     func releaseHostLock(_ job: BuildJob) {
         let host = job.host
         guard host.dependsHolder === job else { return }
+        // A job of this run waiting for the lock takes it over as it is:
+        // the lock file is not removed only to be made again at once.
+        if shutdownSignal == nil,
+           let next = host.running.first(where: { $0 !== job && $0.waitingForLock && !$0.stopping }) {
+            host.dependsHolder = next
+            return
+        }
         host.dependsHolder = nil
         locks.remove(locks.hostLockName(host: host.name))
     }
 
     func startPhase(_ job: BuildJob) {
         guard shutdownSignal == nil, !job.stopping else { return }
+        if dueForMeasuring(job) { measureWorkDirectory(job); return }
         if job.phaseIndex >= job.phases.count { jobSucceeded(job); return }
         job.makeJobs = coresForPhase(job)
         if job.needsHostLock {
@@ -159,7 +170,7 @@ extension Coordinator {
         writing(t) {
             try FileIO.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
         }
-        var argv = [config.make, "-C", config.portsdir, "-s", phase]
+        var argv = [config.make, "-C", config.portsdir, "-s", phase] + memoryArguments(job)
         if let n = job.makeJobs {
             argv.append("MAKE_JOBS=\(n)")
             job.mostMakeJobs = max(job.mostMakeJobs, n)
@@ -190,9 +201,12 @@ extension Coordinator {
         }
         switch end {
         case .exited(0) where job.killReason == nil:
-            phaseSucceeded(job)
-            job.phaseIndex += 1
-            startPhase(job)
+            let next = { [self] in
+                phaseSucceeded(job)
+                job.phaseIndex += 1
+                startPhase(job)
+            }
+            if job.current == .package { bringBackPackages(job, then: next) } else { next() }
         case .lost(let why):
             jobNotFinished(job, why)
         default:
@@ -228,7 +242,8 @@ extension Coordinator {
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
         removeJob(job)
-        unlink(logs.dirtyWorkdirMarker(path.pkgpath))
+        // Only a job that started from clean can have found a marker.
+        if job.phases.first == .clean { unlink(logs.dirtyWorkdirMarker(path.pkgpath)) }
         locks.remove(job.lockName)
         recordSuccess(job, t)
         engine.finished(path, .built(alsoBuilt: also))
@@ -238,7 +253,7 @@ extension Coordinator {
         reporter.event(.jobEnded(path: path.canonical, host: job.host.isLocal ? nil : job.host.name,
                                  seconds: t - job.started), at: t)
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     func jobFailed(_ job: BuildJob, status: String) {
@@ -255,6 +270,7 @@ extension Coordinator {
             return
         }
         releaseHostLock(job)
+        markWorkdirDirty(job.path, t)
         writeBuildLog(job, t, failed: true)
         removeJob(job)
         writing(t) {
@@ -271,7 +287,7 @@ extension Coordinator {
             startCleanAfterFailure(job, t)
         }
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     /// ALWAYS_CLEAN: the work directory is cleaned even after an error. The
@@ -284,7 +300,7 @@ extension Coordinator {
                               to: job.logPath)
         }
         let clean = Phase.clean.rawValue
-        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean],
+        let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean] + memoryArguments(job),
                             environment: ["SUBDIR": job.path.canonical, "PHASE": clean], logPath: job.logPath)
         let lockName = job.lockName
         let handle = job.host.runner.start(spec) { [weak self] end in
@@ -303,6 +319,16 @@ extension Coordinator {
         recordTaskGroup(lockName, handle, t)
     }
 
+    /// The work directory of `path` may hold leftovers and no lock of a
+    /// running job says so any more: its next build, in this run or a later
+    /// one, starts from clean. Written only then, not for every job: most
+    /// builds end well, and a new file per port costs more than the rest of
+    /// what the run does for it.
+    @discardableResult
+    func markWorkdirDirty(_ path: FullPkgPath, _ t: Double) -> Bool {
+        writing(t) { try FileIO.replace(logs.dirtyWorkdirMarker(path.pkgpath), with: "\(path.canonical)\n") }
+    }
+
     /// clean.log: its work directory may still be there.
     func cleanFailed(_ path: FullPkgPath, host: String, status: String) {
         writing(now()) { try FileIO.append(LogFormat.clean(path: path.canonical, host: host, status: status), to: logs.cleanLog) }
@@ -315,12 +341,14 @@ extension Coordinator {
         // Its work directory is in an unknown state: start over clean.
         lockWatcher.needsClean(job.path.pkgpath)
         removeJob(job)
-        locks.remove(job.lockName)
+        // Without the marker, the lock stays: the next run finds it stale
+        // and starts the port from clean all the same.
+        if markWorkdirDirty(job.path, t) { locks.remove(job.lockName) }
         engine.finished(job.path, .notFinished)
         addHistory(.notFinished, path: job.path.canonical, host: job.host.name, duration: nil, detail: why)
         reporter.event(.jobNotFinished(path: job.path.canonical, host: job.host.name, reason: why), at: t)
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     func writeBuildLog(_ job: BuildJob, _ t: Double, failed: Bool) {

@@ -36,6 +36,10 @@ extension Coordinator {
     func listingEnded(_ job: ListingJob, _ end: TaskEnd) {
         job.ended = true
         listings.removeAll { $0 === job }
+        if job === quickListing {
+            quickListing = nil
+            if shutdownSignal == nil { startListing([]) }
+        }
         if let rest = job.readNew(final: true) { feedListing(rest, requested: [], job: job) }
         if !end.succeeded {
             let what = job.requested.isEmpty ? "the whole tree" : "\(job.requested.count) path(s)"
@@ -106,6 +110,22 @@ extension Coordinator {
         for r in result.records {
             if let ignore = r.ignore { addHistory(.ignored, path: r.path.canonical, host: nil, duration: nil, detail: ignore) }
         }
+    }
+
+    /// A whole-tree run that has the last run's dependency counts lists the
+    /// most depended-upon paths first, alone, as dpb does: what most ports
+    /// wait for can start building while the tree is still being listed.
+    func startWholeTreeListing() {
+        let top = DependencyCounts.mostDependedUpon(in: FileIO.read(dependencyCountsFile) ?? "",
+                                                    limit: DependencyCounts.quickListingSize)
+        guard !top.isEmpty else { startListing([]); return }
+        startListing(top)
+        quickListing = listings.last
+    }
+
+    /// Where the last whole-tree listing left its counts.
+    var dependencyCountsFile: String {
+        config.noBuildStats ? logs.dependenciesLog : config.statsPath + "-dependencies"
     }
 
     /// dependencies.log, also kept beside the build history

@@ -21,6 +21,8 @@ extension Coordinator {
         if engine.state(of: path) == .error {
             reporter.event(.hotFix(path: path.canonical), at: t)
             lockWatcher.needsClean(path.pkgpath)
+            // Copy hosts get the fixed port directory before its retry.
+            for host in hosts { host.files?.stale.insert(path.pkgpath.value) }
             runRecord.failures.removeValue(forKey: path.canonical)
         }
         engine.lockGone(path, packageExists: exists)

@@ -24,7 +24,7 @@ extension Coordinator {
         packageWaits.append(PackageWait(job: job, since: t, deadline: t + config.waitTimeout))
         engine.waitingForPackage(job.path)
         flushEngine(t)
-        report(force: true)
+        reportSoon()
     }
 
     /// Looks again for the files of every H job: built when there, an

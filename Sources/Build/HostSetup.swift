@@ -38,6 +38,14 @@ extension Coordinator {
             host.junkEvery = junkOverride ?? p.junk
             host.stuckTimeout = p.stuck.map(Double.init)
             host.alwaysClean = p.alwaysClean ?? config.alwaysClean
+            if hc.isCopy {
+                if let carrier = host.runner as? FileCarrier {
+                    host.files = HostFiles(carrier: carrier)
+                } else {
+                    host.model.markFailed("copy=1: this connection cannot carry files")
+                }
+            }
+            host.memoryThreshold = p.memory.map(Int64.init) ?? config.memoryThreshold
             addHost(host)
             if hc.isLocal { startInit(host) }
         }
@@ -82,13 +90,22 @@ extension Coordinator {
                 return
             }
             if referenceFacts == nil { referenceFacts = (host.name, facts) }
-            if host.slots <= 0 { host.slots = max(1, facts.cpus) }
-            host.model.markUp(facts: facts)
-            let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
-            hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
-            if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
+            // -M: no job before its memory file system is there.
+            mountMemory(host) { [weak self] in self?.hostReady(host, facts) }
+            return
         }
-        report(force: true)
+        reportSoon()
+    }
+
+    func hostReady(_ host: BuildHost, _ facts: HostFacts) {
+        let t = now()
+        defer { host.seen = host.model.status }
+        if host.slots <= 0 { host.slots = max(1, facts.cpus) }
+        host.model.markUp(facts: facts)
+        let mode = (host.runner as? RemoteRunner)?.dispatchMode.map { "\($0)" } ?? "local"
+        hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) up: user \(facts.user), \(facts.cpus) cpus, \(host.slots) jobs, tasks by \(mode)\n")
+        if !host.isLocal { reporter.event(.hostUp(host: host.name), at: t) }
+        reportSoon()
     }
 
     /// A remote host's connection came or went: its model has already
@@ -112,10 +129,11 @@ extension Coordinator {
                 model.markFailed(err.description)
                 hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) refused: \(err.description)\n")
                 reporter.event(.hostDown(host: host.name, reason: err.description), at: t)
-                report(force: true)
+                reportSoon()
                 return
             }
             hostsLog.write("\(pid)@\(FileIO.stamp(t)): \(host.name) went down: \(why)\n")
+            host.files?.connectionLost()
             reporter.event(.hostDown(host: host.name, reason: why), at: t)
         case .starting:
             // Connected, init not passed yet (first connection, or the host
@@ -125,7 +143,7 @@ extension Coordinator {
         case .failed:
             break
         }
-        report(force: true)
+        reportSoon()
     }
 }
 

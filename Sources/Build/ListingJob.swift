@@ -14,6 +14,13 @@ final class ListingJob {
     var pending = ""
     var parsedChunks: [DumpVarsOutput] = []
     var ended = false
+    /// The last read stopped at its limit: there is more to read now.
+    var more = false
+    /// Bytes read per pass. The first read is small, so that the first
+    /// jobs start while the rest of a big tree's listing is read; later
+    /// reads are bounded so that each pass stays short.
+    static let firstRead = 64 << 10
+    static let laterRead = 1 << 20
 
     init(requested: [FullPkgPath], outputPath: String) {
         self.requested = requested
@@ -32,7 +39,9 @@ final class ListingJob {
         if let fh = FileHandle(forReadingAtPath: outputPath) {
             defer { try? fh.close() }
             try? fh.seek(toOffset: offset)
-            let data = fh.readDataToEndOfFile()
+            let limit = offset == 0 ? ListingJob.firstRead : ListingJob.laterRead
+            let data = final ? fh.readDataToEndOfFile() : ((try? fh.read(upToCount: limit)) ?? nil) ?? Data()
+            more = !final && data.count == limit
             offset += UInt64(data.count)
             pending += String(decoding: data, as: UTF8.self)
         }

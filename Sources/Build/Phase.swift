@@ -1,3 +1,15 @@
+/// What a job on a copy host does between two make phases: shown as its
+/// phase on the screen and in status.json.
+enum TransferStep: String, Sendable {
+    /// The tree, distfiles and packages it needs go to the host.
+    case sending
+    /// The packages it made come back into the master's repository.
+    case bringingBack = "bringing-back"
+
+    var logTitle: String { self == .sending ? "Sending files" : "Bringing back packages" }
+    var hostsLogVerb: String { self == .sending ? "sent" : "brought back" }
+}
+
 /// The phases of a port build (the tree protocol's make targets) and the
 /// run's policy for each.
 enum Phase: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import Engine
 import HostPool
+import Logs
 
 /// Everything a build run needs, resolved from the command line, the
 /// environment and the tree.
@@ -54,6 +55,17 @@ public struct RunConfig {
     public var update: PackageUpdate?
     /// -I: paths installed on this machine at the end (also built).
     public var install: [FullPkgPath] = []
+    /// -s: measure each port's work directory before its last clean.
+    public var measureSizes = false
+    /// The rolling size file (`%f/build-stats/%a-size`, or -S; empty: none,
+    /// with NO_BUILD_STATS), and what it held at the start.
+    public var sizesPath = ""
+    public var sizes = SizeLog()
+    /// -M: kilobytes of recorded work directory sizes that may build at
+    /// once in each host's memory file system (a host's `memory` wins).
+    public var memoryThreshold: Int64?
+    /// Where each host mounts its memory file system.
+    public var memoryRoot = "/tmp/bulkbuild-memory"
     public var batchSize = 64
     public var parallelListings = 2
 

@@ -156,9 +156,16 @@ extension Coordinator {
     func affinityFile(_ path: FullPkgPath) -> String { logs.affinityDirectory + "/" + path.dotted }
 
     func writeAffinity(_ job: BuildJob) {
+        let text = "host=\(job.host.name)\npath=\(job.path.canonical)\n"
         writing(now()) {
-            try FileIO.makeDirectory(logs.affinityDirectory)
-            try FileIO.replace(affinityFile(job.path), with: "host=\(job.host.name)\npath=\(job.path.canonical)\n")
+            // The directory is made when the first file finds it missing,
+            // not looked for before every file.
+            do {
+                try FileIO.replace(affinityFile(job.path), with: text)
+            } catch let f as FileIO.Failure where f.code == ENOENT {
+                try FileIO.makeDirectory(logs.affinityDirectory)
+                try FileIO.replace(affinityFile(job.path), with: text)
+            }
         }
     }
 

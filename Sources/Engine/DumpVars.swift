@@ -8,8 +8,11 @@ public struct DumpVarsOutput: Sendable {
         public var vars: [FullPkgPath: [String: String]] = [:]
         /// Set when the block ended with `===> Exiting ... with an error`.
         public var broken = false
-        /// The raw lines of the block, kept for a broken port's log.
-        public var raw: [String] = []
+        /// The raw lines of the block, for a broken port's log: slices of
+        /// the parsed text, not copies (a whole tree's listing is megabytes,
+        /// and only broken blocks are ever written out).
+        public var rawLines: [Substring] = []
+        public var raw: [String] { rawLines.map(String.init) }
         /// Lines in the block that could not be understood.
         public var problems: [String] = []
     }
@@ -29,9 +32,13 @@ public struct DumpVarsOutput: Sendable {
             if let b = current { out.blocks.append(b) }
             current = nil
         }
-        // "\r\n" is a single Character in Swift, so both ends are separators.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // The path of the last variable line: a port's lines come together.
+        var lastPath: (text: Substring, path: FullPkgPath)?
+        // Split on bytes, not Characters ("\r\n" is one Character): a
+        // whole tree's listing has hundreds of thousands of lines.
+        for bytes in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            let rawLine = Substring(bytes)
+            let line = bytes.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
             if line.isEmpty { continue }
             if line.hasPrefix("===> ") {
                 let rest = line.dropFirst(5)
@@ -41,7 +48,7 @@ public struct DumpVarsOutput: Sendable {
                         flush()
                         current = Block(header: String(name))
                     }
-                    current!.raw.append(String(line))
+                    current!.rawLines.append(line)
                     current!.broken = true
                     out.otherLines.append(String(line))
                     flush()
@@ -50,7 +57,7 @@ public struct DumpVarsOutput: Sendable {
                 flush()
                 let name = rest.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
                 current = Block(header: name)
-                current!.raw.append(String(line))
+                current!.rawLines.append(line)
                 out.otherLines.append(String(line))
                 continue
             }
@@ -61,16 +68,16 @@ public struct DumpVarsOutput: Sendable {
                 out.otherLines.append(String(line))
                 continue
             }
-            if let (path, name, value) = splitVariable(line) {
+            if let (path, name, value) = splitVariable(line, last: &lastPath) {
                 if current == nil { current = Block(header: path.pkgpath.value) }
-                current!.raw.append(String(line))
+                current!.rawLines.append(line)
                 if current!.vars[path] == nil { current!.order.append(path) }
                 current!.vars[path, default: [:]][name] = value
                 continue
             }
             out.otherLines.append(String(line))
             if current != nil {
-                current!.raw.append(String(line))
+                current!.rawLines.append(line)
                 if line.contains("=") { current!.problems.append(String(line)) }
             }
         }
@@ -80,20 +87,33 @@ public struct DumpVarsOutput: Sendable {
 
     /// `FULLPKGPATH.VAR=value` with VAR in `[A-Z][A-Z_0-9]*`; quotes around
     /// the value are stripped.
-    static func splitVariable(_ line: Substring) -> (FullPkgPath, String, String)? {
-        guard let eq = line.firstIndex(of: "=") else { return nil }
-        let key = line[..<eq]
-        guard let dot = key.lastIndex(of: ".") else { return nil }
+    /// `last` is the path of the line before, parsed again only when the
+    /// text differs.
+    static func splitVariable(_ line: Substring,
+                              last: inout (text: Substring, path: FullPkgPath)?) -> (FullPkgPath, String, String)? {
+        let u = line.utf8
+        guard let eq = u.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        let key = u[..<eq]
+        guard let dot = key.lastIndex(of: UInt8(ascii: ".")) else { return nil }
         let name = key[key.index(after: dot)...]
-        guard let first = name.unicodeScalars.first, ("A"..."Z").contains(first),
-              name.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
+        guard let first = name.first, first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z"),
+              name.allSatisfy({ ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                  || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_") })
         else { return nil }
-        guard let path = try? FullPkgPath(String(key[..<dot])) else { return nil }
-        var value = line[line.index(after: eq)...]
-        if value.count >= 2, value.first == "\"", value.last == "\"" {
+        let pathText = Substring(key[..<dot])
+        let path: FullPkgPath
+        if let last, last.text.utf8.elementsEqual(pathText.utf8) {
+            path = last.path
+        } else {
+            guard let p = try? FullPkgPath(String(pathText)) else { return nil }
+            path = p
+            last = (pathText, p)
+        }
+        var value = u[u.index(after: eq)...]
+        if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
             value = value.dropFirst().dropLast()
         }
-        return (path, String(name), String(value))
+        return (path, String(Substring(name)), String(Substring(value)))
     }
 }
 

@@ -24,6 +24,8 @@ public struct PortRecord: Sendable, Equatable {
     /// BULKBUILD_SIGNATURE: what the tree says the package is built from,
     /// instead of the one -R works out (see `signature(of:)`).
     public var treeSignature: String?
+    /// WRKDIR: the port's work directory, which -s measures (optional).
+    public var workDirectory: String?
 
     public init(path: FullPkgPath, pkgname: String, buildDepends: [Dependency] = [],
                 runDepends: [Dependency] = [], properties: [String] = [], ignore: String? = nil,
@@ -60,6 +62,16 @@ public struct ListingResult: Sendable {
         var listedKeys: [FullPkgPath] = []
         var keySet = Set<FullPkgPath>()
         var multiDefault: [FullPkgPath: String] = [:]   // unit -> first subpackage of MULTI_PACKAGES
+        // A popular port is named by thousands of dependents: each word is
+        // parsed once, and its dependents share one path (one copy of its
+        // name in memory).
+        var parsedWords: [String: Result<Dependency, DependencyError>] = [:]
+        func dependency(_ word: String) -> Result<Dependency, DependencyError> {
+            if let known = parsedWords[word] { return known }
+            let parsed = Dependency.parse(word)
+            parsedWords[word] = parsed
+            return parsed
+        }
 
         for block in out.blocks {
             if block.broken {
@@ -79,7 +91,7 @@ public struct ListingResult: Sendable {
                 let unit = key.withoutSubpackage
                 for name in ["BUILD_DEPENDS", "LIB_DEPENDS"] {
                     for word in (vars[name] ?? "").words() {
-                        switch Dependency.parse(word) {
+                        switch dependency(word) {
                         case .success(let dep): unitBuildDeps[unit, default: []].append(dep)
                         case .failure(let err): unitErrors[unit, default: []].append(err.description)
                         }
@@ -96,7 +108,7 @@ public struct ListingResult: Sendable {
                 var runDeps: [Dependency] = []
                 for name in ["LIB_DEPENDS", "RUN_DEPENDS"] {
                     for word in (vars[name] ?? "").words() {
-                        switch Dependency.parse(word) {
+                        switch dependency(word) {
                         case .success(let dep): runDeps.append(dep)
                         case .failure(let err): problems.append(err.description)
                         }
@@ -171,6 +183,9 @@ public struct ListingResult: Sendable {
                     distfiles: distfiles)
                 record.fetch = fetch
                 record.treeSignature = vars["BULKBUILD_SIGNATURE"].flatMap { $0.isEmpty ? nil : $0 }
+                // Only an absolute path can be measured on any host; another
+                // value is left out rather than measured from somewhere else.
+                record.workDirectory = vars["WRKDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil }
                 result.records.append(record)
                 if keySet.insert(key).inserted { listedKeys.append(key) }
             }

@@ -15,6 +15,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         public var fetch = 0
         /// !: ignored, directly or because of a dependency.
         public var ignored = 0
+        /// Of `ignored`, the broken ones (listing errors, missing
+        /// dependencies), not IGNORE; nil in files written before it existed.
+        public var broken: Int?
         /// L: locked by another process.
         public var locked = 0
         /// E: failed; their locks stay.
@@ -51,11 +54,14 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         /// True for the job whose end, with the chain after it, is the
         /// latest of the running ones (nil: not it).
         public var criticalPath: Bool?
+        /// True when its work directory is in its host's memory file system (-M).
+        public var memory: Bool?
         public init(path: String, phase: String, host: String?, pid: Int32, started: Double,
                     logSize: Int64, expectedLogSize: Int64? = nil, frozenSeconds: Double? = nil,
                     swallowed: Int = 0, squiggle: Bool = false, nojunk: Bool = false,
-                    waitingForLock: Bool = false, makeJobs: Int? = nil, criticalPath: Bool? = nil) {
-            self.makeJobs = makeJobs; self.criticalPath = criticalPath
+                    waitingForLock: Bool = false, makeJobs: Int? = nil, criticalPath: Bool? = nil,
+                    memory: Bool? = nil) {
+            self.makeJobs = makeJobs; self.criticalPath = criticalPath; self.memory = memory
             self.path = path; self.phase = phase; self.host = host; self.pid = pid
             self.started = started; self.logSize = logSize; self.expectedLogSize = expectedLogSize
             self.frozenSeconds = frozenSeconds; self.swallowed = swallowed; self.squiggle = squiggle
@@ -84,12 +90,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         public var running: Int
         /// Why the host is down or failed, for the display.
         public var reason: String?
-        /// pid of the connection helper when one exists (dpb shows it).
-        public var pid: Int32?
-        public init(name: String, state: HostState, slots: Int, running: Int,
-                    reason: String? = nil, pid: Int32? = nil) {
+        public init(name: String, state: HostState, slots: Int, running: Int, reason: String? = nil) {
             self.name = name; self.state = state; self.slots = slots; self.running = running
-            self.reason = reason; self.pid = pid
+            self.reason = reason
         }
     }
 

@@ -100,22 +100,8 @@ extension BuildEngine {
             }
             return true
         }
-        var squiggle = false
-        var choice: PortRecord?
-        let rule = squiggleFloor(on: host)
-        if let (floor, heaviest) = rule {
-            choice = take(fromLightEnd: true, maxLook: BuildEngine.maxLook) { r in
-                (floor <= 0 || chainAfter(r.path) >= floor) && fits(r)
-            }
-            squiggle = choice != nil && choice?.path != heaviest
-        }
-        if choice == nil && (rule?.floor ?? 1) > 0 {
-            // No squiggle, or no port as critical as the heavy end's at the
-            // light end: a normal pass, counted afresh.
-            fastSlots = Heap(host.fastSlotsFreeIn.isEmpty ? [host.fastestFreeIn] : host.fastSlotsFreeIn)
-            affinityRefused = nil
-            choice = take(fromLightEnd: false, maxLook: BuildEngine.maxLook, accepting: fits)
-        }
+        let squiggle = squiggleTakesLightEnd(on: host)
+        let choice = take(fromLightEnd: squiggle, maxLook: BuildEngine.maxLook, accepting: fits)
         if let choice { return JobChoice(record: choice, squiggle: squiggle) }
         if let fallback = affinityRefused {
             // Nothing else fits here: take it on the wrong host anyway.

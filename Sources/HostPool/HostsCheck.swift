@@ -201,6 +201,10 @@ public enum HostsCheck {
             reports[i].fail(why)
         }
 
+        // The master's tree, for copy hosts: where its copies go there.
+        let master = hosts.contains(where: \.isCopy)
+            ? CopyHostNeeds.measure(portsDir: portsDir, make: make, driver: driver, logDir: logs) : nil
+
         // 2. Facts (user, CPUs, signature) and the environment check.
         var facts: [Int: HostFacts] = [:]
         var checks: [Int: [String: String]] = [:]
@@ -219,8 +223,11 @@ public enum HostsCheck {
             let checkLog = "\(logs)/hosts-check.\(hosts[i].name).log"
             let before = fileSize(checkLog)
             pending += 1
-            driver.start(r, TaskSpec(argv: ["/bin/sh", "-c", checkScript, "check", portsDir, make],
-                                     environment: ["LC_ALL": "C"], logPath: checkLog)) { end in
+            var argv = ["/bin/sh", "-c", checkScript, "check", portsDir, make]
+            if hosts[i].isCopy, let m = master {
+                argv = ["/bin/sh", "-c", CopyHostNeeds.script, "check", portsDir, make, m.repository, m.distdir]
+            }
+            driver.start(r, TaskSpec(argv: argv, environment: ["LC_ALL": "C"], logPath: checkLog)) { end in
                 if end.succeeded {
                     checks[i] = parseFactLines(readFrom(checkLog, offset: before))
                 } else {
@@ -272,14 +279,18 @@ public enum HostsCheck {
                 reports[i].add("make", "NOT FOUND (\(make))")
                 reports[i].fail("\(make) not found in PATH")
             }
-            let pd = c["portsdir"] ?? "missing"
-            reports[i].add("PORTSDIR", "\(portsDir): \(pd)")
-            if pd != "ok" { reports[i].fail("PORTSDIR \(portsDir) \(pd)") }
-            let repo = c["repository"] ?? "\(portsDir)/packages"
-            let rs = c["repository_state"] ?? "missing"
-            reports[i].add("packages", "\(repo): \(rs)")
-            if !(rs == "writable" || rs.hasPrefix("will be created")) {
-                reports[i].fail("package repository \(repo) \(rs)")
+            if hosts[i].isCopy, let m = master {
+                m.report(c, mode: (runners[i] as? RemoteRunner)?.dispatchMode, portsDir: portsDir, into: &reports[i])
+            } else {
+                let pd = c["portsdir"] ?? "missing"
+                reports[i].add("PORTSDIR", "\(portsDir): \(pd)")
+                if pd != "ok" { reports[i].fail("PORTSDIR \(portsDir) \(pd)") }
+                let repo = c["repository"] ?? "\(portsDir)/packages"
+                let rs = c["repository_state"] ?? "missing"
+                reports[i].add("packages", "\(repo): \(rs)")
+                if !(rs == "writable" || rs.hasPrefix("will be created")) {
+                    reports[i].fail("package repository \(repo) \(rs)")
+                }
             }
             if mode == .status {
                 if let l = c["load"], let one = Double(l.split(separator: " ").first ?? "") {
@@ -310,18 +321,28 @@ public enum HostsCheck {
         fi
         [ -n "$repo" ] || repo=$p/packages
         echo "bulkbuild-fact repository=$repo"
-        d=$repo
-        while [ ! -d "$d" ] && [ "$d" != / ] && [ -n "$d" ]; do d=$(dirname "$d"); done
-        if [ -d "$repo" ]; then
-            if [ -w "$repo" ]; then s=writable; else s="not writable"; fi
-        elif [ -w "$d" ]; then s="will be created (in $d)"
-        else s="missing, and $d is not writable"; fi
-        echo "bulkbuild-fact repository_state=$s"
+        \(placeFunction)
+        place repository "$repo"
         [ -r /proc/loadavg ] && echo "bulkbuild-fact load=$(cut -d' ' -f1-3 /proc/loadavg)"
         pd=$p; while [ ! -d "$pd" ] && [ "$pd" != / ]; do pd=$(dirname "$pd"); done
         echo "bulkbuild-fact portsdir_free=$(df -Pk "$pd" 2>/dev/null | awk 'NR==2 {print $4}')"
-        echo "bulkbuild-fact repository_free=$(df -Pk "$d" 2>/dev/null | awk 'NR==2 {print $4}')"
         exit 0
+        """
+
+    /// Shell: `place NAME PATH` prints NAME_state (writable, not writable,
+    /// will be created (in DIR), missing, and DIR is not writable) and
+    /// NAME_free, the free KiB where PATH is or would be created.
+    static let placeFunction = """
+        place() {
+            d=$2
+            while [ ! -d "$d" ] && [ "$d" != / ] && [ -n "$d" ]; do d=$(dirname "$d"); done
+            if [ -d "$2" ]; then
+                if [ -w "$2" ]; then s=writable; else s="not writable"; fi
+            elif [ -w "$d" ]; then s="will be created (in $d)"
+            else s="missing, and $d is not writable"; fi
+            echo "bulkbuild-fact $1_state=$s"
+            echo "bulkbuild-fact $1_free=$(df -Pk "$d" 2>/dev/null | awk 'NR==2 {print $4}')"
+        }
         """
 }
 

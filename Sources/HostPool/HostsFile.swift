@@ -58,12 +58,15 @@ public struct HostProperties: Sendable, Equatable {
     public var timeout: Int? = nil
     /// Clean work directories even after an error; nil: ALWAYS_CLEAN.
     public var alwaysClean: Bool? = nil
+    /// The host shares no file system with the master: the tree, distfiles
+    /// and packages travel over its ssh session (a copy host).
+    public var copy = false
 
     public init() {}
 
     /// Every property name the file accepts, in documentation order.
     public static let names = ["jobs", "sf", "stuck", "arch", "memory", "parallel",
-                               "small", "junk", "timeout", "always_clean"]
+                               "small", "junk", "timeout", "always_clean", "copy"]
 }
 
 /// One host line, resolved.
@@ -80,6 +83,8 @@ public struct HostConfig: Sendable, Equatable {
     public var isLocal: Bool
     /// `FILE:LINE` of the host line.
     public var origin: String
+    /// Shares no file system with the master (`copy=1`).
+    public var isCopy: Bool { properties.copy }
 
     public init(name: String, user: String? = nil, address: String,
                 properties: HostProperties = HostProperties(), isLocal: Bool,
@@ -228,6 +233,9 @@ public struct HostsFile: Sendable, Equatable {
                 notes.append("\(file):\(lineNumber): refusing \(hostWord): it is this machine, whose architecture is \(mine), but it declares arch=\(arch)")
                 continue
             }
+            if local && props.copy {
+                throw fail("copy=1: \(hostWord) is this machine, which always shares its own files; copy hosts must be remote (write copy=0 on this line to override a DEFAULT)")
+            }
             listed[key] = hosts.count
             hosts.append(HostConfig(name: hostWord, user: parsed.user, address: parsed.address,
                                     properties: props, isLocal: local,
@@ -296,6 +304,12 @@ public struct HostsFile: Sendable, Equatable {
             case "0": p.alwaysClean = false
             case "1": p.alwaysClean = true
             default: return "always_clean: expected 0 or 1, got '\(value)'"
+            }
+        case "copy":
+            switch value {
+            case "0": p.copy = false
+            case "1": p.copy = true
+            default: return "copy: expected 0 (shared file system) or 1 (files are copied over ssh), got '\(value)'"
             }
         default:
             return "unknown property '\(key)': expected one of \(HostProperties.names.joined(separator: " "))"

@@ -55,14 +55,10 @@ public func spawnInGroup(argv: [String], environment: [String: String], logPath:
     posix_spawn_file_actions_adddup2(&actions, logFD, 2)
     _ = cp_spawn_closefrom(&actions, 3)
 
-    var env = currentEnvironment()
-    for (k, v) in environment { env[k] = v }
-    let envStrings = env.map { "\($0.key)=\($0.value)" }
-
     var pid: pid_t = 0
     let rc = withGroupSpawnAttributes { attr in
         withCStrings(argv) { cargv in
-            withCStrings(envStrings) { cenv in
+            withChildEnvironment(environment) { cenv in
                 posix_spawnp(&pid, argv[0], &actions, attr, cargv, cenv)
             }
         }
@@ -89,6 +85,20 @@ func currentEnvironment() -> [String: String] {
         p += 1
     }
     return out
+}
+
+/// This process's environment as it is now, with `overrides` in place of
+/// the entries of the same names. Entries are handed on as they are, not
+/// parsed into a dictionary and copied: every phase of every port spawns.
+func withChildEnvironment<R>(_ overrides: [String: String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+    let names = overrides.keys.map { Array("\($0)=".utf8CString.dropLast()) }
+    var inherited: [UnsafeMutablePointer<CChar>?] = []
+    var p = environ
+    while let entry = p.pointee {
+        if !names.contains(where: { strncmp(entry, $0, $0.count) == 0 }) { inherited.append(entry) }
+        p += 1
+    }
+    return withCStrings(overrides.map { "\($0.key)=\($0.value)" }) { added in body(inherited + added) }
 }
 
 func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

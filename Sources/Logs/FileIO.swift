@@ -9,7 +9,9 @@ public enum FileIO {
         public let path: String
         public let what: String
         public let code: Int32
-        public var description: String { "\(path): \(what): \(String(cString: strerror(code)))" }
+        public var description: String {
+            code == 0 ? "\(path): \(what)" : "\(path): \(what): \(String(cString: strerror(code)))"
+        }
     }
 
     public static func append(_ text: String, to path: String) throws {
@@ -37,6 +39,12 @@ public enum FileIO {
 
     /// Replaces `path` atomically with `text`.
     public static func replace(_ path: String, with text: String, sync: Bool = false) throws {
+        // A rename would put a regular file in place of a device, a FIFO or
+        // a directory (as root, `-S /dev/null` would replace /dev/null).
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG, (st.st_mode & S_IFMT) != S_IFLNK {
+            throw Failure(path: path, what: "not a regular file: it is never replaced", code: 0)
+        }
         // Unique per call: two threads replacing one file never share it.
         let tmp = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let fd = cp_open_write_trunc(tmp, 0o644)
@@ -83,5 +91,13 @@ public enum FileIO {
     }
 
     /// dpb's time stamps: seconds with two decimals.
-    public static func stamp(_ t: Double) -> String { String(format: "%.2f", t) }
+    /// vsnprintf (LC_NUMERIC stays "C"), not String(format:), which goes
+    /// through Foundation for every one of the many stamps per job.
+    public static func stamp(_ t: Double) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 400) { buf in
+            guard let p = buf.baseAddress else { return "" }
+            _ = withVaList([t]) { vsnprintf(p, buf.count, "%.2f", $0) }
+            return String(cString: p)
+        }
+    }
 }

@@ -28,6 +28,8 @@ public struct LogDirectory: Sendable {
     public var neededLog: String { root + "/needed.log" }
     /// Paths whose `clean` failed, so their work directory may remain.
     public var cleanLog: String { root + "/clean.log" }
+    /// -s: each port's work directory size, measured before its clean.
+    public var sizeLog: String { root + "/size.log" }
     public var statusFile: String { root + "/status.json" }
     public var affinityDirectory: String { root + "/affinity" }
     public var stopFile: String { root + "/stop" }

@@ -83,6 +83,39 @@ public enum LogFormat {
         "Error: job failed with \(status) on \(host) at \(Int(time))\n"
     }
 
+    /// Port log lines around a copy host's transfers.
+    public static func transferHeader(_ title: String, path: String, time: Double) -> String {
+        ">>> \(title) for \(path) at \(Int(time))\n"
+    }
+    public static func transferDone(files: Int, bytes: Int64, seconds: Double) -> String {
+        ">>> \(volume(files, bytes)) in \(String(format: "%.2f", seconds))s\n"
+    }
+
+    public static func fileSent(_ path: String, bytes: Int64) -> String { "   sent \(path) (\(bytes) bytes)\n" }
+
+    /// hosts.log: `PID@EPOCH: HOST WHAT: N files, B bytes in S s`.
+    public static func hostTransfer(pid: Int32, time: Double, host: String, what: String,
+                                    files: Int, bytes: Int64, seconds: Double) -> String {
+        "\(pid)@\(FileIO.stamp(time)): \(host) \(what): \(volume(files, bytes)) in \(String(format: "%.2f", seconds))s\n"
+    }
+    public static func hostTransferFailed(pid: Int32, time: Double, host: String, what: String,
+                                          reason: String) -> String {
+        "\(pid)@\(FileIO.stamp(time)): \(host) \(what) failed: \(reason)\n"
+    }
+    /// hosts.log at the end of a run, per copy host.
+    public static func hostTransferTotals(pid: Int32, time: Double, host: String,
+                                          sent: (files: Int, bytes: Int64, seconds: Double),
+                                          broughtBack: (files: Int, bytes: Int64, seconds: Double)) -> String {
+        "\(pid)@\(FileIO.stamp(time)): \(host) transfers: sent \(volume(sent.files, sent.bytes)) in \(String(format: "%.2f", sent.seconds))s, brought back \(volume(broughtBack.files, broughtBack.bytes)) in \(String(format: "%.2f", broughtBack.seconds))s\n"
+    }
+    /// engine.log: why a copy host's job failed in a transfer (the E line follows).
+    public static func transferFailure(pid: Int32, time: Double, path: String, host: String, reason: String) -> String {
+        "\(pid)@\(FileIO.stamp(time)): transfer: \(path) on \(host): \(reason)\n"
+    }
+    static func volume(_ files: Int, _ bytes: Int64) -> String {
+        "\(files) file\(files == 1 ? "" : "s"), \(bytes) bytes"
+    }
+
     /// performance.log: `PID@EPOCH: WHAT-` / `WHAT+ NEXT INTERVAL` / `WHAT! NEXT INTERVAL`.
     public static func performance(pid: Int32, time: Double, what: String, mark: Character,
                                    next: Double? = nil, took: Double? = nil) -> String {

@@ -84,9 +84,11 @@ public enum ReportFormat {
 
     /// What `finish` prints once the screen is gone.
     public static func finalSummary(_ s: RunSnapshot, now: Double) -> [String] {
+        // `!` counts both; the summary tells IGNORE from broken ports.
+        let broken = s.counts.broken ?? 0
         var lines = ["bulkbuild: run over after \(clockDuration(elapsed(s, now: now))): " +
                      "\(s.done)/\(s.counts.total) done, \(s.counts.installable + s.counts.built) built, " +
-                     "\(s.counts.ignored) ignored or broken, \(s.counts.errors) failed"]
+                     "\(s.counts.ignored - broken) ignored, \(broken) broken, \(s.counts.errors) failed"]
         lines.append(counts(s.counts))
         for f in s.failures {
             let host = f.host.map { " on \($0)" } ?? ""

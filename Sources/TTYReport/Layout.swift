@@ -117,6 +117,7 @@ public enum ScreenLayout {
             segs.append(Segment("(" + DisplayText.sanitized(j.phase) + ")"))
         }
         if j.nojunk { segs.append(Segment("!")) }
+        if j.memory == true { segs.append(Segment("+")) }
         if let n = j.makeJobs { segs.append(Segment(" -j\(n)")) }
         var rest = " [\(j.pid)]"
         if let host = j.host, !host.isEmpty, host != "localhost" {
@@ -146,14 +147,13 @@ public enum ScreenLayout {
         var segs = [Segment("Hosts:")]
         for h in s.hosts {
             let name = DisplayText.sanitized(h.name)
-            let pid = h.pid.map { " [\($0)]" } ?? ""
             switch h.state {
             case .up:
-                segs.append(Segment(" \(name)\(pid) \(h.running)/\(h.slots)"))
+                segs.append(Segment(" \(name) \(h.running)/\(h.slots)"))
             case .starting:
-                segs.append(Segment(" \(name)\(pid)(starting)", .dim))
+                segs.append(Segment(" \(name)(starting)", .dim))
             case .stopped:
-                segs.append(Segment(" \(name)\(pid)(stopped) \(h.running)/\(h.slots)", .yellow))
+                segs.append(Segment(" \(name)(stopped) \(h.running)/\(h.slots)", .yellow))
             case .down, .failed:
                 let why = h.reason.map { ": " + DisplayText.sanitized($0) } ?? ""
                 segs.append(Segment(" !\(name)(\(h.state.rawValue)\(why))", .red))

@@ -11,8 +11,10 @@
 //   (c) peak RSS (getrusage);
 //   (d) makespan over both lower bounds on sets of hosts (Bounds.swift);
 //   (e) parallel ports: their cores in the build only (ParallelPorts.swift).
+// With --graph FILE, only (d) and (e) on the graph of FILE (GraphFile's
+// format, e.g. from Tests/bench/debian-graph.py; GraphInput.swift).
 //
-// usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F]
+// usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F] [--graph FILE]
 import Engine
 import Foundation
 #if canImport(Glibc)
@@ -26,19 +28,21 @@ struct Config {
     var slots = 8
     /// Speed factor of the first host (the others have 1).
     var firstSf = 1.0
+    /// A graph file to measure instead of the generated graph.
+    var graphFile: String?
 }
 
 func parseArguments() -> Config {
     var c = Config()
     var args = Array(CommandLine.arguments.dropFirst())
     func fail(_ text: String) -> Never {
-        FileHandle.standardError.write(Data("bulkbuild-bench: \(text)\nusage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F]\n".utf8))
+        FileHandle.standardError.write(Data("bulkbuild-bench: \(text)\nusage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F] [--graph FILE]\n".utf8))
         exit(2)
     }
     while !args.isEmpty {
         let flag = args.removeFirst()
         if flag == "-h" || flag == "--help" {
-            print("usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F]")
+            print("usage: bulkbuild-bench [--ports N] [--seed S] [--hosts H] [--slots J] [--sf F] [--graph FILE]")
             exit(0)
         }
         guard let value = args.first else { fail("\(flag) needs a value") }
@@ -49,6 +53,7 @@ func parseArguments() -> Config {
         case "--hosts": guard let h = Int(value), h >= 1 else { fail("--hosts: at least 1") }; c.hosts = h
         case "--slots": guard let j = Int(value), j >= 1 else { fail("--slots: at least 1") }; c.slots = j
         case "--sf": guard let f = Double(value), f > 0 else { fail("--sf: a positive number") }; c.firstSf = f
+        case "--graph": c.graphFile = value
         default: fail("unknown option \(flag)")
         }
     }
@@ -174,6 +179,11 @@ func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f"
 
 let config = parseArguments()
 let rssAtStart = peakRSS()
+if let file = config.graphFile {
+    measureGraphFile(file, seed: config.seed)
+    print("\npeak RSS: \(f(peakRSS(), 1)) MiB (at start \(f(rssAtStart, 1)) MiB)")
+    exit(0)
+}
 let (graph, generateTime) = timed { generate(ports: config.ports, seed: config.seed) }
 let top = graph.dependents.sorted { $0.value > $1.value }.prefix(3)
 print("bulkbuild-bench: \(graph.records.count) ports, \(graph.edges) dependencies, seed \(config.seed)")

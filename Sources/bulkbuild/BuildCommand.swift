@@ -10,9 +10,7 @@ let bulkbuildVersion = "0.1.0"
 
 /// Options whose behaviour is not built yet: they fail loudly rather than
 /// be ignored.
-let unimplementedFlags: [Character: String] = [
-    "s": "-s (work directory sizes)",
-]
+let unimplementedFlags: [Character: String] = [:]
 let unimplementedParameters: Set<String> = [
 ]
 
@@ -44,8 +42,6 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    if o.memoryThreshold != nil { throw notImplemented("-M (memory file system builds)") }
-    if o.sizeLog != nil { throw notImplemented("-S (size log)") }
     try checkParameters(o.defines)
     func seconds(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = o.define(name) else { return fallback }
@@ -166,6 +162,13 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     config.rebuild = o.has("R")
     // -R rebuilds against newer packages: `depends` must update them too.
     config.update = o.has("U") ? .force : (o.has("u") || o.has("R")) ? .update : nil
+    config.measureSizes = o.has("s")
+    // NO_BUILD_STATS leaves out the default file, not one -S names.
+    config.sizesPath = o.sizeLog.map { exp.expand($0) } ?? (config.noBuildStats ? "" : config.statsPath + "-size")
+    config.memoryThreshold = o.memoryThreshold.map(Int64.init)
+    if config.measureSizes || o.sizeLog != nil || o.memoryThreshold != nil {
+        config.sizes = try readSizes(config.sizesPath)
+    }
     return config
 }
 
@@ -220,9 +223,6 @@ func loadHosts(_ o: BuildOptions, arch: String, localArch: String) throws -> (Ho
         } catch let e as HostsFileError {
             throw UsageError(description: e.description)
         }
-        if let h = loaded.hosts.first(where: { $0.properties.memory != nil }) {
-            throw notImplemented("memory= (host \(h.name), \(h.origin): building in memory)")
-        }
         guard !loaded.hosts.isEmpty else {
             throw UsageError(description: "\(o.hostsFiles.joined(separator: ", ")): no host to build on for \(arch)")
         }
@@ -235,6 +235,7 @@ func loadHosts(_ o: BuildOptions, arch: String, localArch: String) throws -> (Ho
 func runBuild(_ config: RunConfig, options o: BuildOptions) throws -> Int32 {
     let (file, parameters) = try loadHosts(o, arch: config.arch, localArch: config.tree.machineArch)
     var cfg = config
+    try checkMemoryBuilds(&cfg, hosts: file?.hosts)
     if cfg.startupScript == nil, let s = parameters["STARTUP"] {
         guard FileManager.default.isReadableFile(atPath: s) else {
             throw UsageError(description: "STARTUP=\(s) in the hosts file: cannot read that script")
@@ -264,4 +265,29 @@ final class LateReporter: Reporter {
     func finish(_ snapshot: RunSnapshot) { target?.finish(snapshot) }
     func suspend() { target?.suspend() }
     func resume() { target?.resume() }
+}
+
+/// The rolling size file (or -S): a line that is not a size line is an
+/// error at the start, naming the file and the line.
+func readSizes(_ path: String) throws -> SizeLog {
+    guard !path.isEmpty else { return SizeLog() }
+    do {
+        return try SizeLog.read(path)
+    } catch let e as SizeLog.Malformed {
+        throw UsageError(description: e.description)
+    }
+}
+
+/// -M and `memory` mount a tmpfs on each host, which Linux allows only to
+/// root (CAP_SYS_ADMIN). On this machine that is known now: refuse before
+/// anything runs rather than build on disk. Remote hosts find out at init.
+func checkMemoryBuilds(_ config: inout RunConfig, hosts: [HostConfig]?) throws {
+    let local = hosts?.filter(\.isLocal) ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
+    let inMemory = local.filter { $0.properties.memory != nil || config.memoryThreshold != nil }
+    if config.sizes.latest.isEmpty, hosts?.contains(where: { $0.properties.memory != nil }) ?? false {
+        config.sizes = try readSizes(config.sizesPath)
+    }
+    guard let first = inMemory.first, geteuid() != 0 else { return }
+    let what = config.memoryThreshold != nil ? "-M" : "memory= (host \(first.name), \(first.origin))"
+    throw UsageError(description: "\(what): building in memory mounts a tmpfs on \(first.name), which needs root (CAP_SYS_ADMIN); run bulkbuild as root there, or drop \(config.memoryThreshold != nil ? "-M" : "memory=")")
 }

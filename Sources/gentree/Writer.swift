@@ -204,6 +204,9 @@ struct Writer {
         T := $(CURDIR)
         ARCH = \(arch)
         LOGLINES = \(o.logLines)
+        # WRKOBJDIR on the make command line (-M) moves the work directories.
+        WRKOBJDIR = $(T)/obj
+        WORKDIR_NOTE = $(if $(filter command line,$(origin WRKOBJDIR)),echo "===> Work directory $$w on $$(stat -f -c %T "$$w")";)
         ALL = $(T)/packages/$(ARCH)/all
         PHASES = depends prepare fetch checksum patch configure build fake package clean junk install
         .PHONY: \(o.printData ? "print-data " : "")dump-vars $(PHASES)
@@ -216,7 +219,7 @@ struct Writer {
         """
         // `#` must be escaped inside variable definitions, not inside recipes.
         m += ##"""
-        PORT = s="$${SUBDIR:-}"; case "$$s" in ""|*" "*) echo "$@: SUBDIR must hold exactly one fullpkgpath, not '$$s'"; exit 1;; esac; d="$${s%%,*}"; case "$$s" in *,*) r="$${s\#*,}";; *) r="";; esac; fl=""; oifs="$$IFS"; IFS=,; for f in $$r; do case "$$f" in ""|-*) ;; *) fl="$${fl:+$$fl,}$$f";; esac; done; IFS="$$oifs"; i="$(T)/$$d/data"; [ -f "$$i" ] || { echo "$@: no such port: $$s"; exit 1; }; while IFS= read -r l; do case "$$l" in @*) eval "$${l\#@}";; *) break;; esac; done < "$$i"; if [ -n "$$fl" ]; then case " $$FLAVORS " in *" $$fl "*) eval "PKGS=\$$PKGS_$$fl";; *) echo "$@: $$d has no flavor $$fl"; exit 1;; esac; fi; w="$(T)/obj/$$LOCK"; [ -d "$$w" ] || mkdir -p "$$w"
+        PORT = s="$${SUBDIR:-}"; case "$$s" in ""|*" "*) echo "$@: SUBDIR must hold exactly one fullpkgpath, not '$$s'"; exit 1;; esac; d="$${s%%,*}"; case "$$s" in *,*) r="$${s\#*,}";; *) r="";; esac; fl=""; oifs="$$IFS"; IFS=,; for f in $$r; do case "$$f" in ""|-*) ;; *) fl="$${fl:+$$fl,}$$f";; esac; done; IFS="$$oifs"; i="$(T)/$$d/data"; [ -f "$$i" ] || { echo "$@: no such port: $$s"; exit 1; }; while IFS= read -r l; do case "$$l" in @*) eval "$${l\#@}";; *) break;; esac; done < "$$i"; if [ -n "$$fl" ]; then case " $$FLAVORS " in *" $$fl "*) eval "PKGS=\$$PKGS_$$fl";; *) echo "$@: $$d has no flavor $$fl"; exit 1;; esac; fi; w="$(WRKOBJDIR)/$$LOCK"; [ -d "$$w" ] || mkdir -p "$$w"
         PSLEEP = case "$$PSLEEP" in ""|0|0.00) ;; *) sleep "$$PSLEEP";; esac
         CHECK = miss=""; for f in $$NEEDS; do [ -f "$(ALL)/$$f" ] || miss="$$miss $$f"; done; if [ -n "$$miss" ]; then echo "$@: $$s: missing package files of build dependencies in $(ALL):$$miss"; exit 1; fi
 
@@ -225,7 +228,7 @@ struct Writer {
         if o.printData {
             m += #"""
             print-data:
-            	printf '%s\n' "PACKAGE_REPOSITORY=$(T)/packages" "DISTDIR=$(T)/distfiles" "MACHINE_ARCH=$(ARCH)" "LOCALBASE=$(T)/localbase" "WRKOBJDIR=$(T)/obj"
+            	printf '%s\n' "PACKAGE_REPOSITORY=$(T)/packages" "DISTDIR=$(T)/distfiles" "MACHINE_ARCH=$(ARCH)" "LOCALBASE=$(T)/localbase" "WRKOBJDIR=$(WRKOBJDIR)"
 
 
             """#
@@ -250,7 +253,7 @@ struct Writer {
         	$(PORT); echo "===> Configuring for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; echo "checking for a synthetic compiler... yes"; $(PSLEEP); : > "$$w/.configure_done"
 
         build:
-        	$(PORT); [ -z "$$IGNORE" ] || { echo "build: $$s is ignored: $$IGNORE"; exit 1; }; if [ -e "$(T)/$$d/FAIL" ]; then echo "build: $$s: FAIL marker present ($(T)/$$d/FAIL)"; exit 1; fi; echo "===> Building for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; n=0; while [ $$n -lt $(LOGLINES) ]; do echo "cc -O2 -c unit$$n.c -o unit$$n.o"; n=$$((n+1)); done; case "$$SCALABLE" in ""|0|0.00) ;; *) SLEEP=$$(awk -v s="$$SLEEP" -v p="$$SCALABLE" -v j="$(or $(MAKE_JOBS),1)" 'BEGIN { printf "%.2f", s - p + p / j }');; esac; case "$$PSLEEP" in ""|0|0.00) ;; *) [ -f "$$w/.configure_done" ] || SLEEP=$$(awk -v s="$$SLEEP" -v q="$$PSLEEP" 'BEGIN { printf "%.2f", s + 2 * q }');; esac; case "$$SLEEP" in ""|0|0.00) ;; *) sleep "$$SLEEP";; esac; : > "$$w/.build_done"; echo "===> Built $$s"
+        	$(PORT); [ -z "$$IGNORE" ] || { echo "build: $$s is ignored: $$IGNORE"; exit 1; }; if [ -e "$(T)/$$d/FAIL" ]; then echo "build: $$s: FAIL marker present ($(T)/$$d/FAIL)"; exit 1; fi; echo "===> Building for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; n=0; while [ $$n -lt $(LOGLINES) ]; do echo "cc -O2 -c unit$$n.c -o unit$$n.o"; n=$$((n+1)); done; case "$$SCALABLE" in ""|0|0.00) ;; *) SLEEP=$$(awk -v s="$$SLEEP" -v p="$$SCALABLE" -v j="$(or $(MAKE_JOBS),1)" 'BEGIN { printf "%.2f", s - p + p / j }');; esac; case "$$PSLEEP" in ""|0|0.00) ;; *) [ -f "$$w/.configure_done" ] || SLEEP=$$(awk -v s="$$SLEEP" -v q="$$PSLEEP" 'BEGIN { printf "%.2f", s + 2 * q }');; esac; case "$$SLEEP" in ""|0|0.00) ;; *) sleep "$$SLEEP";; esac; : > "$$w/.build_done"; $(WORKDIR_NOTE) echo "===> Built $$s"
 
         fake:
         	$(PORT); echo "===> Faking installation for $$s$(if $(MAKE_JOBS), with MAKE_JOBS=$(MAKE_JOBS))"; $(PSLEEP); : > "$$w/.fake_done"

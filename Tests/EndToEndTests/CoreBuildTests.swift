@@ -300,13 +300,15 @@ final class CoreBuildTests: XCTestCase {
         let bulk = Bulk(tree: tree)
         let bad = tree.path("bad-list")
         try writeFile(bad, "devel/ok\n../escape\n")
+        let badSizes = tree.path("bad-sizes")
+        try writeFile(badSizes, "devel/ok(ok-1) size=1 ts=1\ndevel/ok 12\n")
         let cases: [([String], String)] = [
             (["-Z"], "unknown option '-Z'"),
             (["-j", "zero"], "-j expects a positive whole number"),
             (["-j"], "option '-j' needs a value"),
             (["-D", "NOPE=1"], "unknown parameter"),
             (["-D", "novalue"], "-D expects PARAM=value"),
-            (["-s"], "not implemented yet"),
+            (["-s", "-S", badSizes], "\(badSizes):2: expected FULLPKGPATH(PKGNAME) size=KILOBYTES ts=EPOCH"),
             (["-D", "HISTORY_ONLY=1", "devel/p0001"], "HISTORY_ONLY works out which distfiles the whole tree no longer uses: give no path"),
             (["-D", "CDROM_ONLY=1"], "use them with -F"),
             (["-D", "FETCH_STALL_TIMEOUT=never"], "FETCH_STALL_TIMEOUT=never: expected a number of seconds"),

@@ -233,9 +233,9 @@ final class SimulationTests: XCTestCase {
     }
 
     /// On fan-in graphs the squiggle rule beats dpb's order (which keeps
-    /// the old squiggles) on four of the nine cases, ties on four, and
-    /// stays within 6.5% of the tight bound (seed 2 on 4 + 3 slots: 721 s
-    /// against 680 s, as with the old squiggles).
+    /// the old squiggles) on at least four of the nine cases and stays
+    /// within 6.5% of the tight bound (seed 2 on 4 + 3 slots: 717 s
+    /// against 680 s; 722 s with the old squiggles).
     func testFanInStaysNearTheTightBound() {
         var wins = 0
         for seed: UInt64 in [1, 2, 3] {
@@ -250,14 +250,33 @@ final class SimulationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(wins, 4)
     }
 
+    /// With a host twice as fast, a squiggle that took a light port because
+    /// a chain as long as the heavy port's follows it delayed the heavy
+    /// port itself, on the critical chain: random DAGs of 300 ports on
+    /// 4 x 4 slots (h0 at sf 2) ended 6.9% (seed 8) and 4.9% (seed 13) over
+    /// the tight bound. The squiggle slot takes the critical heavy port.
+    func testTheSquiggleSlotDoesNotDelayACriticalHeavyPortOnAFastHost() {
+        let hosts = (0..<4).map { Simulator.SimHost(name: "h\($0)", speedFactor: $0 == 0 ? 2 : 1, slots: 4) }
+        for seed: UInt64 in [8, 13] {
+            let r = Self.simulate(Self.randomDAG(seed: seed, count: 300), .criticalPath, hosts: hosts)
+            XCTAssertEqual(r.built, 300)
+            XCTAssertLessThanOrEqual(r.makespan, r.tightLowerBound * 1.005,
+                                     "seed \(seed): \(r.makespan) s against \(r.tightLowerBound) s")
+        }
+    }
+
     /// Where the old squiggle helped by chance: an aggregator needs all
     /// its leaves, light ones too, but the chain order runs the heavy
     /// leaves of every group first.
     func testFanInWhereTheOldSquiggleHelpedByChance() throws {
         try knownBug("""
-            On fanIn(seed: 2) on one 4-slot host the critical-path order ends at 1109 s, dpb's \
-            order (old squiggles) at 1068 s, the tight bound is 1063 s: ordering by chain alone \
-            does not see that an aggregator waits for its lightest leaf too.
+            On fanIn(seed: 2) on one 4-slot host the critical-path order ends at 1120 s (as a plain \
+            list schedule on 2 x 2 slots does), dpb's order (old squiggles) at 1068 s, the tight \
+            bound is 1063 s: ordering by chain alone does not see that an aggregator waits for its \
+            lightest leaf too. Squiggles that took light leaves gating as long a chain ended at \
+            1109 s, but cost 7% elsewhere (testTheSquiggleSlotDoesNotDelayACriticalHeavyPortOnAFastHost); \
+            a priority that adds a dependent's width over the capacity to its dependencies' chains \
+            was tried and is worse on most graphs (fan-in seed 2 on 8 slots: 1.15 x the bound).
             """)
         let g = Self.fanIn(seed: 2, groups: 4, width: 30, tail: 6)
         let cp = Self.simulate(g, .criticalPath, hosts: Self.oneHost4)

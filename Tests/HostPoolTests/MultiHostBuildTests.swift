@@ -60,7 +60,7 @@ final class MultiHostBuildTests: SSHBuildTestCase {
             ("localhost\nlocalhost\n", ":2:"),
             ("bad;host jobs=1\n", ":1:"),
             ("localhost jobs=1\nBOGUS_PARAMETER=1\n", ":2:"),
-            ("localhost memory=4G\n", ":1:"),
+            ("localhost memory=lots\n", ":1:"),
         ]
         for (text, mark) in cases {
             writeFile("\(work)/hosts", text)

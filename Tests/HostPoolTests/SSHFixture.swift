@@ -101,7 +101,7 @@ final class SSHFixture {
     /// to known_hosts.
     @discardableResult
     func startServer(alias: String, address: String = "127.0.0.1", port: Int? = nil,
-                     netns: String? = nil, trust: Bool = true) throws -> Server {
+                     netns: String? = nil, hiding: [String] = [], trust: Bool = true) throws -> Server {
         let port = port ?? freeLoopbackPort()
         let keyName = "host_key_\(alias)"
         let pub = try makeKey(keyName)
@@ -127,6 +127,12 @@ final class SSHFixture {
 
             """)
         var argv = ["/usr/sbin/sshd", "-D", "-f", cfg, "-E", "\(dir)/sshd_\(alias).log"]
+        if !hiding.isEmpty {
+            // `ip netns exec` gives the server a mount namespace of its own:
+            // an empty tmpfs over each path hides the master's files there.
+            let mounts = hiding.indices.map { "mount -t tmpfs bulkbuild-hidden \"$\($0 + 1)\" && " }.joined()
+            argv = ["/bin/sh", "-c", mounts + "shift \(hiding.count) && exec \"$@\"", "sh"] + hiding + argv
+        }
         if let ns = netns { argv = ["ip", "netns", "exec", ns] + argv }
         guard case .success(let pid) = spawnInGroup(argv: argv, environment: [:],
                                                     logPath: "\(dir)/sshd_\(alias).out") else {
@@ -243,7 +249,7 @@ final class NetnsFixture {
 
     /// Host number n (2...254) at NET.n with its own sshd on port 22.
     /// Returns the root-side veth name (set it down to cut the host off).
-    func addHost(_ n: Int, alias: String) throws -> String {
+    func addHost(_ n: Int, alias: String, hiding: [String] = []) throws -> String {
         let ns = "bbns\(tag)h\(n)"
         let veth = "bbv\(tag)h\(n)"
         let peer = "bbp\(tag)h\(n)"
@@ -255,7 +261,7 @@ final class NetnsFixture {
         try ip(["-n", ns, "addr", "add", "\(net).\(n)/24", "dev", peer])
         try ip(["-n", ns, "link", "set", peer, "up"])
         try ip(["-n", ns, "link", "set", "lo", "up"])
-        try ssh.startServer(alias: alias, address: "\(net).\(n)", port: 22, netns: ns)
+        try ssh.startServer(alias: alias, address: "\(net).\(n)", port: 22, netns: ns, hiding: hiding)
         return veth
     }
 

@@ -60,9 +60,22 @@ final class FileIOTests: TempDirTestCase {
     func testReplaceOverADirectoryFailsAndRemovesItsTemporaryFile() throws {
         try FileIO.makeDirectory(path("target/inside"))
         XCTAssertThrowsError(try FileIO.replace(path("target"), with: "x")) { error in
-            XCTAssertEqual((error as? FileIO.Failure)?.what, "cannot rename into place")
+            XCTAssertEqual((error as? FileIO.Failure)?.what, "not a regular file: it is never replaced")
         }
         XCTAssertEqual(listing(), ["target"])
+    }
+
+    /// A device or FIFO given as an output path (as root, `/dev/null`) is
+    /// left as it is: a rename would put a regular file in its place.
+    func testReplaceNeverPutsAFileInPlaceOfAFifo() throws {
+        XCTAssertEqual(mkfifo(path("fifo"), 0o600), 0)
+        XCTAssertThrowsError(try FileIO.replace(path("fifo"), with: "x")) { error in
+            XCTAssertEqual("\(error)", path("fifo") + ": not a regular file: it is never replaced")
+        }
+        var st = stat()
+        XCTAssertEqual(lstat(path("fifo"), &st), 0)
+        XCTAssertEqual(st.st_mode & S_IFMT, S_IFIFO)
+        XCTAssertEqual(listing(), ["fifo"])
     }
 
     func testReadExistsSizeAndMakeDirectory() throws {

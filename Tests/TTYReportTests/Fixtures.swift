@@ -27,7 +27,7 @@ func sampleSnapshot(now: Double = 1_800_000_000) -> RunSnapshot {
     s.fetchJobs = [.init(distfile: "gcc-4.9.4.tar.gz", attempt: 1, pid: 5301, percent: 25)]
     s.hosts = [
         .init(name: "localhost", state: .up, slots: 4, running: 2),
-        .init(name: "b2", state: .up, slots: 4, running: 1, pid: 4711),
+        .init(name: "b2", state: .up, slots: 4, running: 1),
         .init(name: "b3", state: .down, slots: 2, running: 0, reason: "no route"),
     ]
     s.lockedPaths = ["devel/foo"]

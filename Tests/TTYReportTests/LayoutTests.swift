@@ -54,7 +54,7 @@ final class LayoutTests: XCTestCase {
     func testHostsSummaryAndListLines() {
         var s = sampleSnapshot(now: now)
         var t = texts(s)
-        XCTAssertTrue(t.contains("Hosts: localhost 2/4 b2 [4711] 1/4 !b3(down: no route)"), "\(t)")
+        XCTAssertTrue(t.contains("Hosts: localhost 2/4 b2 1/4 !b3(down: no route)"), "\(t)")
         XCTAssertTrue(t.contains("I=1234 B=12 Q=45 T=2345 F=3 !=78 L=1 E=2 H=0"), "\(t)")
         XCTAssertTrue(t.contains("L=devel/foo"))
         XCTAssertTrue(t.contains("E=lang/bar(b2) x11/baz!"))
@@ -188,6 +188,27 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(ReportFormat.size(812), "812")
         XCTAssertEqual(ReportFormat.size(12 * 1024 + 5), "12K")
         XCTAssertEqual(ReportFormat.size(1_204_312), "1.1M")
+    }
+
+    func testTheFinalSummaryTellsIgnoredFromBrokenPorts() {
+        var s = sampleSnapshot()
+        s.counts.ignored = 78
+        s.counts.broken = 8
+        let first = ReportFormat.finalSummary(s, now: s.time)[0]
+        XCTAssertTrue(first.hasSuffix(", 70 ignored, 8 broken, 2 failed"), first)
+        s.counts.broken = nil
+        XCTAssertTrue(ReportFormat.finalSummary(s, now: s.time)[0].hasSuffix(", 78 ignored, 0 broken, 2 failed"),
+                      "a status file from before the count: all ignored")
+    }
+
+    func testAJobInMemoryIsMarkedWithAPlus() {
+        var s = sampleSnapshot()
+        s.jobs = [.init(path: "devel/small", phase: "build", host: nil, pid: 7, started: s.time - 5, logSize: 10,
+                        memory: true),
+                  .init(path: "devel/large", phase: "build", host: nil, pid: 8, started: s.time - 5, logSize: 10)]
+        let t = texts(s)
+        XCTAssertTrue(t.contains { $0.hasPrefix("devel/small(build)+ [7]") }, "\(t)")
+        XCTAssertTrue(t.contains { $0.hasPrefix("devel/large(build) [8]") }, "\(t)")
     }
 }
 

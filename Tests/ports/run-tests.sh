@@ -124,6 +124,8 @@ t_dump_batch() {
 	has "misc/hello.DISTFILES=hello-3.1.tar.gz" &&
 	has "misc/hello.CHECKSUM_FILE=$T/misc/hello/distinfo" &&
 	has "misc/hello.SITES=file://$T/distfiles-src/" &&
+	has "misc/hello.WRKDIR=$T/.work/obj/misc.hello" &&
+	has "math/calc,double.WRKDIR=$T/.work/obj/math.calc-double" &&
 	has "===> text/wordlist" &&
 	has "text/wordlist,-main.FULLPKGNAME=wordlist-1.0" &&
 	has "text/wordlist,-lib.FULLPKGNAME=wordlist-lib-1.0" &&

@@ -18,6 +18,15 @@ final class FakeRunner: TaskRunner {
     private(set) var down = false
     /// BULKBUILD_UPDATE given to each `depends`, by SUBDIR ("" when none).
     private(set) var updates: [String: String] = [:]
+    /// A copy host's files: its tasks read and write under the carrier's
+    /// root instead of the master's paths.
+    var carrier: FakeCarrier?
+    /// The argv of every task that is not a port's make call (du, mounts).
+    /// SUBDIR of every dump-vars, in order ("" for the whole tree).
+    private(set) var listings: [String] = []
+    private(set) var argvs: [(at: Double, argv: [String])] = []
+    /// (SUBDIR, phase, WRKOBJDIR=...) of every phase run with a WRKOBJDIR (-M).
+    private(set) var wrkobjdirs: [(String, String, String)] = []
 
     init(hostName: String, isLocal: Bool, world: FakeWorld, tree: FakeTree) {
         self.hostName = hostName; self.isLocal = isLocal; self.world = world; self.tree = tree
@@ -43,9 +52,15 @@ final class FakeRunner: TaskRunner {
                 bulkbuild-fact signature=\(String(repeating: "ab", count: 32))
 
                 """
+        } else if spec.argv.first == "du", let dir = spec.argv.last {
+            // -s measures a work directory: FakeTree says how big it is.
+            seconds = 1
+            if let kb = tree.workKilobytes[dir] { writes = "\(kb)\t\(dir)\n" } else { end = .exited(1) }
+            argvs.append((t, spec.argv))
         } else if spec.environment["BULKBUILD_FETCH"] != nil, let answer = tree.fetchAnswer {
             (seconds, end) = answer(spec)
         } else if spec.argv.contains("dump-vars") {
+            listings.append(subdir)
             seconds = 0.05
             if tree.listingFails {
                 writes = "make: *** No rule to make target 'dump-vars'.  Stop.\n"
@@ -56,18 +71,30 @@ final class FakeRunner: TaskRunner {
         } else if spec.argv.contains("junk") {
             seconds = 0.2
             tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
+        } else if spec.argv.first == "/bin/sh" && spec.argv.contains(where: { $0.contains("tmpfs") || $0.contains("umount") }) {
+            argvs.append((t, spec.argv))
+            if tree.mountFails { end = .exited(32) }
+            seconds = tree.mountSeconds
         } else if let phase = spec.environment["PHASE"] {
             if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
+            if let w = spec.argv.first(where: { $0.hasPrefix("WRKOBJDIR=") }) { wrkobjdirs.append((subdir, phase, w)) }
             let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
             let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
             seconds = o.seconds; end = o.end
+            if phase == "depends", let root = carrier?.hostRoot,
+               let missing = tree.ports[subdir]?.deps.first(where: { !tree.packageExists($0, root: root) }) {
+                // A copy host installs only what was sent to it.
+                writes = "===> \(subdir): the package of \(missing) is not in this host's repository\n"
+                end = .exited(1)
+            }
             if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
             ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
             if phase == "package" {
                 let delay = tree.ports[subdir]?.packageDelay ?? 0
+                let root = carrier?.hostRoot ?? ""
                 onFinish = { [tree, world] in
-                    if delay == 0 { tree.makePackage(subdir) }
-                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir) } }
+                    if delay == 0 { tree.makePackage(subdir, root: root) }
+                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir, root: root) } }
                 }
             }
         }
@@ -87,6 +114,7 @@ final class FakeRunner: TaskRunner {
     func goDown(_ why: String = "connection lost") {
         down = true
         host?.hostEvent(.down(why))
+        carrier?.cut(why)
         for t in live { world.endSoon(t, .lost(why)) }
     }
 

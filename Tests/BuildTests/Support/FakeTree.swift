@@ -39,6 +39,11 @@ final class FakeTree {
     var listingFails = false
     /// Answers fetch tasks (see FakeFetch.swift): seconds and end.
     var fetchAnswer: ((TaskSpec) -> (Double, TaskEnd))?
+    /// `du -sk` answers by directory (-s); a directory not here fails du.
+    var workKilobytes: [String: Int64] = [:]
+    /// Mounting a memory file system fails (-M without the privilege).
+    var mountFails = false
+    var mountSeconds = 0.01
     /// (pkgpath, phase, host, start) of every phase started.
     private(set) var phases: [(path: String, phase: String, host: String, at: Double, makeJobs: Int?)] = []
     /// JUNK_KEEP of every junk run, with its host.
@@ -64,8 +69,23 @@ final class FakeTree {
     }
 
     func phasesOf(_ path: String) -> [String] { phases.filter { $0.path == path }.map { $0.phase } }
-    func packageExists(_ path: String) -> Bool {
-        FileIO.exists(packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz")
+    /// `root`: a copy host's files (FakeCarrier.hostRoot); "" the master's.
+    func packageExists(_ path: String, root: String = "") -> Bool {
+        FileIO.exists(packageFile(path, root: root))
+    }
+    func packageFile(_ path: String, root: String = "") -> String {
+        root + packageDir + "/" + (ports[path]?.pkgname ?? "?") + ".tgz"
+    }
+
+    /// A Makefile per port under `portsdir`, for copy hosts to mirror.
+    func writePortDirectories(under portsdir: String) throws {
+        for (path, port) in ports {
+            try FileIO.makeDirectory(portsdir + "/" + path)
+            try FileIO.replace(portsdir + "/" + path + "/Makefile", with: "# \(port.pkgname)\n")
+        }
+        // Older than the run's first mirror by more than its slack for
+        // coarse file times, so that only later changes are sent again.
+        usleep(100_000)
     }
 
     func dumpVars(_ subdir: String) -> String {
@@ -99,9 +119,9 @@ final class FakeTree {
 
     func junk(host: String, keep: String) { junkRuns.append((host, keep)) }
 
-    func makePackage(_ path: String) {
+    func makePackage(_ path: String, root: String = "") {
         guard let p = ports[path] else { return }
-        try? FileIO.makeDirectory(packageDir)
-        try? FileIO.replace(packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path)\n")
+        try? FileIO.makeDirectory(root + packageDir)
+        try? FileIO.replace(root + packageDir + "/" + p.pkgname + ".tgz", with: "fake package of \(path) v\(p.version)\n")
     }
 }

@@ -27,6 +27,10 @@ struct FakeHostSpec {
     var stuck: Double?
     var junkEvery = 0
     var alwaysClean = false
+    /// Shares no file system with the master: files go through a FakeCarrier.
+    var copy = false
+    /// memory=: the host's -M threshold in KiB.
+    var memory: Int64?
 }
 
 final class Harness {
@@ -37,6 +41,8 @@ final class Harness {
     var config: RunConfig
     private(set) var coordinator: Coordinator!
     private(set) var runners: [String: FakeRunner] = [:]
+    /// The carriers of copy hosts, by host name.
+    private(set) var carriers: [String: FakeCarrier] = [:]
     var hostSpecs: [FakeHostSpec] = [FakeHostSpec(name: "localhost", slots: 4, local: true)]
 
     init(ports: [FakePort] = [], limit: Double = 1_000_000) throws {
@@ -84,6 +90,14 @@ final class Harness {
             let host = BuildHost(name: spec.name, runner: runner, slots: spec.slots, speedFactor: spec.sf,
                                  junkEvery: spec.junkEvery, stuckTimeout: spec.stuck, alwaysClean: spec.alwaysClean,
                                  model: model)
+            if spec.copy {
+                let carrier = FakeCarrier(world: world, hostRoot: dir + "/on-" + spec.name)
+                carrier.runner = runner
+                runner.carrier = carrier
+                carriers[spec.name] = carrier
+                host.files = HostFiles(carrier: carrier)
+            }
+            host.memoryThreshold = spec.memory ?? config.memoryThreshold
             c.addHost(host)
             if spec.local {
                 c.startInit(host)
@@ -103,6 +117,12 @@ final class Harness {
     func startOver() {
         coordinator = nil
         runners = [:]
+        carriers = [:]
+    }
+
+    func startOverAndPrepare() throws -> Coordinator {
+        startOver()
+        return try prepare()
     }
 
     /// Runs to the end; the exit status.
