@@ -24,8 +24,9 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
     if let eq = arg.lastIndex(of: "="), !FileManager.default.fileExists(atPath: arg) {
         let name = String(arg[..<eq])
         let valueText = String(arg[arg.index(after: eq)...])
-        guard let value = Double(valueText), value >= 0, value.isFinite else {
-            throw UsageError(description: "'\(arg)': pkgpath=value needs a number after '=', got '\(valueText)'")
+        // Bounded like the -D durations, so that sums of weights stay in Int range.
+        guard let value = Double(valueText), value >= 0, value < 1e9 else {
+            throw UsageError(description: "'\(arg)': pkgpath=value needs a number of seconds (0 to 999999999) after '=', got '\(valueText)'")
         }
         let path = try checkedPath(name, context: "'\(arg)'")
         req.paths.append(path)
@@ -37,8 +38,8 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
     if let star = arg.lastIndex(of: "*") {
         file = String(arg[..<star])
         let s = String(arg[arg.index(after: star)...])
-        guard let v = Double(s), v > 0, v.isFinite else {
-            throw UsageError(description: "'\(arg)': file*scale needs a positive number after '*', got '\(s)'")
+        guard let v = Double(s), v > 0, v <= 1e6 else {
+            throw UsageError(description: "'\(arg)': file*scale needs a positive number up to 1000000 after '*', got '\(s)'")
         }
         scale = v
         guard FileManager.default.fileExists(atPath: file) else {
@@ -56,10 +57,17 @@ public func readPathList(_ arg: String, into req: inout PathRequest, portsdir: S
 
 /// A file of pkgpaths, one per line; `#` comments and blank lines are skipped.
 public func readPathFile(_ file: String, scale: Double? = nil, into req: inout PathRequest) throws {
-    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-        throw UsageError(description: "\(file): cannot read path list")
+    guard let data = FileManager.default.contents(atPath: file) else {
+        var isDir: ObjCBool = false
+        let why = FileManager.default.fileExists(atPath: file, isDirectory: &isDir)
+            ? (isDir.boolValue ? ": it is a directory" : "") : ": no such file"
+        throw UsageError(description: "\(file): cannot read path list\(why)")
     }
-    for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    let before = req.paths.count
+    for (n, bytes) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        guard let raw = String(validating: bytes, as: UTF8.self) else {
+            throw UsageError(description: "\(file):\(n + 1): not UTF-8 text (expected a pkgpath like devel/gmake)")
+        }
         var line = Substring(raw)
         if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
         let word = line.trimmingCharacters(in: .whitespaces)
@@ -67,6 +75,11 @@ public func readPathFile(_ file: String, scale: Double? = nil, into req: inout P
         let path = try checkedPath(word, context: "\(file):\(n + 1)")
         req.paths.append(path)
         if let scale { req.scales[path] = scale }
+    }
+    // As with an empty argument: a list that came out empty must not turn
+    // into a build of the whole tree.
+    if req.paths.count == before {
+        throw UsageError(description: "\(file): the path list names no pkgpath (give -a to build the whole tree)")
     }
 }
 

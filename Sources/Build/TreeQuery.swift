@@ -9,15 +9,40 @@ public func runMakeOnce(make: String, portsdir: String, target: String, environm
     let out = scratch + "/make-\(target)-\(getpid()).out"
     unlink(out)
     defer { unlink(out) }
+    // The call runs in a group of its own, which an interrupt at the
+    // terminal does not reach: hold INT, TERM and HUP meanwhile, and pass
+    // them on to the group before leaving, so no make outlives bulkbuild.
+    var stops = sigset_t(), before = sigset_t()
+    sigemptyset(&stops)
+    for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stops, sig) }
+    pthread_sigmask(SIG_BLOCK, &stops, &before)
+    defer { pthread_sigmask(SIG_SETMASK, &before, nil) }
     switch spawnInGroup(argv: [make, "-C", portsdir, "-s", target], environment: environment, logPath: out) {
     case .failure(let err):
         return (127, err.text)
     case .success(let pid):
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var tick = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            let sig = sigtimedwait(&stops, nil, &tick)
+            if sig > 0 { endGroupAndExit(pid, target: target, signal: sig) }
+        }
         let code: Int32 = cp_wifexited(status) != 0 ? cp_wexitstatus(status) : 128 + cp_wtermsig(status)
         return (code, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
     }
+}
+
+/// TERM to the make's group, KILL after 2 s, then exit as 128+signal.
+private func endGroupAndExit(_ pid: pid_t, target: String, signal sig: Int32) -> Never {
+    kill(-pid, SIGTERM)
+    var status: Int32 = 0
+    var waited = 0
+    while waitpid(pid, &status, WNOHANG) == 0 && waited < 20 { usleep(100_000); waited += 1 }
+    kill(-pid, SIGKILL)
+    if waited >= 20 { _ = waitpid(pid, &status, 0) }
+    let text = "bulkbuild: \(String(cString: strsignal(sig))): stopped during make \(target)\n"
+    _ = text.withCString { write(2, $0, strlen($0)) }
+    exit(128 + sig)
 }
 
 /// The tree's settings from `print-data`, with the protocol's defaults.

@@ -138,7 +138,11 @@ public struct HostsFile: Sendable, Equatable {
     public static func load(paths: [String], targetArch: String?,
                             localNames: Set<String>, localArch: String? = nil) throws -> HostsFile {
         var result = HostsFile()
-        for path in paths {
+        for (n, path) in paths.enumerated() {
+            // Otherwise its first host is "already listed" at its own line.
+            if paths[..<n].contains(path) {
+                throw HostsFileError(file: path, line: 0, message: "this hosts file is given twice (-h)")
+            }
             guard let text = readWholeFile(path) else {
                 throw HostsFileError(file: path, line: 0, message: "cannot read the hosts file")
             }
@@ -194,11 +198,14 @@ public struct HostsFile: Sendable, Equatable {
 
             let hostWord = String(decoding: first, as: UTF8.self)
             var props = defaults
+            var keys: Set<String> = []
             for word in words.dropFirst() {
                 guard let eq = word.firstIndex(of: equals) else {
                     throw fail("expected key=value, got '\(String(decoding: word, as: UTF8.self))'")
                 }
                 let key = String(decoding: word[..<eq], as: UTF8.self)
+                // Which of two values would win is a guess: say so instead.
+                guard keys.insert(key).inserted else { throw fail("property '\(key)' given twice on one line") }
                 let value = String(decoding: word[word.index(after: eq)...], as: UTF8.self)
                 if let problem = Self.apply(key: key, value: value, to: &props) {
                     throw fail(problem)
@@ -252,8 +259,9 @@ public struct HostsFile: Sendable, Equatable {
             guard let n = count(min: 1) else { return "jobs: expected a number of jobs >= 1, got '\(value)'" }
             p.jobs = n
         case "sf":
-            guard let d = Double(value), d > 0, d.isFinite, value.first != "+" else {
-                return "sf: expected a speed factor > 0 (e.g. 1 or 2.5), got '\(value)'"
+            // Bounded so that weights divided or multiplied by it stay finite.
+            guard let d = Double(value), d >= 0.001, d <= 1000, value.first != "+" else {
+                return "sf: expected a speed factor from 0.001 to 1000 (e.g. 1 or 2.5), got '\(value)'"
             }
             p.sf = d
         case "stuck":

@@ -66,6 +66,9 @@ public struct BuildStats: Sendable {
     }
 
     public mutating func add(_ e: Entry) {
+        // A hand-edited or corrupt line (1e308, nan) would overflow every
+        // sum and Int conversion downstream; no build takes 30 years.
+        guard e.time.isFinite, e.time >= 0, e.time < 1e9, e.timestamp.isFinite, abs(e.timestamp) < 1e11 else { return }
         var list = entries[e.path, default: []]
         list.append(e)
         if list.count > BuildStats.keepPerPath { list.removeFirst(list.count - BuildStats.keepPerPath) }

@@ -84,7 +84,10 @@ public enum FileIO {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw Failure(path: path, what: "cannot create directory", code: cp_errno())
+            // Foundation leaves errno stale when a file is in the way.
+            var st = stat()
+            let inTheWay = stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
+            throw Failure(path: path, what: "cannot create directory", code: inTheWay ? EEXIST : cp_errno())
         }
     }
 

@@ -78,20 +78,57 @@ public enum StatusFile {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             if access(path, F_OK) != 0 { throw Failure.missing(path) }
+            // Foundation leaves errno stale for a directory.
+            var st = stat()
+            if stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR { throw Failure.unreadable(path, "is a directory") }
             throw Failure.unreadable(path, String(cString: strerror(errno)))
         }
         do {
-            return try JSONDecoder().decode(RunSnapshot.self, from: data)
+            let snapshot = try JSONDecoder().decode(RunSnapshot.self, from: data)
+            if let why = outOfRange(snapshot) { throw Failure.corrupt(path, why) }
+            return snapshot
+        } catch let failure as Failure {
+            throw failure
         } catch let DecodingError.dataCorrupted(ctx) {
             throw Failure.corrupt(path, ctx.debugDescription)
         } catch let DecodingError.keyNotFound(key, _) {
             throw Failure.corrupt(path, "field \(key.stringValue) missing")
         } catch let DecodingError.typeMismatch(_, ctx) {
-            throw Failure.corrupt(path, "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+            throw Failure.corrupt(path, "wrong type at \(fieldName(ctx.codingPath))")
         } catch let DecodingError.valueNotFound(_, ctx) {
-            throw Failure.corrupt(path, "value missing at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))")
+            throw Failure.corrupt(path, "value missing at \(fieldName(ctx.codingPath))")
         } catch {
             throw Failure.corrupt(path, "\(error)")
         }
+    }
+
+    private static func fieldName(_ path: [CodingKey]) -> String {
+        path.isEmpty ? "the top level (expected an object)" : path.map(\.stringValue).joined(separator: ".")
+    }
+
+    /// The file may come from anywhere (an old run, a hand edit): numbers
+    /// that no run writes would overflow the screen's sums and conversions
+    /// to Int, so they are refused here, naming the field. Times and
+    /// durations must lie within about 3000 years of 1970, counts and
+    /// sizes between 0 and 2^48.
+    static func outOfRange(_ value: Any, at field: String = "") -> String? {
+        let limit = 1e11
+        switch value {
+        case let d as Double:
+            return d.isFinite && abs(d) < limit ? nil : "\(field): \(d) is out of range"
+        case let n as Int: return wholeOutOfRange(Int64(n), field)
+        case let n as Int64: return wholeOutOfRange(n, field)
+        case let n as Int32: return wholeOutOfRange(Int64(n), field)
+        default:
+            for child in Mirror(reflecting: value).children {
+                let name = child.label.flatMap { $0 == "some" ? nil : field.isEmpty ? $0 : field + "." + $0 } ?? field
+                if let why = outOfRange(child.value, at: name) { return why }
+            }
+            return nil
+        }
+    }
+
+    private static func wholeOutOfRange(_ n: Int64, _ field: String) -> String? {
+        (0..<(1 << 48)).contains(n) ? nil : "\(field): \(n) is out of range (0 to 2^48)"
     }
 }

@@ -42,12 +42,7 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    for (name, value) in o.defines {
-        guard knownParameters.contains(name) else {
-            throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
-        }
-        if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
-    }
+    try checkParameters(o.defines)
     func seconds(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = o.define(name) else { return fallback }
         // Finite and below ~30 years, so every later conversion to Int holds.
@@ -60,6 +55,10 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
 
     let env = ProcessInfo.processInfo.environment
     let portsdirRaw = o.define("PORTSDIR") ?? env["PORTSDIR"] ?? "/usr/ports"
+    // An empty one (an unset variable in a script) would be the current directory.
+    if portsdirRaw.isEmpty {
+        throw UsageError(description: "PORTSDIR is empty (\(o.define("PORTSDIR") != nil ? "-D PORTSDIR=" : "in the environment")): give the ports tree's directory")
+    }
     let portsdir = URL(fileURLWithPath: portsdirRaw).standardizedFileURL.path
     let make = o.define("MAKE") ?? "make"
     if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {
@@ -112,8 +111,13 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if let script = o.define("STARTUP"), !FileManager.default.isReadableFile(atPath: script) {
         throw UsageError(description: "-D STARTUP=\(script): cannot read that script (it is a local file sent to each host)")
     }
-    if let b = o.buildLogPrime, !FileManager.default.isReadableFile(atPath: exp.expand(b)) {
-        throw UsageError(description: "-b \(b): cannot read that build log")
+    if let b = o.buildLogPrime {
+        var isDir: ObjCBool = false
+        let path = exp.expand(b)
+        if !FileManager.default.isReadableFile(atPath: path)
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue) {
+            throw UsageError(description: "-b \(b): cannot read that build log\(isDir.boolValue ? " (it is a directory)" : "")")
+        }
     }
 
     var fetch = FetchSettings()
@@ -166,6 +170,20 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         config.sizes = try readSizes(config.sizesPath)
     }
     return config
+}
+
+/// Refuses -D names bulkbuild does not know or has not built, and values
+/// that only the ssh layer reads (and would otherwise drop silently).
+func checkParameters(_ defines: [(String, String)]) throws {
+    for (name, value) in defines {
+        guard knownParameters.contains(name) else {
+            throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
+        }
+        if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
+    }
+    if let text = defines.last(where: { $0.0 == "CONNECTION_TIMEOUT" })?.1, (Int(text) ?? 0) < 1 {
+        throw UsageError(description: "-D CONNECTION_TIMEOUT=\(text): expected a whole number of seconds >= 1")
+    }
 }
 
 /// The hosts files' NAME=value lines are -D parameters; the command line's

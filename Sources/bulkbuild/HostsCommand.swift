@@ -7,5 +7,20 @@ import Glibc
 /// checks every host of the hosts files. Exit 0 when all are usable, 1 when
 /// one is not (the reason is given per host), 2 on usage errors.
 func runHostsCommand(_ args: [String]) -> Int32 {
-    HostsCheck.run(args, print: { text in writeOut(text, fd: 1) }, printError: printError)
+    // The parameters a build would refuse are refused here too, or a file
+    // that "passes" would stop the build.
+    if case .success(let parsed) = HostsCheckOptions.parse(args) {
+        var o = BuildOptions()
+        o.hostsFiles = parsed.hostsFiles
+        o.defines = parsed.defines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        do {
+            try checkParameters(try withHostsFileParameters(o).defines)
+        } catch let e as UsageError {
+            printError("bulkbuild hosts: \(e.description)")
+            return 2
+        } catch {
+            // Unreadable files and the like: HostsCheck says it.
+        }
+    }
+    return HostsCheck.run(args, print: { text in writeOut(text, fd: 1) }, printError: printError)
 }

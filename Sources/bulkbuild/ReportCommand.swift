@@ -39,6 +39,11 @@ func runReportCommand(_ args: [String]) -> Int32 {
         }
         i += 1
     }
+    // A file named on purpose that is not there is a mistake, not "no history".
+    if let stats, access(stats, R_OK) != 0 {
+        printError("bulkbuild report: --stats \(stats): cannot read that build-stats file: \(String(cString: strerror(errno)))")
+        return 2
+    }
     // `-L ports/logs` for a run that logged to ports/logs/ARCH.
     if !FileIO.exists(logDir + "/engine.log"), let only = onlyRunBelow(logDir) { logDir = only }
     let report: RunReport
@@ -58,7 +63,8 @@ func runReportCommand(_ args: [String]) -> Int32 {
             try FileIO.replace(path, with: report.html(writtenTo: path))
         }
     } catch {
-        printError("bulkbuild report: \(error)")
+        // The error names the temporary file; say which file was meant.
+        printError("bulkbuild report: cannot write \(path): \(error)")
         return 1
     }
     if path != "-" { print("bulkbuild report: wrote \(path)") }

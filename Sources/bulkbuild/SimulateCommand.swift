@@ -52,7 +52,15 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         if let prime = config.primeLog { stats = try BuildStats.fromBuildLog(prime) }
         else if !config.noBuildStats { stats = BuildStats.read(config.statsPath) }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
-        try listSynchronously(engine, config: config)
+        let listingFailures = listSynchronously(engine, config: config)
+        for f in listingFailures { printError("bulkbuild simulate: \(f)") }
+        let listed = engine.summary()
+        // What a real run would report as broken, so a mistyped path is not a silent 0.
+        for (p, why) in listed.brokenPaths { printError("bulkbuild simulate: broken: \(p): \(why)") }
+        if listed.counts.total == 0 && !listingFailures.isEmpty {
+            printError("bulkbuild simulate: \(config.portsdir) listed no port")
+            return 1
+        }
         let known = stats.entries.count
         var sim = Simulator(hosts: hosts)
         // Parallel ports by the model, fed from the phase times of build.log
@@ -105,12 +113,17 @@ func duration(_ s: Double) -> String {
     return String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) + String(format: " (%.1fs)", s)
 }
 
-/// Lists everything the engine wants, in rounds, before the simulation.
-func listSynchronously(_ engine: BuildEngine, config: RunConfig) throws {
+/// Lists everything the engine wants, in rounds, before the simulation;
+/// returns a line for each dump-vars call that failed.
+func listSynchronously(_ engine: BuildEngine, config: RunConfig) -> [String] {
+    var failures: [String] = []
     func list(_ paths: [FullPkgPath]) {
         let env = ["SUBDIR": paths.map { $0.canonical }.joined(separator: " "), "PHASE": ""]
-        let (_, output) = runMakeOnce(make: config.make, portsdir: config.portsdir, target: "dump-vars",
-                                      environment: env, scratch: NSTemporaryDirectory())
+        let (status, output) = runMakeOnce(make: config.make, portsdir: config.portsdir, target: "dump-vars",
+                                           environment: env, scratch: NSTemporaryDirectory())
+        if status != 0 {
+            failures.append("make dump-vars for \(paths.isEmpty ? "the whole tree" : "\(paths.count) path(s)") failed (exit \(status))")
+        }
         var result = ListingResult.interpret(DumpVarsOutput.parse(Substring(output)), requested: paths)
         for k in result.records.indices { result.records[k].packageExists = false }
         engine.listed(result, requested: paths)
@@ -122,4 +135,5 @@ func listSynchronously(_ engine: BuildEngine, config: RunConfig) throws {
         list(batch)
     }
     _ = engine.takeChanges()
+    return failures
 }
