@@ -65,6 +65,25 @@ public struct BuildStats: Sendable {
         return stats
     }
 
+    /// The paths `runs` (a log directory's build.log, by `fromBuildLog`)
+    /// has builds of take their times from there: a build.log time is the
+    /// job's whole slot time, every phase and the gaps between them, where
+    /// a stats line may hold less (a tree's seeded build times). Both
+    /// keep the last ten builds, so for paths built in this log directory
+    /// the two agree unless the stats file was seeded or shared.
+    public mutating func takeSlotTimes(from runs: BuildStats) {
+        for (path, list) in runs.entries where !list.isEmpty { entries[path] = list }
+    }
+
+    /// The stats file's history with the slot times of the log
+    /// directory's build.log (a missing build.log adds nothing).
+    public static func history(stats statsPath: String, buildLog: String,
+                               files: any FileStore = PosixFileStore.shared) -> BuildStats {
+        var stats = read(statsPath, files: files)
+        if let runs = try? fromBuildLog(buildLog, files: files) { stats.takeSlotTimes(from: runs) }
+        return stats
+    }
+
     public mutating func add(_ e: Entry) {
         // A hand-edited or corrupt line (1e308, nan) would overflow every
         // sum and Int conversion downstream; no build takes 30 years.

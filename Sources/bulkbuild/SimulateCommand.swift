@@ -50,7 +50,7 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         let engine = BuildEngine(wantsEverything: config.wholeTree, ordering: config.ordering)
         var stats = BuildStats()
         if let prime = config.primeLog { stats = try BuildStats.fromBuildLog(prime) }
-        else if !config.noBuildStats { stats = BuildStats.read(config.statsPath) }
+        else if !config.noBuildStats { stats = BuildStats.history(stats: config.statsPath, buildLog: config.logdir + "/build.log") }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         let listingFailures = listSynchronously(engine, config: config)
         for f in listingFailures { printError("bulkbuild simulate: \(f)") }
