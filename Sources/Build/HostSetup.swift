@@ -148,14 +148,10 @@ extension Coordinator {
     }
 
     /// The run is over: every ssh host thread closes its session before the
-    /// process exits (libssh torn down by exit() under a live session could
-    /// crash the process after a finished run). Bounded: a hung connection
-    /// delays the exit by at most `within` seconds.
+    /// process exits. Bounded: a hung connection delays the exit by at most
+    /// `within` seconds.
     func endHostSessions(within: Double) {
-        let remote = hosts.compactMap { $0.runner as? RemoteRunner }
-        for r in remote { r.shutdown(killTasks: true) }
-        let deadline = cp_monotonic() + within
-        while !remote.allSatisfy({ $0.state == .shutDown }) && cp_monotonic() < deadline { usleep(10_000) }
+        RemoteRunner.shutDown(hosts.compactMap { $0.runner as? RemoteRunner }, within: within)
     }
 }
 

@@ -168,14 +168,7 @@ public enum HostsCheck {
             }
             reports.append(HostReport(name: h.name, local: h.isLocal))
         }
-        defer {
-            let remote = runners.compactMap { $0 as? RemoteRunner }
-            for r in remote { r.shutdown(killTasks: true) }
-            // Each host thread ends its libssh session before this process
-            // exits: a session torn down during exit() could crash it.
-            let deadline = cp_monotonic() + 5
-            while !remote.allSatisfy({ $0.state == .shutDown }) && cp_monotonic() < deadline { usleep(10_000) }
-        }
+        defer { RemoteRunner.shutDown(runners.compactMap { $0 as? RemoteRunner }, within: 5) }
 
         // 1. Connection and authentication.
         _ = driver.run(until: {

@@ -120,6 +120,15 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
         submit(.shutdown(killTasks: killTasks))
     }
 
+    /// Shuts `runners` down (killing their tasks) and waits, at most
+    /// `within` seconds, until each thread has closed its session: libssh
+    /// torn down by exit() under a live session could crash the process.
+    public static func shutDown(_ runners: [RemoteRunner], within: Double) {
+        for r in runners { r.shutdown(killTasks: true) }
+        let deadline = cp_monotonic() + within
+        while !runners.allSatisfy({ $0.state == .shutDown }) && cp_monotonic() < deadline { usleep(10_000) }
+    }
+
     func submit(_ r: Request) {
         // The eventfd is written under the lock: exitThread closes it.
         let accepted: Bool = lock.locked {
