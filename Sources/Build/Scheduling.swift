@@ -130,7 +130,7 @@ extension Coordinator {
             try? stats.write(to: config.statsPath, files: files)
             // The weights (and so the ETA) use whole slot times where this
             // log directory has them (BuildStats.takeSlotTimes).
-            if let runs = try? BuildStats.fromBuildLog(logs.buildLog, files: files) { stats.takeSlotTimes(from: runs) }
+            stats.takeSlotTimes(fromBuildLog: logs.buildLog, files: files)
         }
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         expectedLogSizes = stats.logSizes()

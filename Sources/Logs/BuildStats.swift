@@ -80,8 +80,14 @@ public struct BuildStats: Sendable {
     public static func history(stats statsPath: String, buildLog: String,
                                files: any FileStore = PosixFileStore.shared) -> BuildStats {
         var stats = read(statsPath, files: files)
-        if let runs = try? fromBuildLog(buildLog, files: files) { stats.takeSlotTimes(from: runs) }
+        stats.takeSlotTimes(fromBuildLog: buildLog, files: files)
         return stats
+    }
+
+    /// takeSlotTimes from the build.log at `path` (a missing or unreadable
+    /// one adds nothing).
+    public mutating func takeSlotTimes(fromBuildLog path: String, files: any FileStore = PosixFileStore.shared) {
+        if let runs = try? BuildStats.fromBuildLog(path, files: files) { takeSlotTimes(from: runs) }
     }
 
     public mutating func add(_ e: Entry) {
