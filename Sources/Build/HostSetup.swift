@@ -65,7 +65,7 @@ extension Coordinator {
         case .success(let agent):
             localAgent = agent
             let fd = agent.fd
-            poll.watch(fd) { [weak agent] in agent?.readAvailable() }
+            poll.watch(fd) { [weak agent] in agent?.readAvailable() ?? true }
             agent.onFailure = { [weak self, weak poll] why in
                 poll?.unwatch(fd)
                 guard let self, self.shutdownSignal == nil, !self.finished else { return }

@@ -111,37 +111,41 @@ public final class LocalAgent {
         return bytes.withUnsafeBytes { writeAll(requests, $0.baseAddress!, $0.count) }
     }
 
-    /// Reads and acts on every reply that has come.
-    public func readAvailable() {
-        guard failure == nil else { return }
+    /// Reads and acts on every reply that has come. True when a task ended
+    /// (or the agent is gone), false when tasks only started.
+    @discardableResult
+    public func readAvailable() -> Bool {
+        guard failure == nil else { return true }
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 let e = cp_errno()
                 if e == EINTR { continue }
                 if e == EAGAIN || e == EWOULDBLOCK { break }
-                handleFrames()
+                _ = handleFrames()
                 gone("reading from the local agent: \(String(cString: strerror(e)))")
-                return
+                return true
             }
             if n == 0 {
-                handleFrames()
+                _ = handleFrames()
                 gone("the local agent closed its pipe")
-                return
+                return true
             }
             chunk.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             if n < chunk.count { break }
         }
-        handleFrames()
+        return handleFrames()
     }
 
-    private func handleFrames() {
+    /// True when a task ended.
+    private func handleFrames() -> Bool {
+        var ended = false
         while true {
             switch reader.next() {
-            case .needMore: return
+            case .needMore: return ended
             case .bad:
                 gone("the local agent sent a malformed frame")
-                return
+                return true
             case .frame(let type, let id, let payload):
                 switch type {
                 case AgentFrame.started:
@@ -149,10 +153,12 @@ public final class LocalAgent {
                 case AgentFrame.exit:
                     guard payload.count >= 8, let t = tasks.removeValue(forKey: id) else { continue }
                     let kind = AgentFrame.u32(payload, 0), value = Int32(bitPattern: AgentFrame.u32(payload, 4))
+                    ended = true
                     t.finish(kind == 0 ? .exited(value) : .signaled(value))
                 case AgentFrame.spawnError:
                     guard let t = tasks.removeValue(forKey: id) else { continue }
                     let text = payload.count > 4 ? String(decoding: payload.dropFirst(4), as: UTF8.self) : "spawn failed"
+                    ended = true
                     t.finish(.failedToStart(text))
                 default:
                     // H (hello) and nothing else is expected here.

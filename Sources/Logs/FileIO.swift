@@ -80,14 +80,22 @@ public enum FileIO {
         return Int64(st.st_size)
     }
 
+    /// `mkdir -p`: one stat when the directory is there (every port's log
+    /// directory is asked for at each job start).
     public static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            // Foundation leaves errno stale when a file is in the way.
-            var st = stat()
-            let inTheWay = stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
-            throw Failure(path: path, what: "cannot create directory", code: inTheWay ? EEXIST : cp_errno())
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if st.st_mode & S_IFMT == S_IFDIR { return }
+            throw Failure(path: path, what: "cannot create directory", code: EEXIST)
+        }
+        if cp_errno() == ENOENT, let slash = path.lastIndex(of: "/"), slash > path.startIndex {
+            try makeDirectory(String(path[..<slash]))
+        }
+        if mkdir(path, 0o777) != 0 {
+            let e = cp_errno()
+            // Made meanwhile by someone else: fine if it is a directory.
+            if e == EEXIST, stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+            throw Failure(path: path, what: "cannot create directory", code: e)
         }
     }
 

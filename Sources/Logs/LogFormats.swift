@@ -74,7 +74,8 @@ public enum LogFormat {
         ">>> Building on \(host) under \(path)\n"
     }
     public static func phaseHeader(phase: String, path: String, time: Double) -> String {
-        ">>> Running \(phase) in \(path) at \(Int(time))\n"
+        // Every phase of every port: joined, not interpolated.
+        ">>> Running " + phase + " in " + path + " at " + String(Int(time)) + "\n"
     }
     public static func portEnd(time: Double) -> String {
         ">>> Ended at \(Int(time))\n"
