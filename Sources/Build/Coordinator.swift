@@ -487,7 +487,7 @@ public final class Coordinator {
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,
                              running: h.running.count, reason: h.reason)
         }
-        s.history = Array(runRecord.history.suffix(50))
+        s.history = runRecord.history
         s.estimatedFinish = estimatedFinish(t, total: s.counts.total, done: s.done)
         return s
     }
