@@ -120,7 +120,7 @@ public enum LogFormat {
     public static func performance(pid: Int32, time: Double, what: String, mark: Character,
                                    next: Double? = nil, took: Double? = nil) -> String {
         var line = "\(pid)@\(FileIO.stamp(time)): \(what)\(mark)"
-        if let next, let took { line += " \(FileIO.stamp(next)) \(String(format: "%.4f", took))" }
+        if let next, let took { line += " \(FileIO.stamp(next)) \(FileIO.fixed(took, places: 4))" }
         return line + "\n"
     }
 

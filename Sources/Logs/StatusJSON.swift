@@ -159,8 +159,11 @@ struct StatusJSON {
     private mutating func double(_ d: Double, _ field: String) throws {
         guard d.isFinite else { throw InvalidNumber(field: field, value: d) }
         var text = d.description
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        bytes.append(contentsOf: text.utf8)
+        text.withUTF8 { utf8 in
+            let n = utf8.count
+            let integral = n > 2 && utf8[n - 2] == UInt8(ascii: ".") && utf8[n - 1] == UInt8(ascii: "0")
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<(integral ? n - 2 : n)]))
+        }
     }
 
     private static let hex: StaticString = "0123456789abcdef"
