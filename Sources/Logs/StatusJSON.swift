@@ -20,14 +20,70 @@ struct StatusJSON {
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    /// The history's JSON as last written, whole and entry by entry: the
+    /// 50 entries are the longest part of the file, which is written every
+    /// second, and from one write to the next a few results are added at
+    /// the end and as many dropped at the start.
+    struct HistoryCache {
+        var entries: [RunSnapshot.HistoryEntry] = []
+        var parts: [[UInt8]] = []
+        var json: [UInt8] = [UInt8(ascii: "["), UInt8(ascii: "]")]
+
+        /// The JSON of `history`, each entry taken from the last write
+        /// where it follows on from there.
+        mutating func json(of history: [RunSnapshot.HistoryEntry]) throws -> [UInt8] {
+            guard !HistoryCache.same(history, entries) else { return json }
+            var reused = history.first.flatMap { first in entries.firstIndex { HistoryCache.same($0, first) } }
+                ?? entries.count
+            var newParts: [[UInt8]] = []
+            newParts.reserveCapacity(history.count)
+            var out = StatusJSON(capacity: json.count + 256)
+            out.bytes.append(UInt8(ascii: "["))
+            for (n, entry) in history.enumerated() {
+                if reused < entries.count && HistoryCache.same(entries[reused], entry) {
+                    newParts.append(parts[reused])
+                    reused += 1
+                } else {
+                    var one = StatusJSON(capacity: 256)
+                    try one.historyEntry(entry)
+                    newParts.append(one.bytes)
+                    reused = entries.count
+                }
+                if n > 0 { out.bytes.append(UInt8(ascii: ",")) }
+                out.bytes.append(contentsOf: newParts[n])
+            }
+            out.bytes.append(UInt8(ascii: "]"))
+            self = HistoryCache(entries: history, parts: newParts, json: out.bytes)
+            return json
+        }
+
+        /// At once while the run's history array is still shared.
+        static func same(_ a: [RunSnapshot.HistoryEntry], _ b: [RunSnapshot.HistoryEntry]) -> Bool {
+            guard a.count == b.count else { return false }
+            let shared = a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { a.baseAddress == $0.baseAddress } }
+            return shared || zip(a, b).allSatisfy { same($0, $1) }
+        }
+
+        /// Written the same: as `==`, but 0 and -0 differ (`-0` in the file).
+        static func same(_ a: RunSnapshot.HistoryEntry, _ b: RunSnapshot.HistoryEntry) -> Bool {
+            a.time.bitPattern == b.time.bitPattern && a.duration?.bitPattern == b.duration?.bitPattern
+                && a.path == b.path && a.outcome == b.outcome && a.host == b.host && a.detail == b.detail
+        }
+    }
+
     mutating func snapshot(_ s: RunSnapshot) throws {
+        var cache = HistoryCache()
+        try snapshot(s, history: &cache)
+    }
+
+    mutating func snapshot(_ s: RunSnapshot, history cache: inout HistoryCache) throws {
         open()
         key("counts", first: true); counts(s.counts)
         key("ended"); bool(s.ended)
         if let v = s.estimatedFinish { key("estimatedFinish"); try double(v, "estimatedFinish") }
         key("failures"); array(s.failures) { $0.failure($1) }
         key("fetchJobs"); array(s.fetchJobs) { $0.fetchJob($1) }
-        key("history"); try array(s.history) { try $0.historyEntry($1) }
+        key("history"); bytes.append(contentsOf: try cache.json(of: s.history))
         key("hosts"); array(s.hosts) { $0.host($1) }
         key("jobs"); try array(s.jobs) { try $0.job($1) }
         key("listing"); bool(s.listing)
@@ -177,7 +233,11 @@ struct StatusJSON {
         var s = s
         s.withUTF8 { utf8 in
             var start = 0
-            for (i, b) in utf8.enumerated() {
+            var i = -1
+            // An index loop: an iterator costs a call per byte in a debug build.
+            while i + 1 < utf8.count {
+                i += 1
+                let b = utf8[i]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "/") else {
                     continue
                 }

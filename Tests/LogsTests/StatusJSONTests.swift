@@ -102,6 +102,53 @@ final class StatusJSONTests: XCTestCase {
         }
     }
 
+    /// A run's writer keeps the history's JSON from one write to the next:
+    /// the file is still JSONEncoder's at every write as results are
+    /// added and the oldest dropped, when nothing changed, when an entry
+    /// changed in place, and after a history it refused (NaN).
+    func testTheRunsWriterGivesTheSameFileAsTheHistoryChanges() throws {
+        let files = MemoryFileStore()
+        try files.makeDirectory("/logs")
+        let writer = StatusFile.Writer()
+        var s = Self.full()
+        var rng = SplitMix(seed: 5)
+        func check(_ what: String) throws {
+            try writer.write(s, to: "/logs/status.json", files: files)
+            XCTAssertEqual(files.read("/logs/status.json"), String(decoding: try foundation(s), as: UTF8.self), what)
+        }
+        try check("first")
+        try check("the same again")
+        for n in 0..<60 {
+            s.history.append(Self.randomEntry(&rng))
+            if s.history.count > 50 { s.history.removeFirst() }
+            s.time += 1
+            try check("added \(n)")
+            s.jobs[0].logSize += 1
+            try check("history unchanged \(n)")
+        }
+        s.history[10].detail = "changed in place"
+        try check("one entry changed")
+        // Any change at all, at random: added, dropped, changed, inserted, replaced.
+        for n in 0..<300 {
+            switch rng.next() % 6 {
+            case 0: for _ in 0..<Int(rng.next() % 4) { s.history.append(Self.randomEntry(&rng)) }
+            case 1: s.history.removeFirst(min(s.history.count, Int(rng.next() % 4)))
+            case 2 where !s.history.isEmpty: s.history[Int(rng.next() % UInt64(s.history.count))] = Self.randomEntry(&rng)
+            case 3: s.history.insert(Self.randomEntry(&rng), at: Int(rng.next() % UInt64(s.history.count + 1)))
+            case 4: s.history = (0..<s.history.count).map { _ in Self.randomEntry(&rng) }
+            default: s.history.append(contentsOf: s.history.prefix(2))
+            }
+            try check("random change \(n)")
+        }
+        s.history = []
+        try check("emptied")
+        s.history = [RunSnapshot.HistoryEntry(time: 1, path: "devel/a", outcome: .built, host: nil, duration: .nan,
+                                              detail: nil)]
+        XCTAssertThrowsError(try writer.write(s, to: "/logs/status.json", files: files))
+        s.history[0].duration = 2
+        try check("after a refused history")
+    }
+
     // MARK: - Snapshots
 
     static func full() -> RunSnapshot {
@@ -179,12 +226,20 @@ final class StatusJSONTests: XCTestCase {
             RunSnapshot.Failure(path: str(&r), host: maybe(&r, str), logPath: str(&r), locked: bit(&r))
         }
         s.waitingPackagePaths = some(&rng, str)
-        let outcomes: [RunSnapshot.Outcome] = [.built, .failed, .ignored, .notFinished]
-        s.history = some(&rng) { r in
-            RunSnapshot.HistoryEntry(time: dbl(&r), path: str(&r), outcome: outcomes[Int(r.next() % 4)],
-                                     host: maybe(&r, str), duration: maybe(&r, dbl), detail: maybe(&r, str))
-        }
+        s.history = some(&rng, randomEntry)
         s.estimatedFinish = maybe(&rng, dbl)
         return s
+    }
+
+    static func randomEntry(_ rng: inout SplitMix) -> RunSnapshot.HistoryEntry {
+        func str(_ rng: inout SplitMix) -> String {
+            (0..<Int(rng.next() % 3)).map { _ in oddStrings[Int(rng.next() % UInt64(oddStrings.count))] }.joined()
+        }
+        func dbl(_ rng: inout SplitMix) -> Double { oddDoubles[Int(rng.next() % UInt64(oddDoubles.count))] }
+        let outcomes: [RunSnapshot.Outcome] = [.built, .failed, .ignored, .notFinished]
+        return RunSnapshot.HistoryEntry(time: dbl(&rng), path: str(&rng), outcome: outcomes[Int(rng.next() % 4)],
+                                        host: rng.next() % 2 == 0 ? str(&rng) : nil,
+                                        duration: rng.next() % 2 == 0 ? dbl(&rng) : nil,
+                                        detail: rng.next() % 2 == 0 ? str(&rng) : nil)
     }
 }
