@@ -19,8 +19,13 @@ extension Coordinator {
     func hostStopped(_ host: BuildHost) -> Bool { stoppedHosts.contains(host.name) }
 
     func noteHostStopFiles() {
-        stoppedHosts = Set(hosts.filter { h in logs.hostStopFiles(host: h.name).contains { files.exists($0) } }
-            .map { $0.name })
+        var stopped: Set<String> = []
+        for h in hosts {
+            let paths = h.stopFiles ?? logs.hostStopFiles(host: h.name)
+            h.stopFiles = paths
+            if paths.contains(where: { files.exists($0) }) { stopped.insert(h.name) }
+        }
+        stoppedHosts = stopped
     }
 
     func startJob(_ choice: JobChoice, on host: BuildHost, _ t: Double) {
