@@ -28,6 +28,9 @@ final class BuildHost {
     var dependsHolder: BuildJob?
     /// The last pass found nothing to start in a free slot here.
     var queueDry = false
+    /// Its stop files' paths (LogDirectory.hostStopFiles), made at the
+    /// first pass: every pass looks for them.
+    var stopFiles: [String]?
     /// A copy host's files and transfers; nil for a host that shares the
     /// master's file system.
     var files: HostFiles?

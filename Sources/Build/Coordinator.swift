@@ -78,6 +78,7 @@ public final class Coordinator {
     var lockFailures: [String: String] = [:]
     /// Results, failures and the pacing of reports.
     let runRecord = RunRecord()
+    let statusWriter = StatusFile.Writer()
     /// Listings that failed: the run cannot claim success after one.
     var listingFailures: [String] = []
     /// -s / -M: work directory sizes known so far (CoordinatorSizes).
@@ -371,7 +372,7 @@ public final class Coordinator {
         logTransferTotals(now())
         var snap = snapshot(now())
         snap.ended = true
-        if storageFailure == nil { writing(now()) { try StatusFile.write(snap, to: logs.statusFile, files: files) } }
+        if storageFailure == nil { writing(now()) { try statusWriter.write(snap, to: logs.statusFile, files: files) } }
         writeReport()
         reporter.finish(snap)
         printFinalSummary(status: status)
@@ -514,7 +515,7 @@ public final class Coordinator {
             RunSnapshot.Host(name: h.name, state: hostStopped(h) ? .stopped : h.state, slots: h.slots,
                              running: h.running.count, reason: h.reason)
         }
-        s.history = Array(runRecord.history.suffix(50))
+        s.history = runRecord.history
         s.estimatedFinish = estimatedFinish(t, total: s.counts.total, done: s.done)
         return s
     }
@@ -544,7 +545,7 @@ public final class Coordinator {
             concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
         }
         if storageFailure == nil && runRecord.statusDue(at: t) {
-            writing(t) { try StatusFile.write(snap, to: logs.statusFile, files: files) }
+            writing(t) { try statusWriter.write(snap, to: logs.statusFile, files: files) }
         }
         reporter.update(snap, force: forced)
     }

@@ -15,12 +15,17 @@ extension Coordinator {
     }
 
     /// Whether the host's stop file was there at the start of this pass
-    /// (`noteHostStopFiles`): looked at once per pass, not per slot.
+    /// (`noteHostStopFiles`): looked at twice a second, not per pass or slot.
     func hostStopped(_ host: BuildHost) -> Bool { stoppedHosts.contains(host.name) }
 
     func noteHostStopFiles() {
-        stoppedHosts = Set(hosts.filter { h in logs.hostStopFiles(host: h.name).contains { files.exists($0) } }
-            .map { $0.name })
+        var stopped: Set<String> = []
+        for h in hosts {
+            let paths = h.stopFiles ?? logs.hostStopFiles(host: h.name)
+            h.stopFiles = paths
+            if paths.contains(where: { files.exists($0) }) { stopped.insert(h.name) }
+        }
+        stoppedHosts = stopped
     }
 
     func startJob(_ choice: JobChoice, on host: BuildHost, _ t: Double) {

@@ -82,12 +82,16 @@ extension Coordinator {
 
     /// The running job that ends last with the chain after it, on the
     /// fastest host: the one the end of the run waits for.
+    /// Each job's end is worked out once (every snapshot asks); the first
+    /// of equal ones wins, as with `max(by:)`.
     func criticalJob(_ t: Double) -> BuildJob? {
         let maxSf = hosts.filter { $0.state == .up }.map { $0.speedFactor }.max() ?? 1
-        return jobs.max { a, b in
-            let x = max(0, a.expected - (t - a.started)) + engine.chainAfter(a.path) / maxSf
-            let y = max(0, b.expected - (t - b.started)) + engine.chainAfter(b.path) / maxSf
-            return x < y
+        var critical: BuildJob?
+        var latest = 0.0
+        for job in jobs {
+            let end = max(0, job.expected - (t - job.started)) + engine.chainAfter(job.path) / maxSf
+            if critical == nil || latest < end { critical = job; latest = end }
         }
+        return critical
     }
 }

@@ -5,7 +5,8 @@ import Engine
 /// status.json) and of the lines of stats.log and concurrent.log, which
 /// only change when what they count does.
 final class RunRecord {
-    /// The latest results, newest last (the screen shows the last 50).
+    /// The latest results, newest last: the 50 the screen shows. Kept as
+    /// the snapshot's array, which shares it until the next result.
     private(set) var history: [RunSnapshot.HistoryEntry] = []
     /// Failed ports by path, with their host and log.
     var failures: [String: RunSnapshot.Failure] = [:]
@@ -13,7 +14,7 @@ final class RunRecord {
     private var lastStatusWrite = 0.0
     private var lastCounts: RunSnapshot.Counts?
     private var lastConcurrency = -1
-    static let kept = 200
+    static let kept = 50
     /// Seconds between two snapshots that no job start or end forced.
     static let snapshotInterval = 0.5
     /// status.json is synced to disk: at most once a second.

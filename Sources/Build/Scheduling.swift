@@ -202,7 +202,7 @@ extension Coordinator {
     func estimatedFinish(_ t: Double, total: Int, done: Int) -> Double? {
         let up = hosts.filter { $0.state == .up }
         guard !up.isEmpty, !(listings.isEmpty == false && total == 0) else { return nil }
-        var elapsed: [FullPkgPath: Double] = [:]
+        var elapsed = [FullPkgPath: Double](minimumCapacity: jobs.count)
         for job in jobs { elapsed[job.path] = (t - job.started) * job.host.speedFactor }
         // A budget of CPU, so on real clocks (not the run's, which a
         // simulation or a test runs much faster): after a pass that took d,

@@ -199,8 +199,9 @@ public final class BuildEngine {
         case .criticalPath:
             var pending = 0.0
             let chains = longestChains { i in
-                let w = self.weight(i)
-                if self.isPending(i) { pending += w }
+                let node = self.nodes[i]
+                let w = self.weight(node)
+                if self.isPending(node) { pending += w }
                 return w
             }
             pendingWork = pending
@@ -210,9 +211,11 @@ public final class BuildEngine {
             for i in 0..<count { nodes[i].priority = full[i] }
         }
         var fresh = Heap<QueueEntry>()
-        for i in 0..<count where nodes[i].state == .queued && nodes[i].aliasOf == nil {
-            fresh.insert(QueueEntry(priority: nodes[i].priority, dependents: nodes[i].buildDependents.count,
-                                    name: nodes[i].path.canonical, id: i))
+        for i in 0..<count {
+            let node = nodes[i]
+            guard node.state == .queued && node.aliasOf == nil else { continue }
+            fresh.insert(QueueEntry(priority: node.priority, dependents: node.buildDependents.count,
+                                    name: node.path.canonical, id: i))
         }
         queue = fresh
     }

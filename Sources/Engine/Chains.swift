@@ -10,17 +10,21 @@ extension BuildEngine {
         var next = [Int](repeating: -1, count: count)
         var onStack = [Bool](repeating: false, count: count)
         var ownCache = [Double](repeating: 0, count: count)
+        // Each frame keeps its node's dependents: the node is read once, not
+        // at every edge (a debug build copies the whole node at each read).
+        func frame(_ n: Int) -> (n: Int, k: Int, b: [Int], r: [Int]) {
+            let node = nodes[n]
+            return (n, 0, node.buildDependents, node.runDependents)
+        }
         for root in 0..<count where value[root] < 0 && nodes[root].aliasOf == nil {
-            var stack: [(Int, Int)] = [(root, 0)]
+            var stack = [frame(root)]
             onStack[root] = true
-            while let (n, k) = stack.last {
-                let b = nodes[n].buildDependents
-                let r = nodes[n].runDependents
+            while let (n, k, b, r) = stack.last {
                 if k < b.count + r.count {
-                    stack[stack.count - 1].1 = k + 1
+                    stack[stack.count - 1].k = k + 1
                     let d = k < b.count ? b[k] : r[k - b.count]
                     // A cycle is cut where it closes.
-                    if value[d] < 0 && !onStack[d] { onStack[d] = true; stack.append((d, 0)) }
+                    if value[d] < 0 && !onStack[d] { onStack[d] = true; stack.append(frame(d)) }
                     continue
                 }
                 stack.removeLast()

@@ -55,9 +55,11 @@ extension BuildEngine {
     }
 
     /// Not started and still to build: what `pendingWork` counts.
-    func isPending(_ i: Int) -> Bool {
-        guard nodes[i].wanted, nodes[i].aliasOf == nil, !nodes[i].sharesBuild else { return false }
-        switch nodes[i].state {
+    func isPending(_ i: Int) -> Bool { isPending(nodes[i]) }
+
+    func isPending(_ node: Node) -> Bool {
+        guard node.wanted, node.aliasOf == nil, !node.sharesBuild else { return false }
+        switch node.state {
         case .unlisted, .toBuild, .queued, .setAside, .locked: return true
         default: return false
         }

@@ -96,9 +96,12 @@ struct WeightBook {
 }
 
 extension BuildEngine {
-    func weight(_ i: Int) -> Double {
-        let h = nodes[i].history
-        return (h.isNaN ? book.estimate(nodes[i].category) : h) * nodes[i].scale
+    func weight(_ i: Int) -> Double { weight(nodes[i]) }
+
+    /// From a node read once (a debug build copies the whole node at each
+    /// `nodes[i].field`, and the priority pass asks for every node).
+    func weight(_ node: Node) -> Double {
+        (node.history.isNaN ? book.estimate(node.category) : node.history) * node.scale
     }
 
     /// Seconds a path is expected to take; missing paths use `defaultWeight`.

@@ -100,23 +100,26 @@ public enum FileIO {
     }
 
     /// dpb's time stamps: seconds with two decimals, as `%.2f` prints them.
-    /// Every log line has one: integer digits where the rounding cannot
-    /// differ from printf's (positive, below 10^10 s, not within 0.001 of
-    /// a tie), String(format:) elsewhere.
     public static func stamp(_ t: Double) -> String { fixed(t, places: 2) }
 
-    /// `t` with `places` decimals (at most 6), as `%.Nf` prints it: digits
-    /// written here where the rounding cannot differ from printf's
-    /// (positive, not too large, not within 0.001 of a tie), else printf.
+    private static let scales: [(Double, Int64)] = [(1, 1), (10, 10), (100, 100), (1000, 1000), (10_000, 10_000)]
+
+    /// `t` with `places` decimals (0 to 4), as `%.Nf` prints it. Every log
+    /// line has a time stamp and every snapshot a line with its cost:
+    /// integer digits where the rounding cannot differ from printf's
+    /// (positive, scaled below 10^12, not within 0.001 of a tie),
+    /// String(format:) elsewhere.
     public static func fixed(_ t: Double, places: Int) -> String {
-        let unit = [1.0, 10, 100, 1000, 10_000, 100_000, 1_000_000][min(max(places, 0), 6)]
-        let scaled = t * unit
+        guard scales.indices.contains(places) else { return String(format: "%.\(places)f", t) }
+        let (scale, whole) = scales[places]
+        let scaled = t * scale
         let units = scaled.rounded(.toNearestOrEven)
-        guard places > 0, places <= 6, t >= 0, scaled < 1e12, abs(abs(scaled - units) - 0.5) > 1e-3 else {
+        guard t >= 0, scaled < 1e12, abs(abs(scaled - units) - 0.5) > 1e-3 else {
             return String(format: "%.\(places)f", t)
         }
-        let c = Int64(units), u = Int64(unit)
-        let frac = String(c % u)
-        return "\(c / u)." + String(repeating: "0", count: places - frac.count) + frac
+        let n = Int64(units)
+        guard places > 0 else { return "\(n)" }
+        let frac = String(n % whole)
+        return "\(n / whole)." + String(repeating: "0", count: places - frac.utf8.count) + frac
     }
 }

@@ -9,12 +9,29 @@ public struct SignatureStore: Sendable, Equatable {
     /// as having no record.
     public private(set) var problems: [String] = []
     public private(set) var changed = false
-    /// The paths of `signatures`, sorted, and each one's line of the file:
-    /// kept so, as the file is written every few seconds of a long run.
-    private var sortedPaths: [String] = []
-    private var lines: [String] = []
+    /// The file's lines in path order, cut into blocks that each keep
+    /// their text: the file is written every few seconds of a long run, a
+    /// few lines new each time, so only the blocks those lines went into
+    /// are joined again.
+    private var blocks: [Block] = []
+
+    private struct Block: Sendable {
+        var paths: [String] = []
+        var lines: [String] = []
+        /// `lines` joined; nil once a line changed.
+        var text: String?
+    }
+
+    /// Lines per block when the file is read; a block twice this long is
+    /// cut in two.
+    static let blockSize = 64
 
     public init() {}
+
+    /// The same records and problems (blocks may be cut differently).
+    public static func == (a: SignatureStore, b: SignatureStore) -> Bool {
+        a.signatures == b.signatures && a.problems == b.problems && a.changed == b.changed
+    }
 
     /// The store in `path`; a missing file is an empty store.
     public static func read(_ path: String, files: any FileStore = PosixFileStore.shared) -> SignatureStore {
@@ -28,32 +45,59 @@ public struct SignatureStore: Sendable, Equatable {
             }
             s.signatures[String(line[..<space])] = String(line[line.index(after: space)...])
         }
-        s.sortedPaths = s.signatures.keys.sorted()
-        s.lines = s.sortedPaths.map { SignatureStore.line($0, s.signatures[$0] ?? "") }
+        let sorted = s.signatures.keys.sorted()
+        for start in stride(from: 0, to: sorted.count, by: blockSize) {
+            let paths = Array(sorted[start..<min(sorted.count, start + blockSize)])
+            s.blocks.append(Block(paths: paths, lines: paths.map { SignatureStore.line($0, s.signatures[$0] ?? "") }))
+        }
         return s
     }
 
     public mutating func record(_ signature: String, for path: String) {
         guard signatures[path] != signature, !signature.utf8.contains(UInt8(ascii: "\n")) else { return }
-        var low = 0, high = sortedPaths.count
+        let isNew = signatures.updateValue(signature, forKey: path) == nil
+        changed = true
+        let line = SignatureStore.line(path, signature)
+        guard !blocks.isEmpty else {
+            blocks = [Block(paths: [path], lines: [line])]
+            return
+        }
+        // The last block that starts at or before `path` (the first if none does).
+        let b = max(0, SignatureStore.firstIndex(blocks.count) { blocks[$0].paths[0] > path } - 1)
+        let at = SignatureStore.firstIndex(blocks[b].paths.count) { blocks[b].paths[$0] >= path }
+        if isNew {
+            blocks[b].paths.insert(path, at: at)
+            blocks[b].lines.insert(line, at: at)
+        } else {
+            blocks[b].lines[at] = line
+        }
+        blocks[b].text = nil
+        if blocks[b].paths.count >= 2 * SignatureStore.blockSize {
+            let half = blocks[b].paths.count / 2
+            let tail = Block(paths: Array(blocks[b].paths[half...]), lines: Array(blocks[b].lines[half...]))
+            blocks[b].paths.removeSubrange(half...)
+            blocks[b].lines.removeSubrange(half...)
+            blocks.insert(tail, at: b + 1)
+        }
+    }
+
+    /// The first of `0..<count` for which `after` holds (it holds for
+    /// all that follow), or `count`.
+    private static func firstIndex(_ count: Int, where after: (Int) -> Bool) -> Int {
+        var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2
-            if sortedPaths[mid] < path { low = mid + 1 } else { high = mid }
+            if after(mid) { high = mid } else { low = mid + 1 }
         }
-        if signatures.updateValue(signature, forKey: path) == nil {
-            sortedPaths.insert(path, at: low)
-            lines.insert(SignatureStore.line(path, signature), at: low)
-        } else {
-            lines[low] = SignatureStore.line(path, signature)
-        }
-        changed = true
+        return low
     }
 
     static func line(_ path: String, _ signature: String) -> String { path + " " + signature + "\n" }
 
-    public var text: String { lines.joined() }
+    public var text: String { blocks.map { $0.text ?? $0.lines.joined() }.joined() }
 
     public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
+        for b in blocks.indices where blocks[b].text == nil { blocks[b].text = blocks[b].lines.joined() }
         try files.replace(path, with: text)
         changed = false
     }

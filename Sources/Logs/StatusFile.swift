@@ -32,10 +32,14 @@ public enum StatusFile {
         dir.hasSuffix("/") ? dir + fileName : dir + "/" + fileName
     }
 
-    public static func encode(_ s: RunSnapshot) throws -> Data {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        return try enc.encode(s)
+    /// The file's bytes: what JSONEncoder makes with `.sortedKeys`, written
+    /// by hand (StatusJSON.swift) as the run writes it every second.
+    public static func encode(_ s: RunSnapshot) throws -> Data { Data(try bytes(s)) }
+
+    static func bytes(_ s: RunSnapshot) throws -> [UInt8] {
+        var json = StatusJSON(capacity: 16_384)
+        try json.snapshot(s)
+        return json.bytes
     }
 
     public static func write(_ s: RunSnapshot, to path: String) throws {

@@ -123,11 +123,15 @@ final class StampTests: XCTestCase {
         for v in values { XCTAssertEqual(FileIO.stamp(v), String(format: "%.2f", v), "\(v)") }
     }
 
-    func testFixedPrintsWhatPrintfPrintsForEveryPlaceCount() {
-        var values: [Double] = [0, 0.00005, 0.00015, 0.12345, 0.99995, 1.5, 0.0001, 12.3456789, 1e-7, -0.25, .nan]
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<5_000 { values.append(Double(rng.next() % 100_000_000) / 1_000_000) }
-        for places in 0...7 {
+    /// The cost column of performance.log (`%.4f` of seconds) and the
+    /// other widths, on values near ties, tiny, huge and random.
+    func testFixedPrintsWhatPrintfPrintsForEveryWidth() {
+        var values: [Double] = [0, 1e-9, 0.00005, 0.00015, 0.00025, 0.12345, 0.99995, 0.5, 1.5, 2.5, 9.99999,
+                                123.45675, 1e8 + 0.00005, 1e12, -0.00004, -2.5, .infinity, .nan]
+        var rng = SplitMix(seed: 4)
+        for _ in 0..<20_000 { values.append(Double(rng.next() % 100_000_000) / 1e7) }
+        for _ in 0..<5_000 { values.append(Double(rng.next() % 1_000_000_000_000) / 1000) }
+        for places in 0...5 {
             for v in values {
                 XCTAssertEqual(FileIO.fixed(v, places: places), String(format: "%.\(places)f", v), "\(v) \(places)")
             }

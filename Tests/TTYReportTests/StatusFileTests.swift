@@ -2,8 +2,9 @@ import XCTest
 import Foundation
 import Engine
 
-// StatusFileSource.swift is a link to Sources/Logs/StatusFile.swift: this
-// test target cannot depend on Logs, so it compiles the same source.
+// StatusFileSource.swift and StatusJSONSource.swift are links to
+// Sources/Logs/StatusFile.swift and StatusJSON.swift: this test target
+// cannot depend on Logs, so it compiles the same sources.
 final class StatusFileTests: XCTestCase {
     var dir = ""
 

@@ -1,0 +1,1 @@
+../../Sources/Logs/StatusJSON.swift
