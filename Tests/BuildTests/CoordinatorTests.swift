@@ -61,6 +61,36 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(h.tree.phases.contains { $0.host == "b1" && $0.at > start + 200 }, "b1 got no job after it came back")
     }
 
+    func testALocalJobsTasksCarryOneMarkThatItsLockNamesFromTheStart() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/broken", seconds: 5, failIn: "build"))
+        h.tree.add(FakePort(pkgpath: "www/remote", seconds: 5, failIn: "build"))
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 1, local: true), FakeHostSpec(name: "b1", slots: 1)]
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertEqual(Set(h.runners.values.filter { !$0.marks.filter { $0.phase == "build" }.isEmpty }.map { $0.isLocal }), [true, false],
+                       "one port on each host")
+        var checked = 0
+        for runner in h.runners.values {
+            for path in Set(runner.marks.map { $0.subdir }) where ["devel/broken", "www/remote"].contains(path) {
+                checked += 1
+                let marks = runner.marks.filter { $0.subdir == path }
+                let lock = LockDirectory.parse(h.files.read(h.lockPath(path)) ?? "")
+                XCTAssertEqual(lock["locked"], path, "a failed port keeps its lock")
+                if runner.isLocal {
+                    // Every phase under the one mark the lock had from its creation.
+                    XCTAssertEqual(Set(marks.map { $0.mark }).count, 1, "\(marks)")
+                    XCTAssertEqual(lock["task"], marks[0].mark)
+                    XCTAssertTrue(marks[0].mark?.hasPrefix("L\(getpid())-") == true, "\(marks)")
+                    XCTAssertNil(lock["pgid"], "no group appended per phase")
+                } else {
+                    XCTAssertEqual(marks.compactMap { $0.mark }, [], "a remote task's mark is its runner's business")
+                    XCTAssertNil(lock["task"])
+                }
+            }
+        }
+        XCTAssertEqual(checked, 2, "both ports ran")
+    }
+
     func testAHotFixRelistsTheFixedPortAndRebuildsItFromClean() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "devel/base", seconds: 5))

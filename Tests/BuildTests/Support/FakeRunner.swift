@@ -25,6 +25,8 @@ final class FakeRunner: TaskRunner {
     /// SUBDIR of every dump-vars, in order ("" for the whole tree).
     private(set) var listings: [String] = []
     private(set) var argvs: [(at: Double, argv: [String])] = []
+    /// The group mark each task was given (TaskSpec.groupMark), by SUBDIR.
+    private(set) var marks: [(subdir: String, phase: String, mark: String?)] = []
     /// (SUBDIR, phase, WRKOBJDIR=...) of every phase run with a WRKOBJDIR (-M).
     private(set) var wrkobjdirs: [(String, String, String)] = []
 
@@ -40,6 +42,7 @@ final class FakeRunner: TaskRunner {
         var ignoresTerm = false
         var onFinish: (() -> Void)?
         let subdir = spec.environment["SUBDIR"] ?? ""
+        marks.append((subdir, spec.environment["PHASE"] ?? "", spec.groupMark))
         if down {
             seconds = 0; end = .lost("connection lost")
         } else if spec.argv.count >= 3 && spec.argv[2] == HostInit.probeScript {
