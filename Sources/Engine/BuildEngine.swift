@@ -103,6 +103,9 @@ public final class BuildEngine {
     /// -R: what each existing package was built from; nil without -R.
     public var rebuildCheck: RebuildCheck?
     var rebuildDecisions: [RebuildDecision] = []
+    /// FULLPKGNAME -> the node that makes that package file: a second port
+    /// of another directory with the same name would overwrite it.
+    var packageMakers: [String: Int] = [:]
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything

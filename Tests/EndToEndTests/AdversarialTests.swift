@@ -281,4 +281,30 @@ final class AdversarialTests: XCTestCase {
             XCTAssertTrue(waitUntil(timeout: 5) { kill(sleeper, 0) != 0 }, "print-data's sleep \(sleeper) outlived bulkbuild")
         }
     }
+
+    /// Replaces `old` by `new` in a gentree port's data file.
+    private func edit(_ tree: TreeFixture, _ pkgpath: String, _ old: String, _ new: String) throws {
+        let data = tree.treePath(pkgpath + "/data")
+        let text = try XCTUnwrap(readFile(data))
+        XCTAssertTrue(text.contains(old), text)
+        try writeFile(data, text.replacingOccurrences(of: old, with: new))
+    }
+
+    func testTwoDirectoriesWithOneFullpkgnameAreNamedAndTheNameIsBuiltOnce() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // lang/p0002 claims devel/p0001's name; it used to count as built
+        // from devel/p0001's package without a word.
+        try edit(tree, "lang/p0002", "lang/p0002.FULLPKGNAME=p0002-1.4", "lang/p0002.FULLPKGNAME=p0001-1.4")
+        try edit(tree, "lang/p0002", "@PKGS=\"p0002-1.4.tgz\"", "@PKGS=\"p0001-1.4.tgz\"")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        let bang = bulk.engineLines("!").filter { $0.contains("same FULLPKGNAME p0001-1.4 as ") }
+        XCTAssertEqual(bang.count, 1, bulk.file("engine.log"))
+        XCTAssertTrue(bang.allSatisfy { $0.contains("devel/p0001") && $0.contains("lang/p0002") }, "\(bang)")
+        XCTAssertTrue(r.stdout.contains("same FULLPKGNAME p0001-1.4 as "), r.output)
+        let built = tree.builtLog().map(\.fullpkgpath).filter { $0 == "devel/p0001" || $0 == "lang/p0002" }
+        XCTAssertEqual(built.count, 1, "one package file, made once: \(built)")
+    }
 }

@@ -1,0 +1,25 @@
+// A run on a tree with mistakes the run must name: two directories making
+// one package file.
+@testable import Build
+import Engine
+import Foundation
+import Logs
+import XCTest
+
+final class TreeMistakeRunTests: XCTestCase {
+    func testTwoDirectoriesWithOneFullpkgnameBuildItOnceAndTheRunNamesBoth() throws {
+        let h = try Harness()
+        // Both are named "same-1.0".
+        h.tree.add(FakePort(pkgpath: "cat/same", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "dog/same", seconds: 5))
+        h.tree.add(FakePort(pkgpath: "cat/user", deps: ["dog/same"], seconds: 5))
+        XCTAssertEqual(try h.run(), 1, "a broken port fails the run")
+        let lines = h.engineLines("!")
+        let named = lines.filter { $0.contains("same FULLPKGNAME same-1.0 as ") }
+        XCTAssertEqual(named.count, 1, "\(lines)")
+        XCTAssertTrue(named[0].contains("cat/same") && named[0].contains("dog/same"), named[0])
+        let packaged = h.tree.phases.filter { $0.phase == "package" }.map(\.path)
+        XCTAssertEqual(packaged.filter { $0.hasSuffix("/same") }.count, 1, "\(packaged)")
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("same FULLPKGNAME same-1.0") }, "\(h.reporter.events)")
+    }
+}
