@@ -106,6 +106,8 @@ public final class BuildEngine {
     /// FULLPKGNAME -> the node that makes that package file: a second port
     /// of another directory with the same name would overwrite it.
     var packageMakers: [String: Int] = [:]
+    /// The graph changed since cycles were last looked for.
+    var cycleCheckDue = false
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything

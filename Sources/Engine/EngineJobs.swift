@@ -126,6 +126,7 @@ extension BuildEngine {
     /// or counted built when its package now exists.
     public func lockGone(_ path: FullPkgPath, packageExists: Bool) {
         let i = id(for: path)
+        cycleCheckDue = true
         switch nodes[i].state {
         case .locked:
             if packageExists {

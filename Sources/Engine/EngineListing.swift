@@ -93,6 +93,7 @@ extension BuildEngine {
             }
         }
         prioritiesDirty = true
+        cycleCheckDue = true
         remainingTrack.stale = true
     }
 
@@ -290,9 +291,9 @@ extension BuildEngine {
     }
 
     /// dpb cuts long reasons at 58 characters; a reason naming other
-    /// paths (`because of DEP`, a shared package name) is kept whole so
-    /// they can be found.
-    static let namingOthers = ["because of ", "same FULLPKGNAME "]
+    /// paths (`because of DEP`, a cycle, a shared package name) is kept
+    /// whole so they can be found.
+    static let namingOthers = ["because of ", "same FULLPKGNAME ", cycleReasonPrefix]
     static func shorten(_ text: String) -> String {
         if namingOthers.contains(where: text.hasPrefix) { return text }
         return text.count > 58 ? String(text.prefix(58)) + "..." : text

@@ -307,4 +307,21 @@ final class AdversarialTests: XCTestCase {
         let built = tree.builtLog().map(\.fullpkgpath).filter { $0 == "devel/p0001" || $0 == "lang/p0002" }
         XCTAssertEqual(built.count, 1, "one package file, made once: \(built)")
     }
+
+    func testADependencyCycleIsNamedInTheSummaryAndEngineLog() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // x11/p0004 depends on devel/p0001: closing the loop.
+        try edit(tree, "devel/p0001", "devel/p0001.DPB_PROPERTIES=parallel",
+                 "devel/p0001.DPB_PROPERTIES=parallel\ndevel/p0001.BUILD_DEPENDS=x11/p0004")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        let cycle = "dependency cycle: devel/p0001 -> x11/p0004 -> devel/p0001"
+        XCTAssertTrue(r.stdout.contains(cycle + " (never built)"), r.output)
+        XCTAssertTrue(r.stdout.contains("broken: x11/p0004: " + cycle), r.output)
+        XCTAssertFalse(r.stdout.contains("not built:"), r.output)
+        XCTAssertTrue(bulk.engineLines("!").contains { $0.hasSuffix("devel/p0001 " + cycle) }, bulk.file("engine.log"))
+        XCTAssertTrue(tree.hasPackage("p0002-1.4"), "what is outside the cycle is built")
+    }
 }

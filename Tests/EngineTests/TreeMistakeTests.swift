@@ -2,7 +2,8 @@ import XCTest
 @testable import Engine
 
 /// Mistakes of a ports tree that the engine must name rather than hide:
-/// two directories making one package file.
+/// two directories making one package file, and ports that wait on each
+/// other.
 final class TreeMistakeTests: XCTestCase {
     func testASecondDirectoryWithTheSameFullpkgnameIsBrokenNamingTheFirst() {
         let h = Harness([port("cat/d", pkgname: "same-1"), port("cat/e", pkgname: "same-1"),
@@ -38,4 +39,49 @@ final class TreeMistakeTests: XCTestCase {
         XCTAssertEqual(h.state("cat/new"), .queued)
     }
 
+    func testABuildCycleIsBrokenNamingItsPortsAndWhatWaitsOnIt() {
+        let h = Harness([port("c/a", build: ["c/b"]), port("c/b", build: ["c/c"]), port("c/c", build: ["c/a"]),
+                         port("c/user", build: ["c/a"]), port("c/fine")])
+        h.request(["c/user", "c/fine"])
+        h.buildEverything()
+        _ = h.log()
+        XCTAssertEqual(h.engine.breakCycles(), [["c/a", "c/b", "c/c", "c/a"]])
+        let log = h.log()
+        for p in ["c/a", "c/b", "c/c"] {
+            XCTAssertTrue(log.contains("! \(p) dependency cycle: c/a -> c/b -> c/c -> c/a"), "\(log)")
+        }
+        XCTAssertTrue(log.contains("! c/user because of c/a"), "\(log)")
+        let s = h.engine.summary()
+        XCTAssertEqual(s.blockedPaths, [])
+        XCTAssertEqual(Set(s.brokenPaths.map { $0.0 }), ["c/a", "c/b", "c/c", "c/user"])
+        XCTAssertEqual(h.engine.breakCycles(), [], "nothing changed: not looked for again")
+    }
+
+    func testARunDependencyCycleAmongBuiltPortsIsNamedToo() {
+        let h = Harness([port("r/x", run: ["r/y"]), port("r/y", run: ["r/x"]), port("r/app", build: ["r/x"])])
+        h.request(["r/app"])
+        h.buildEverything()
+        XCTAssertEqual(h.state("r/x"), .built)
+        XCTAssertEqual(h.engine.breakCycles(), [["r/x", "r/y", "r/x"]])
+        XCTAssertEqual(h.state("r/app"), .ignored)
+    }
+
+    func testNoCycleNoChange() {
+        let h = Harness([port("n/a", build: ["n/b"]), port("n/b")])
+        h.request(["n/a"])
+        _ = h.log()
+        XCTAssertEqual(h.engine.breakCycles(), [])
+        XCTAssertEqual(h.log(), [])
+    }
+
+    func testALongCycleIsCutInItsReasonWithItsLength() {
+        let names = (0..<20).map { "l/p\(String(format: "%02d", $0))" }
+        let ports = names.indices.map { port(names[$0], build: [names[($0 + 1) % names.count]]) }
+        let h = Harness(ports)
+        h.request([names[0]])
+        let cycles = h.engine.breakCycles()
+        XCTAssertEqual(cycles.first?.count, 21)
+        XCTAssertEqual(BuildEngine.cycleReason(cycles[0]),
+                       "dependency cycle: " + names.prefix(8).joined(separator: " -> ") + " -> ... -> l/p00 (20 ports)")
+    }
 }
