@@ -324,4 +324,26 @@ final class AdversarialTests: XCTestCase {
         XCTAssertTrue(bulk.engineLines("!").contains { $0.hasSuffix("devel/p0001 " + cycle) }, bulk.file("engine.log"))
         XCTAssertTrue(tree.hasPackage("p0002-1.4"), "what is outside the cycle is built")
     }
+
+    func testRemovingTheLockAnEarlierRunsFailureLeftIsAHotFixWithItsLine() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1", "--fail", "www/p0003"])
+        let bulk = Bulk(tree: tree)
+        let first = try bulk.run(["-x"])
+        XCTAssertEqual(first.exitCode, 1, first.output)
+        let lock = bulk.lockdir + "/www.p0003"
+        XCTAssertTrue((readFile(lock) ?? "").contains("status="), "no error lock")
+        // The next run finds it locked (L), waits (-q), and the lock is
+        // removed by hand after the fix: it used to be requeued silently.
+        let p = try bulk.start(["-x", "-q"])
+        XCTAssertTrue(waitUntil(timeout: 60) { bulk.engineLines("L").contains { $0.contains(" www/p0003 ") } || !p.isRunning },
+                      bulk.file("engine.log"))
+        XCTAssertTrue(p.isRunning, p.stdout + p.stderr)
+        try tree.setFail("www/p0003", false)
+        XCTAssertEqual(unlink(lock), 0)
+        let status = p.wait(timeout: 90)
+        XCTAssertEqual(status?.exitCode, 0, p.stdout + p.stderr)
+        XCTAssertTrue(p.stdout.contains("hot-fix: www/p0003 queued again"), p.stdout)
+        XCTAssertTrue(bulk.file("engine.log").contains("T: www/p0003 hot-fix"), bulk.file("engine.log"))
+        XCTAssertTrue(tree.hasPackage("p0004-1.8"))
+    }
 }
