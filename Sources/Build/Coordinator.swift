@@ -151,7 +151,7 @@ public final class Coordinator {
         loadSignatures()
         loadAffinity()
         setUpFetcher()
-        compactSizes()
+        prepareSizes()
         if config.wholeTree {
             startWholeTreeListing()
         } else {
