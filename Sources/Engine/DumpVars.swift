@@ -15,6 +15,9 @@ public struct DumpVarsOutput: Sendable {
         public var raw: [String] { rawLines.map(String.init) }
         /// Lines in the block that could not be understood.
         public var problems: [String] = []
+        /// A variable given twice with different values, by path: the
+        /// output is garbled, and neither value can be trusted.
+        public var conflicts: [FullPkgPath: String] = [:]
     }
     public var blocks: [Block] = []
     /// Paths reported as `>> Broken dependency: X non existent`.
@@ -72,6 +75,9 @@ public struct DumpVarsOutput: Sendable {
                 if current == nil { current = Block(header: path.pkgpath.value) }
                 current!.rawLines.append(line)
                 if current!.vars[path] == nil { current!.order.append(path) }
+                if let before = current!.vars[path]?[name], before != value, current!.conflicts[path] == nil {
+                    current!.conflicts[path] = "\(name) given twice: \(ListedNames.quoted(before)), then \(ListedNames.quoted(value))"
+                }
                 current!.vars[path, default: [:]][name] = value
                 continue
             }

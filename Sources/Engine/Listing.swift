@@ -125,6 +125,7 @@ public struct ListingResult: Sendable {
                 if !block.problems.isEmpty {
                     problems.append("malformed line \(ListedNames.quoted(block.problems[0]))")
                 }
+                if let conflict = block.conflicts[key] { problems.append(conflict) }
                 let buildDeps = (unitBuildDeps[unit] ?? []).filter { $0.path.withoutSubpackage != unit }
                 let ignore = vars["IGNORE"].flatMap { $0.isEmpty ? nil : $0 }
                 // Bad distfile names or tags are dropped: the port is
