@@ -346,4 +346,18 @@ final class AdversarialTests: XCTestCase {
         XCTAssertTrue(bulk.file("engine.log").contains("T: www/p0003 hot-fix"), bulk.file("engine.log"))
         XCTAssertTrue(tree.hasPackage("p0004-1.8"))
     }
+
+    func testAnEmptyFileNameIsRefusedNamingTheOption() throws {
+        let dir = try makeTempDir(prefix: "adv-empty")
+        defer { removeTree(dir) }
+        // "-L ''" said "bulkbuild: : cannot create directory: No such file or directory".
+        for opt in ["-L", "-l", "-b", "-P", "-h", "-S", "-C", "-I", "-X"] {
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", opt, ""])
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, "\(opt): \(r.output)")
+            XCTAssertTrue(r.stderr.contains("option '\(opt)' needs a file or directory name, got an empty one"),
+                          "\(opt): \(r.stderr)")
+        }
+        XCTAssertFalse(fileExists(dir + "/logs"), "the run started")
+    }
 }
