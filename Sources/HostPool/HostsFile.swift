@@ -218,6 +218,12 @@ public struct HostsFile: Sendable, Equatable {
             guard let parsed = Self.parseHostName(hostWord) else {
                 throw fail("expected a host name ([user@]host: letters, digits, '.', '-', '_', or an IPv6 address in [brackets]), got '\(hostWord)'")
             }
+            // The name is looked up and goes into log file names: one DNS
+            // cannot hold would only fail later, as a host down.
+            if !parsed.address.contains(":"),
+               parsed.address.utf8.count > 253 || parsed.address.split(separator: ".").contains(where: { $0.utf8.count > 63 }) {
+                throw fail("host name '\(hostWord.prefix(40))...' is longer than a host name can be (253 bytes, 63 between dots)")
+            }
             let key = hostWord.lowercased()
             if let dup = listed[key] {
                 throw fail("host \(hostWord) is already listed at \(hosts[dup].origin)")

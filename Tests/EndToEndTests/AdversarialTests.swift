@@ -360,4 +360,18 @@ final class AdversarialTests: XCTestCase {
         }
         XCTAssertFalse(fileExists(dir + "/logs"), "the run started")
     }
+
+    func testAHostNameLongerThanDNSAllowsNamesTheLine() throws {
+        let dir = try makeTempDir(prefix: "adv-longhost")
+        defer { removeTree(dir) }
+        let hosts = dir + "/hosts"
+        // It was taken, went down at once, and its init log name was too long.
+        for name in [String(repeating: "a", count: 300), String(repeating: "b", count: 64) + ".example"] {
+            try writeFile(hosts, "localhost\n\(name) jobs=1\n")
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", "-h", hosts])
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("\(hosts):2: host name '\(name.prefix(40))...' is longer than a host name can be"),
+                          r.stderr)
+        }
+    }
 }
