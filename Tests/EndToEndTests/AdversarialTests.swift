@@ -374,4 +374,19 @@ final class AdversarialTests: XCTestCase {
                           r.stderr)
         }
     }
+
+    func testAPortTheTreePrintsUnderNoValidPathFailsTheRunNamingIt() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // The whole tree's listing prints a port bulkbuild cannot name: it
+        // was dropped without a word and the run ended "everything built".
+        let data = tree.treePath("x11/p0004/data")
+        try writeFile(data, (readFile(data) ?? "") + "===> devel/a b\ndevel/a b.FULLPKGNAME=a-1\n")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        XCTAssertTrue(r.stdout.contains("listing: the tree printed a port that cannot be named: invalid pkgpath 'devel/a b': "
+                                        + "character ' ' is not allowed"), r.output)
+        XCTAssertTrue(tree.hasPackage("p0004-1.8"), "the rest is built")
+    }
 }

@@ -73,6 +73,17 @@ final class DumpVarsTests: XCTestCase {
         XCTAssertEqual(broken.first?.1, "FULLPKGNAME given twice: 'y-1', then 'y-2'")
     }
 
+    func testAPortPrintedUnderANameThatIsNoPathIsNamedOnce() {
+        let out = parse(["===> devel/ok", "devel/ok.FULLPKGNAME=ok-1",
+                         "===> devel/a b", "devel/a b.FULLPKGNAME=a-1", "devel/a b.COMMENT=x",
+                         "devel/x\u{1b}[2J.FULLPKGNAME=y-1", "not a variable=at all", "devel/c.lower=ok"])
+        XCTAssertEqual(out.unusablePaths, [
+            "invalid pkgpath 'devel/a b': character ' ' is not allowed (letters, digits, . _ + - only)",
+            "invalid pkgpath 'devel/x\\u{1b}[2J': character '\\u{1b}' is not allowed (letters, digits, . _ + - only)",
+        ])
+        XCTAssertEqual(ListingResult.interpret(out, requested: []).unusablePaths.count, 2)
+    }
+
     func testExitingWithAnErrorMarksTheBlockBroken() {
         let out = parse([
             "===> x/bad",
