@@ -11,6 +11,8 @@
 //
 // See hosts.example at the top of the repository for every property.
 
+import Engine
+
 /// How many cores a `parallel` port may take on a host.
 public enum ParallelSetting: Sendable, Equatable, CustomStringConvertible {
     /// A fixed number of cores.
@@ -174,7 +176,9 @@ public struct HostsFile: Sendable, Equatable {
         for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             func fail(_ message: String) -> HostsFileError {
-                HostsFileError(file: file, line: lineNumber, message: message)
+                // The message quotes the line's words: binary or megabytes
+                // of them must not reach the terminal as they are.
+                HostsFileError(file: file, line: lineNumber, message: ListedNames.visible(message, limit: 300))
             }
             var line = rawLine
             if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }

@@ -389,4 +389,24 @@ final class AdversarialTests: XCTestCase {
                                         + "character ' ' is not allowed"), r.output)
         XCTAssertTrue(tree.hasPackage("p0004-1.8"), "the rest is built")
     }
+
+    func testAHostsFileErrorQuotesBinaryAndHugeWordsShortAndEscaped() throws {
+        let dir = try makeTempDir(prefix: "adv-hostwords")
+        defer { removeTree(dir) }
+        let hosts = dir + "/hosts"
+        // The whole 1 MB word, or the raw bytes, went into the message.
+        let cases: [(Data, String)] = [
+            (Data("localhost jobs=1 \(String(repeating: "x", count: 1 << 20))\n".utf8), "\(hosts):1: expected key=value, got 'xxx"),
+            (Data("localhost\nb\u{1b}[2J\u{7}host jobs=1\n".utf8), "\(hosts):2: expected a host name"),
+        ]
+        for (bytes, start) in cases {
+            XCTAssertTrue(FileManager.default.createFile(atPath: hosts, contents: bytes))
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", "-h", hosts])
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains(start), String(r.stderr.prefix(500)))
+            XCTAssertLessThan(r.stderr.utf8.count, 1000, "the message quotes the whole word")
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, r.stderr)
+        }
+    }
 }
