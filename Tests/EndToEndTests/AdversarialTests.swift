@@ -409,4 +409,28 @@ final class AdversarialTests: XCTestCase {
             XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, r.stderr)
         }
     }
+
+    func testErrorsQuotingAPathListOrSizeFileAreShortAndEscaped() throws {
+        let dir = try makeTempDir(prefix: "adv-quotes")
+        defer { removeTree(dir) }
+        // Each message carried the raw escape sequence, or the whole 2 MB line.
+        let list = dir + "/list"
+        let sizes = dir + "/sizes"
+        try writeFile(dir + "/Makefile", ".SILENT:\nprint-data:\n\techo PACKAGE_REPOSITORY=\(dir)/packages\n")
+        try writeFile(sizes, "devel/a(a-1) size=1 ts=1\n\u{1b}[2Jjunk\n")
+        let cases: [([String], String, String)] = [
+            (["-P", list], "devel/a\ndevel/x\u{1b}[2Jevil\n", "\(list):2: invalid pkgpath 'devel/x\\u{1b}[2Jevil'"),
+            (["-P", list], "devel/" + String(repeating: "y", count: 2 << 20) + "$\n", "\(list):1: invalid pkgpath 'devel/yyy"),
+            (["-s", "-S", sizes], "", "\(sizes):2: expected FULLPKGPATH(PKGNAME) size=KILOBYTES ts=EPOCH, not '\\u{1b}[2Jjunk'"),
+        ]
+        for (args, text, start) in cases {
+            try writeFile(list, text)
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)", "-L", dir + "/logs"] + args)
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, String(r.output.prefix(500)))
+            XCTAssertTrue(r.stderr.contains(start), String(r.stderr.prefix(500)))
+            XCTAssertLessThan(r.stderr.utf8.count, 3000)
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, r.stderr)
+        }
+    }
 }
