@@ -421,6 +421,8 @@ final class AdversarialTests: XCTestCase {
         let cases: [([String], String, String)] = [
             (["-P", list], "devel/a\ndevel/x\u{1b}[2Jevil\n", "\(list):2: invalid pkgpath 'devel/x\\u{1b}[2Jevil'"),
             (["-P", list], "devel/" + String(repeating: "y", count: 2 << 20) + "$\n", "\(list):1: invalid pkgpath 'devel/yyy"),
+            // A name no directory can have: it went to make as a 4 MB environment.
+            (["-P", list], "devel/" + String(repeating: "y", count: 2 << 20) + "\n", "a component of 2097152 bytes (a directory name has at most 255)"),
             (["-s", "-S", sizes], "", "\(sizes):2: expected FULLPKGPATH(PKGNAME) size=KILOBYTES ts=EPOCH, not '\\u{1b}[2Jjunk'"),
         ]
         for (args, text, start) in cases {
