@@ -15,6 +15,11 @@
 # The first job is the first J line of engine.log, from the launch (wall
 # time: on a loaded machine mostly the listing's make, not bulkbuild), and
 # "1st cpu" bulkbuild's own CPU by then (the FIRST line of performance.log).
+# "agent s" is the user + system CPU of the run's local agent (the
+# `bulkbuild agent` that spawns local tasks; the AGENT line of
+# performance.log), which is not in bulkbuild's own figures: "-" when the
+# run had none (-D LOCAL_AGENT=0, or an older binary).
+# Extra bulkbuild arguments can be given in BULKBUILD_ARGS.
 set -eu
 bin=.build-bench/release
 work=/tmp/bulkbuild-bench
@@ -34,7 +39,7 @@ bin=$(cd "$bin" && pwd)
 mkdir -p "$work"
 hz=$(getconf CLK_TCK)
 
-printf '%8s %9s %9s %9s %8s %8s %8s %8s %9s %7s\n' ports "user s" "sys s" "ms/port" "RSS MB" "list s" "1st job" "1st cpu" "wall s" status
+printf '%8s %9s %9s %9s %8s %8s %8s %8s %9s %7s %8s\n' ports "user s" "sys s" "ms/port" "RSS MB" "list s" "1st job" "1st cpu" "wall s" status "agent s"
 for n in "$@"; do
     tree=$work/tree-$n
     rm -rf "$tree"
@@ -43,7 +48,8 @@ for n in "$@"; do
     sample=$work/sample-$n.txt
     : > "$sample"
     launch=$(date +%s.%N)
-    "$bin/bulkbuild" -x -j 8 -D PORTSDIR="$tree" >"$out" 2>&1 &
+    # shellcheck disable=SC2086
+    "$bin/bulkbuild" -x -j 8 -D PORTSDIR="$tree" ${BULKBUILD_ARGS:-} >"$out" 2>&1 &
     pid=$!
     # The fallback measure: the last /proc sample before the process ends.
     while [ -r /proc/$pid/stat ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; do
@@ -60,6 +66,9 @@ for n in "$@"; do
     rusage=$(grep ' RUSAGE ' "$perf" | tail -1 || true)
     listed=$(grep ' LISTED ' "$perf" | tail -1 || true)
     firstcpu=$(grep ' FIRST ' "$perf" | head -1 | sed -n 's/.* cpu=\([0-9.]*\).*/\1/p' || true)
+    agent=$(grep ' AGENT ' "$perf" | tail -1 | awk '{ u = 0; s = 0; for (i = 1; i <= NF; i++) {
+        if ($i ~ /^user=/) { sub(/user=/, "", $i); u = $i } if ($i ~ /^sys=/) { sub(/sys=/, "", $i); s = $i } }
+        printf "%.2f", u + s }' || true)
     if [ -n "$rusage" ]; then
         user=$(echo "$rusage" | sed 's/.*user=\([0-9.]*\).*/\1/')
         sys=$(echo "$rusage" | sed 's/.*sys=\([0-9.]*\).*/\1/')
@@ -74,8 +83,8 @@ for n in "$@"; do
     list="-"
     [ -n "$listed" ] && list=$(echo "$listed" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^cpu=/) { sub(/cpu=/, "", $i); print $i } }')
     awk -v n="$n" -v u="$user" -v s="$sys" -v r="$rss" -v l="$list" -v f="$first" -v a="$launch" -v e="$end" -v fc="${firstcpu:--}" \
-        -v st="$status" -v m="$mark" 'BEGIN {
-        printf "%8d %9s %9s %9s %8s %8s %8s %8s %9.1f %7d\n", n, m sprintf("%.2f", u), m sprintf("%.2f", s),
+        -v st="$status" -v m="$mark" -v ag="${agent:--}" 'BEGIN {
+        printf "%8d %9s %9s %9s %8s %8s %8s %8s %9.1f %7d %8s\n", n, m sprintf("%.2f", u), m sprintf("%.2f", s),
             m sprintf("%.3f", (u + s) * 1000 / n), m sprintf("%.1f", r / 1024), l,
-            (f == "" ? "-" : sprintf("%.2f", f - a)), fc, e - a, st }'
+            (f == "" ? "-" : sprintf("%.2f", f - a)), fc, e - a, st, ag }'
 done

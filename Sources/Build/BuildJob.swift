@@ -9,6 +9,9 @@ final class BuildJob {
     let record: PortRecord
     let host: BuildHost
     let logPath: String
+    /// The port log held open while the job runs: the run's own lines
+    /// (phase headers and the like) cost a write, not an open and a close.
+    var portLog: (any LogSink)?
     let lockName: String
     var started: Double
     var phases: [Phase]

@@ -68,6 +68,10 @@ public final class Coordinator {
     var cleansAfterFailure: [String: TaskHandle] = [:]
     /// Kills this run's local task groups if the run dies first.
     var supervisor: Supervisor?
+    /// Begins every local task's mark (`taskMark`): this run, and no other.
+    let taskMarkPrefix = "L\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    /// Spawns the local tasks (HostSetup.startLocalAgent); nil: spawned here.
+    var localAgent: LocalAgent?
     /// The first write to the log or lock directory that failed.
     var storageFailure: String?
     /// Ports that failed because their lock could not be made, and why.
@@ -94,6 +98,7 @@ public final class Coordinator {
     var finished = false
     var firstJobSeen = false
     var lastLogWatch = -Double.infinity
+    var lastStopLook = -Double.infinity
     /// `reportSoon` was called since the last report.
     var reportForced = false
     var exitStatus: Int32 = 0
@@ -168,15 +173,25 @@ public final class Coordinator {
         return exitStatus
     }
 
-    /// A stale lock's task group (recorded by `recordTaskGroup`) may still
-    /// run if its run was killed: end it before the lock goes.
+    /// A stale lock's tasks (their mark is in the lock, `taskMark`) may
+    /// still run if their run was killed: end them before the lock goes.
+    /// Locks of older runs name one group (`pgid=`) beside the mark.
     func endRecordedTask(_ lock: [String: String]) -> Bool {
-        guard let text = lock["pgid"], let pgid = Int32(text), let mark = lock["task"] else { return true }
-        if ProcessGroups.marked(pgid: pgid, mark: mark).isEmpty { return true }
-        let ended = ProcessGroups.end(pgid: pgid, mark: mark, grace: 2)
-        reporter.event(.message(ended ? "ended process group \(pgid) left by a dead run (\(lock["locked"] ?? "?"))"
-                                      : "process group \(pgid) left by a dead run does not end: its lock stays"), at: now())
-        return ended
+        guard let mark = lock["task"] else { return true }
+        let groups: Set<pid_t>
+        if let text = lock["pgid"], let pgid = Int32(text) {
+            groups = ProcessGroups.marked(pgid: pgid, mark: mark).isEmpty ? [] : [pgid]
+        } else {
+            groups = ProcessGroups.groups(carrying: mark)
+        }
+        var allEnded = true
+        for pgid in groups.sorted() {
+            let ended = ProcessGroups.end(pgid: pgid, mark: mark, grace: 2)
+            allEnded = allEnded && ended
+            reporter.event(.message(ended ? "ended process group \(pgid) left by a dead run (\(lock["locked"] ?? "?"))"
+                                          : "process group \(pgid) left by a dead run does not end: its lock stays"), at: now())
+        }
+        return allEnded
     }
 
     /// Every task the run started and is waiting for.
@@ -269,8 +284,13 @@ public final class Coordinator {
             }
             return
         }
-        checkStopFile(t)
-        noteHostStopFiles()
+        // Stop files are looked at twice a second, not at every pass (a
+        // pass comes with every phase that ends).
+        if t - lastStopLook >= RunRecord.snapshotInterval {
+            lastStopLook = t
+            checkStopFile(t)
+            noteHostStopFiles()
+        }
         for l in listings where !l.ended {
             if let out = l.readNew(final: false, files: files) { feedListing(out, requested: [], job: l) }
         }
@@ -367,6 +387,13 @@ public final class Coordinator {
         reporter.finish(snap)
         printFinalSummary(status: status)
         logUsage("RUSAGE")
+        if let agent = localAgent, let u = agent.usage() {
+            // The agent's own CPU (its spawns), apart from the run's.
+            performanceLog.write("\(pid)@\(FileIO.stamp(now())): AGENT pid=\(agent.pid) "
+                                 + "user=\(String(format: "%.3f", u.user)) sys=\(String(format: "%.3f", u.system))\n")
+        }
+        (events as? PollEvents)?.unwatch(localAgent?.fd ?? -1)
+        localAgent?.close()
         supervisor?.close()
     }
 

@@ -148,7 +148,7 @@ extension Coordinator {
                 HostFiles.add(&files.sent, s)
                 // Each file that crossed, in the log of the job it went for.
                 if s.bytes > 0, let self {
-                    self.writing(self.now()) { try self.files.append(LogFormat.fileSent(path, bytes: s.bytes), to: job.logPath) }
+                    self.writing(self.now()) { try self.appendToLog(job, LogFormat.fileSent(path, bytes: s.bytes)) }
                 }
             }
             for waiter in files.sending.removeValue(forKey: path) ?? [] { waiter(result) }
@@ -221,7 +221,7 @@ extension Coordinator {
     func beginTransfer(_ job: BuildJob, _ step: TransferStep, _ t: Double) {
         job.transfer = step
         job.transferStarted = t
-        writing(t) { try files.append(LogFormat.transferHeader(step.logTitle, path: job.path.canonical, time: t), to: job.logPath) }
+        writing(t) { try appendToLog(job, LogFormat.transferHeader(step.logTitle, path: job.path.canonical, time: t)) }
         reportSoon()
     }
 
@@ -234,7 +234,7 @@ extension Coordinator {
         job.lastGrowth = t
         if step == .bringingBack, let files = job.host.files { HostFiles.add(&files.broughtBack, stats) }
         writing(t) {
-            try files.append(LogFormat.transferDone(files: stats.files, bytes: stats.bytes, seconds: seconds), to: job.logPath)
+            try appendToLog(job, LogFormat.transferDone(files: stats.files, bytes: stats.bytes, seconds: seconds))
         }
         hostsLog.write(LogFormat.hostTransfer(pid: pid, time: t, host: job.host.name,
                                               what: "\(step.hostsLogVerb) for \(job.path.canonical)",
@@ -255,7 +255,7 @@ extension Coordinator {
             jobNotFinished(job, reason)
             return
         }
-        writing(t) { try files.append("bulkbuild: \(reason)\n", to: job.logPath) }
+        writing(t) { try appendToLog(job, "bulkbuild: \(reason)\n") }
         engineLog.write(LogFormat.transferFailure(pid: pid, time: t, path: job.path.canonical, host: job.host.name,
                                                   reason: reason))
         jobFailed(job, status: reason)

@@ -35,7 +35,8 @@ extension Coordinator {
                                                             ("dpb", "\(pid) on \(config.localHost)"),
                                                             ("host", host.name), ("pid", "\(pid)"),
                                                             ("start", LogFormat.epochWithDate(t)),
-                                                            ("needed", needed.joined(separator: " "))])
+                                                            ("needed", needed.joined(separator: " "))]
+                                                    + taskMarkLine(lockName, host))
         } catch let f as FileIO.Failure {
             lockNotCreated(path, f, t)
             return
@@ -89,7 +90,9 @@ extension Coordinator {
             // from clean"), the marker once a lock goes or stays without a
             // package (markWorkdirDirty).
             if config.cleanFirst { try files.replace(logPath, with: "") }
-            try files.append(LogFormat.portHeader(host: host.name, path: path.canonical), to: logPath)
+            let log = try files.openLog(logPath)
+            try log.write(LogFormat.portHeader(host: host.name, path: path.canonical))
+            job.portLog = log
         }
         guard wrote else {
             locks.remove(lockName)
@@ -168,7 +171,7 @@ extension Coordinator {
         job.phaseStarted = t
         let phase = job.phase
         writing(t) {
-            try files.append(LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t), to: job.logPath)
+            try appendToLog(job, LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t))
         }
         var argv = [config.make, "-C", config.portsdir, "-s", phase] + memoryArguments(job)
         if let n = job.makeJobs {
@@ -177,17 +180,23 @@ extension Coordinator {
         }
         var environment = ["SUBDIR": job.path.canonical, "PHASE": phase]
         if phase == "depends", let update = config.update { environment["BULKBUILD_UPDATE"] = update.rawValue }
-        let spec = TaskSpec(argv: argv, environment: environment, logPath: job.logPath)
-        let handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
-        job.handle = handle
-        recordTaskGroup(job.lockName, handle, t)
+        let spec = TaskSpec(argv: argv, environment: environment, logPath: job.logPath,
+                            groupMark: taskMark(job.lockName, job.host))
+        job.handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
     }
 
-    /// A local task's group and mark go into the lock, so that a run that
-    /// finds the lock stale can make sure the task is gone first.
-    func recordTaskGroup(_ lockName: String, _ handle: TaskHandle, _ t: Double) {
-        guard let mark = handle.groupMark, handle.pid > 0 else { return }
-        writing(t) { try locks.append(lockName, lines: [("pgid", "\(handle.pid)"), ("task", mark)]) }
+    /// The `BULKBUILD_TASK` mark of every local task run under lock
+    /// `lockName`: the same for all of a job's phases, so it goes into the
+    /// lock once, when the lock is made, and a run that finds the lock
+    /// stale can end what still carries it (`endRecordedTask`). Remote
+    /// tasks are their runner's business (nil).
+    func taskMark(_ lockName: String, _ host: BuildHost) -> String? {
+        host.isLocal ? "\(taskMarkPrefix)-\(lockName)" : nil
+    }
+
+    /// The lock line that records `taskMark`, if any.
+    func taskMarkLine(_ lockName: String, _ host: BuildHost) -> [(String, String)] {
+        taskMark(lockName, host).map { [("task", $0)] } ?? []
     }
 
     func phaseEnded(_ job: BuildJob, _ end: TaskEnd) {
@@ -215,7 +224,13 @@ extension Coordinator {
         }
     }
 
+    /// Appends the run's own `text` to the job's port log.
+    func appendToLog(_ job: BuildJob, _ text: String) throws {
+        if let log = job.portLog { try log.write(text) } else { try files.append(text, to: job.logPath) }
+    }
+
     func removeJob(_ job: BuildJob) {
+        job.portLog = nil
         jobs.removeAll { $0 === job }
         job.host.running.removeAll { $0 === job }
         lockWatcher.lookSoon()
@@ -238,7 +253,7 @@ extension Coordinator {
     /// The job ended well and its package file is there.
     func jobBuilt(_ job: BuildJob, _ t: Double) {
         let path = job.path
-        writing(t) { try files.append(LogFormat.portEnd(time: t), to: job.logPath) }
+        writing(t) { try appendToLog(job, LogFormat.portEnd(time: t)) }
         writeBuildLog(job, t, failed: false)
         let also = siblingsWithPackages(of: path)
         removeJob(job)
@@ -263,7 +278,7 @@ extension Coordinator {
         // It is redone by the next run, from clean, instead of keeping an
         // error lock.
         let wrote = writing(t) {
-            try files.append(LogFormat.portError(status: status, host: job.host.name, time: t), to: job.logPath)
+            try appendToLog(job, LogFormat.portError(status: status, host: job.host.name, time: t))
         }
         if !wrote || storageFailure != nil {
             jobNotFinished(job, "ended with \(status) while the log directory failed (\(storageFailure ?? "?"))")
@@ -296,12 +311,12 @@ extension Coordinator {
     /// once the clean ended).
     func startCleanAfterFailure(_ job: BuildJob, _ t: Double) {
         writing(t) {
-            try files.append(LogFormat.phaseHeader(phase: Phase.clean.rawValue, path: job.path.canonical, time: t),
-                              to: job.logPath)
+            try appendToLog(job, LogFormat.phaseHeader(phase: Phase.clean.rawValue, path: job.path.canonical, time: t))
         }
         let clean = Phase.clean.rawValue
         let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", clean] + memoryArguments(job),
-                            environment: ["SUBDIR": job.path.canonical, "PHASE": clean], logPath: job.logPath)
+                            environment: ["SUBDIR": job.path.canonical, "PHASE": clean], logPath: job.logPath,
+                            groupMark: taskMark(job.lockName, job.host))
         let lockName = job.lockName
         let handle = job.host.runner.start(spec) { [weak self] end in
             guard let self else { return }
@@ -316,7 +331,6 @@ extension Coordinator {
             self.lockWatcher.lookSoon()
         }
         cleansAfterFailure[lockName] = handle
-        recordTaskGroup(lockName, handle, t)
     }
 
     /// The work directory of `path` may hold leftovers and no lock of a
@@ -337,7 +351,7 @@ extension Coordinator {
     func jobNotFinished(_ job: BuildJob, _ why: String) {
         let t = now()
         releaseHostLock(job)
-        writing(t) { try files.append("bulkbuild: job did not finish on \(job.host.name): \(why)\n", to: job.logPath) }
+        writing(t) { try appendToLog(job, "bulkbuild: job did not finish on \(job.host.name): \(why)\n") }
         // Its work directory is in an unknown state: start over clean.
         lockWatcher.needsClean(job.path.pkgpath)
         removeJob(job)

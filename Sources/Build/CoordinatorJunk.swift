@@ -17,7 +17,7 @@ extension Coordinator {
             let t = now()
             do {
                 guard try locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
-                                                     ("path", "junk")]) == .created else { continue }
+                                                     ("path", "junk")] + taskMarkLine(name, host)) == .created else { continue }
             } catch {
                 storageFailed("\(error)", t)
                 return
@@ -37,7 +37,7 @@ extension Coordinator {
             let junk = Phase.junk.rawValue
             let spec = TaskSpec(argv: [config.make, "-C", config.portsdir, "-s", junk],
                                 environment: ["JUNK_KEEP": keep.sorted().joined(separator: " "), "PHASE": junk, "SUBDIR": ""],
-                                logPath: log)
+                                logPath: log, groupMark: taskMark(name, host))
             let handle = host.runner.start(spec) { [weak self] end in
                 guard let self else { return }
                 self.junkTasks[host] = nil
@@ -47,7 +47,6 @@ extension Coordinator {
                 }
             }
             junkTasks[host] = handle
-            recordTaskGroup(name, handle, t)
         }
     }
 }

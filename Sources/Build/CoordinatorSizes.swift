@@ -29,8 +29,7 @@ extension Coordinator {
         let t = now()
         guard let dir = measuredDirectory(job) else {
             writing(t) {
-                try files.append("bulkbuild: -s: size not measured: the tree lists no WRKDIR for \(job.path.canonical)\n",
-                                  to: job.logPath)
+                try appendToLog(job, "bulkbuild: -s: size not measured: the tree lists no WRKDIR for \(job.path.canonical)\n")
             }
             startPhase(job)
             return
@@ -59,7 +58,7 @@ extension Coordinator {
                                      timestamp: Int64(t)), t)
         } else {
             let why = text.split(separator: "\n").last.map(String.init) ?? end.text
-            writing(t) { try files.append("bulkbuild: -s: could not measure \(dir): \(why)\n", to: job.logPath) }
+            writing(t) { try appendToLog(job, "bulkbuild: -s: could not measure \(dir): \(why)\n") }
         }
         startPhase(job)
     }

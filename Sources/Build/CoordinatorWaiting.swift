@@ -16,8 +16,7 @@ extension Coordinator {
     func waitForPackage(_ job: BuildJob, _ t: Double) {
         let file = config.packageFile(job.record.pkgname)
         writing(t) {
-            try files.append("bulkbuild: \(file) is not visible yet: waiting up to \(Int(config.waitTimeout)) s (WAIT_TIMEOUT)\n",
-                              to: job.logPath)
+            try appendToLog(job, "bulkbuild: \(file) is not visible yet: waiting up to \(Int(config.waitTimeout)) s (WAIT_TIMEOUT)\n")
         }
         // Its slot is free for another job meanwhile.
         removeJob(job)
@@ -36,8 +35,7 @@ extension Coordinator {
         for w in waits {
             if files.exists(config.packageFile(w.job.record.pkgname)) {
                 writing(t) {
-                    try files.append("bulkbuild: package file visible after \(String(format: "%.1f", t - w.since)) s\n",
-                                      to: w.job.logPath)
+                    try appendToLog(w.job, "bulkbuild: package file visible after \(String(format: "%.1f", t - w.since)) s\n")
                 }
                 jobBuilt(w.job, t)
             } else if t >= w.deadline {
@@ -51,8 +49,7 @@ extension Coordinator {
     func packageNeverShowed(_ job: BuildJob, _ status: String) {
         let t = now()
         writing(t) {
-            try files.append("bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n",
-                              to: job.logPath)
+            try appendToLog(job, "bulkbuild: package succeeded but \(config.packageFile(job.record.pkgname)) is missing\n")
         }
         jobFailed(job, status: status)
     }

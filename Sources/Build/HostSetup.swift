@@ -15,8 +15,10 @@ extension Coordinator {
         case .failure(let e):
             reporter.event(.message("warning: \(e); local jobs would outlive a killed bulkbuild"), at: now())
         }
+        startLocalAgent(parameters: parameters)
         // Listing always runs here.
         listingRunner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue, supervisor: supervisor)
+        (listingRunner as? LocalRunner)?.agent = localAgent
         let configs = file?.hosts ?? [HostConfig(name: "localhost", address: "localhost", isLocal: true, origin: "default")]
         for hc in configs {
             let p = hc.properties
@@ -24,6 +26,7 @@ extension Coordinator {
             if hc.isLocal {
                 // Its own runner, so its init log carries its name here.
                 let runner = LocalRunner(hostName: hc.name, reaper: reaper, queue: queue, supervisor: supervisor)
+                runner.agent = localAgent
                 host = BuildHost(name: hc.name, runner: runner, slots: jobsOverride ?? p.jobs ?? 0,
                                  model: HostPool.Host(config: hc, runner: runner))
             } else {
@@ -50,6 +53,28 @@ extension Coordinator {
             if hc.isLocal { startInit(host) }
         }
         for note in file?.notes ?? [] { reporter.event(.message(note), at: now()) }
+    }
+
+    /// Local tasks are spawned by a `bulkbuild agent` beside the run, unless
+    /// `-D LOCAL_AGENT=0` or the run's events are not the real poll loop.
+    /// Without one (or once it is gone) they are spawned here.
+    func startLocalAgent(parameters: [String: String]) {
+        guard let poll = events as? PollEvents,
+              !["0", "no", "off", "false"].contains(parameters["LOCAL_AGENT"]?.lowercased() ?? "") else { return }
+        switch LocalAgent.start(executable: ownExecutable(), reaper: reaper, queue: queue) {
+        case .success(let agent):
+            localAgent = agent
+            let fd = agent.fd
+            poll.watch(fd) { [weak agent] in agent?.readAvailable() ?? true }
+            agent.onFailure = { [weak self, weak poll] why in
+                poll?.unwatch(fd)
+                guard let self, self.shutdownSignal == nil, !self.finished else { return }
+                self.reporter.event(.message("warning: \(why); local tasks are spawned by bulkbuild itself from now on"),
+                                    at: self.now())
+            }
+        case .failure(let e):
+            reporter.event(.message("warning: \(e); local tasks are spawned by bulkbuild itself"), at: now())
+        }
     }
 
     /// A host joins the run; it gets slots once its init has passed.

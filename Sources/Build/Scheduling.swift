@@ -12,6 +12,13 @@ extension Coordinator {
     func startJobs(_ t: Double) {
         let up = hosts.filter { $0.state == .up && !hostStopped($0) }
         guard !up.isEmpty else { return }
+        // Most passes come with a phase that ended, when no slot is free:
+        // what the loop below would do for a full host, without building
+        // the views for it.
+        guard up.contains(where: { $0.used < slotsAvailable($0) || $0.running.contains { $0.lent > 0 } }) else {
+            for host in up { host.queueDry = false }
+            return
+        }
         runEnginePass(t)
         let maxSf = up.map { $0.speedFactor }.max() ?? 1
         let upNames = Set(up.map { $0.name })
@@ -108,7 +115,7 @@ extension Coordinator {
 
     func killJob(_ job: BuildJob, reason: String, detail: String, _ t: Double) {
         job.killReason = "KILLED: \(reason)"
-        writing(t) { try files.append("KILLED: \(detail), \(reason)\n", to: job.logPath) }
+        writing(t) { try appendToLog(job, "KILLED: \(detail), \(reason)\n") }
         job.handle?.stop(hard: false)
         job.hardKillAt = t + 10
     }
@@ -197,13 +204,20 @@ extension Coordinator {
         guard !up.isEmpty, !(listings.isEmpty == false && total == 0) else { return nil }
         var elapsed: [FullPkgPath: Double] = [:]
         for job in jobs { elapsed[job.path] = (t - job.started) * job.host.speedFactor }
-        // A budget of CPU, so on the monotonic clock (not the run's, which a
+        // A budget of CPU, so on real clocks (not the run's, which a
         // simulation or a test runs much faster): after a pass that took d,
-        // none for 100 d.
-        let cpuNow = cp_monotonic()
-        if engine.remainingStale && cpuNow >= etaState.nextPass {
-            engine.refreshRemaining(elapsed: elapsed)
-            etaState.nextPass = cpuNow + 100 * (cp_monotonic() - cpuNow)
+        // none for 100 d of time (1% of a core) and none before this process
+        // used 100 d more CPU (1% of its own). Between passes the estimate
+        // follows the jobs that start and end; only new weights wait.
+        if engine.remainingStale {
+            let wallNow = cp_monotonic()
+            if wallNow >= etaState.nextPass, processCPU() >= etaState.nextPassCPU {
+                let cpuBefore = processCPU()
+                engine.refreshRemaining(elapsed: elapsed)
+                let took = processCPU() - cpuBefore
+                etaState.nextPass = wallNow + 100 * (cp_monotonic() - wallNow)
+                etaState.nextPassCPU = cpuBefore + 101 * took
+            }
         }
         let left = engine.trackedRemaining(elapsed: elapsed)
         let capacity = up.reduce(0.0) { $0 + Double($1.slots) * $1.speedFactor }
@@ -236,6 +250,7 @@ extension Coordinator {
 struct ETAState {
     /// Earliest time of the next full pass over the graph.
     var nextPass = 0.0
+    var nextPassCPU = 0.0
     var judged: (Double, Double)?
     /// Of this run's parallel builds (ParallelEstimate.swift): slot-seconds
     /// their extra cores took from other ports, the most they could have,
@@ -255,4 +270,11 @@ public func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], 
     var scales: [String: Double] = [:]
     for (p, s) in request.scales { scales[p.canonical] = s }
     engine.scales = scales
+}
+
+/// CPU seconds this process has used (every thread).
+func processCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -8,6 +8,11 @@
 //   S id  u32 argc, u32 envc, then argc+envc strings (u32 length + bytes);
 //         env strings are `K=V`, added to the agent's own environment.
 //         Starts task `id` (ids are chosen by the runner, never reused).
+//   T id  u32 length + log path, then what S carries: starts task `id`
+//         with stdout and stderr appended to that file (opened by the
+//         agent, created 0644) instead of O frames. The local agent of a
+//         run gets these, so that its tasks cost the run a frame, not a
+//         spawn (LocalAgent.swift).
 //   K id  u32 signal: sent to the task's process group.
 // Replies (agent -> runner, on the agent's stdout):
 //   H 0   the agent's version text, once, first.
@@ -56,7 +61,7 @@ import Glibc
 
 /// Frame types of the agent protocol.
 enum AgentFrame {
-    static let start = UInt8(ascii: "S"), kill = UInt8(ascii: "K")
+    static let start = UInt8(ascii: "S"), kill = UInt8(ascii: "K"), startInFile = UInt8(ascii: "T")
     static let hello = UInt8(ascii: "H"), started = UInt8(ascii: "P"), output = UInt8(ascii: "O")
     static let exit = UInt8(ascii: "X"), spawnError = UInt8(ascii: "E")
     static let headerSize = 9
@@ -95,6 +100,33 @@ enum AgentFrame {
         var out: [UInt8] = []
         append(start, id, p, to: &out)
         return out
+    }
+
+    /// A T request: the log path, then the same payload as S.
+    static func startInFile(id: UInt32, logPath: String, argv: [String], environment: [String], to out: inout [UInt8]) {
+        let strings = argv + environment
+        var length = 12 + logPath.utf8.count
+        for s in strings { length += 4 + s.utf8.count }
+        header(startInFile, id, length, to: &out)
+        appendU32(UInt32(logPath.utf8.count), to: &out)
+        out.append(contentsOf: logPath.utf8)
+        appendU32(UInt32(argv.count), to: &out)
+        appendU32(UInt32(environment.count), to: &out)
+        for s in strings {
+            appendU32(UInt32(s.utf8.count), to: &out)
+            out.append(contentsOf: s.utf8)
+        }
+    }
+
+    /// Splits a T payload into the log path and the S payload after it.
+    static func parseStartInFile(_ p: ArraySlice<UInt8>) -> (logPath: String, rest: ArraySlice<UInt8>)? {
+        guard p.count >= 4 else { return nil }
+        let n = Int(u32(p, 0))
+        guard n > 0, p.count - 4 >= n else { return nil }
+        let s = p.startIndex + 4
+        let path = p[s..<(s + n)]
+        guard !path.contains(0) else { return nil }
+        return (String(decoding: path, as: UTF8.self), p[(s + n)...])
     }
 
     static func words(_ values: [UInt32]) -> [UInt8] {
@@ -158,7 +190,7 @@ struct AgentFrameReader {
 /// default dispositions, stdin from /dev/null and stdout+stderr into a new
 /// pipe. Returns the pid and the pipe's non-blocking, close-on-exec read
 /// end, or errno.
-func spawnWithPipe(argv: [String], environment: [String]) -> Result<(pid_t, Int32), SpawnFailure> {
+func spawnWithPipe(argv: [String], environment: [String: String]) -> Result<(pid_t, Int32), SpawnFailure> {
     guard !argv.isEmpty else { return .failure(SpawnFailure(errno: EINVAL, text: "empty command")) }
     var fds: [Int32] = [-1, -1]
     // (Children get closefrom(3), so the moment without close-on-exec is
@@ -168,19 +200,47 @@ func spawnWithPipe(argv: [String], environment: [String]) -> Result<(pid_t, Int3
         return .failure(SpawnFailure(errno: e, text: "cannot make a pipe: \(String(cString: strerror(e)))"))
     }
     defer { close(fds[1]) }
+    switch spawnTask(argv: argv, environment: environment, output: fds[1]) {
+    case .success(let pid):
+        _ = cp_set_nonblock(fds[0])
+        return .success((pid, fds[0]))
+    case .failure(let f):
+        close(fds[0])
+        return .failure(f)
+    }
+}
+
+/// Spawns `argv` as `spawnWithPipe` does, with stdout and stderr appended
+/// to `logPath` (created 0644).
+func spawnIntoFile(argv: [String], environment: [String: String], logPath: String) -> Result<pid_t, SpawnFailure> {
+    let fd = cp_open_append(logPath, 0o644)
+    guard fd >= 0 else {
+        let e = cp_errno()
+        return .failure(SpawnFailure(errno: e, text: "cannot open \(logPath): \(String(cString: strerror(e)))"))
+    }
+    defer { close(fd) }
+    return spawnTask(argv: argv, environment: environment, output: fd)
+}
+
+/// The spawn itself: own process group, stdin /dev/null, `output` as
+/// stdout and stderr, nothing else open; the environment is this
+/// process's with `environment` in place of the entries of those names.
+private func spawnTask(argv: [String], environment: [String: String], output: Int32) -> Result<pid_t, SpawnFailure> {
+    guard !argv.isEmpty else { return .failure(SpawnFailure(errno: EINVAL, text: "empty command")) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
+    posix_spawn_file_actions_adddup2(&actions, output, 2)
     _ = cp_spawn_closefrom(&actions, 3)
 
     // A PATH given with the task is the one its command is looked up in
     // (as `env PATH=... cmd` does over a channel).
+    // (Without one, posix_spawnp looks in this process's PATH.)
     var command = argv[0]
-    if !command.contains("/"), let path = environment.last(where: { $0.hasPrefix("PATH=") }) {
-        for dir in path.dropFirst(5).split(separator: ":", omittingEmptySubsequences: false) {
+    if !command.contains("/"), let path = environment["PATH"] {
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + command
             var st = stat()
             if access(candidate, X_OK) == 0 && stat(candidate, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG {
@@ -192,17 +252,15 @@ func spawnWithPipe(argv: [String], environment: [String]) -> Result<(pid_t, Int3
     var pid: pid_t = 0
     let rc = withGroupSpawnAttributes { attr in
         withCStrings(argv) { cargv in
-            withCStrings(environment) { cenv in
+            withChildEnvironment(environment) { cenv in
                 posix_spawnp(&pid, command, &actions, attr, cargv, cenv)
             }
         }
     }
     if rc != 0 {
-        close(fds[0])
         return .failure(SpawnFailure(errno: rc, text: "cannot run \(argv[0]): \(String(cString: strerror(rc)))"))
     }
-    _ = cp_set_nonblock(fds[0])
-    return .success((pid, fds[0]))
+    return .success(pid)
 }
 
 /// Spawn attributes for a task: its own process group, an empty signal
@@ -261,7 +319,6 @@ final class TaskAgent {
     var outAt = 0
     var byPid: [pid_t: Task] = [:]
     var byId: [UInt32: Task] = [:]
-    var baseEnvironment: [String: String] = currentEnvironment()
     var signalFd: Int32 = -1
     /// Task output is not read while more than this waits for stdout.
     let highWater = 1 << 20
@@ -280,7 +337,9 @@ final class TaskAgent {
         guard signalFd >= 0 else { return 1 }
         _ = cp_set_nonblock(input)
         _ = cp_set_nonblock(output)
-        baseEnvironment.removeValue(forKey: "BULKBUILD_TASK")
+        // Tasks get this process's environment (with their own entries in
+        // place); a mark it was started with is not theirs.
+        unsetenv("BULKBUILD_TASK")
         AgentFrame.append(AgentFrame.hello, 0, Array(version.utf8), to: &out)
 
         var fds: [pollfd] = []
@@ -352,7 +411,13 @@ final class TaskAgent {
             switch reader.next() {
             case .needMore: return
             case .bad: inputOpen = false; return
-            case .frame(AgentFrame.start, let id, let payload): start(id, payload)
+            case .frame(AgentFrame.start, let id, let payload): start(id, payload, logPath: nil)
+            case .frame(AgentFrame.startInFile, let id, let payload):
+                if let (logPath, rest) = AgentFrame.parseStartInFile(payload) {
+                    start(id, rest, logPath: logPath)
+                } else {
+                    reply(AgentFrame.spawnError, id, AgentFrame.words([UInt32(EINVAL)]) + Array("bad start request".utf8))
+                }
             case .frame(AgentFrame.kill, let id, let payload):
                 if payload.count >= 4, let t = byId[id] {
                     kill(-t.pid, Int32(bitPattern: AgentFrame.u32(payload, 0)))
@@ -362,16 +427,24 @@ final class TaskAgent {
         }
     }
 
-    func start(_ id: UInt32, _ payload: ArraySlice<UInt8>) {
+    /// Starts a task: its output goes to O frames, or (`logPath`) into
+    /// that file.
+    func start(_ id: UInt32, _ payload: ArraySlice<UInt8>, logPath: String?) {
         guard let (argv, extra) = AgentFrame.parseStart(payload) else {
             reply(AgentFrame.spawnError, id, AgentFrame.words([UInt32(EINVAL)]) + Array("bad start request".utf8))
             return
         }
-        var env = baseEnvironment
+        var env: [String: String] = [:]
         for kv in extra {
             if let eq = kv.firstIndex(of: "=") { env[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) }
         }
-        switch spawnWithPipe(argv: argv, environment: env.map { "\($0.key)=\($0.value)" }) {
+        let spawned: Result<(pid_t, Int32), SpawnFailure>
+        if let logPath {
+            spawned = spawnIntoFile(argv: argv, environment: env, logPath: logPath).map { ($0, -1) }
+        } else {
+            spawned = spawnWithPipe(argv: argv, environment: env)
+        }
+        switch spawned {
         case .success(let (pid, pipe)):
             let t = Task(id: id, pid: pid, pipe: pipe)
             byId[id] = t

@@ -12,8 +12,12 @@ public struct TaskSpec: Sendable, Equatable {
     /// Variables added to (or replacing) the runner's base environment.
     public var environment: [String: String]
     public var logPath: String
-    public init(argv: [String], environment: [String: String] = [:], logPath: String) {
-        self.argv = argv; self.environment = environment; self.logPath = logPath
+    /// For a local task: the `BULKBUILD_TASK` value its processes carry,
+    /// chosen by the caller so that it can be written into a lock before
+    /// the task starts (nil: the runner makes one up).
+    public var groupMark: String?
+    public init(argv: [String], environment: [String: String] = [:], logPath: String, groupMark: String? = nil) {
+        self.argv = argv; self.environment = environment; self.logPath = logPath; self.groupMark = groupMark
     }
 }
 

@@ -126,7 +126,8 @@ final class FailedTask: TaskHandle {
     func stop(hard: Bool) {}
 }
 
-/// Runs tasks on this machine with posix_spawn.
+/// Runs tasks on this machine: through the run's local agent when it has
+/// one that serves, else with posix_spawn here.
 public final class LocalRunner: TaskRunner {
     public let hostName: String
     public let isLocal = true
@@ -134,6 +135,8 @@ public final class LocalRunner: TaskRunner {
     let queue: CoordinatorQueue
     /// Told of every group, so none outlives this process (nil: not watched).
     let supervisor: Supervisor?
+    /// Spawns the tasks instead of this process (nil, or gone: spawn here).
+    public var agent: LocalAgent?
     private let markPrefix = "L\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     private var taskCount = 0
 
@@ -146,9 +149,14 @@ public final class LocalRunner: TaskRunner {
 
     public func start(_ spec: TaskSpec, completion: @escaping (TaskEnd) -> Void) -> TaskHandle {
         taskCount += 1
-        let mark = "\(markPrefix)-\(taskCount)"
+        let mark = spec.groupMark ?? "\(markPrefix)-\(taskCount)"
         var environment = spec.environment
         environment[ProcessGroups.markVariable] = mark
+        if let agent, agent.isServing {
+            var sent = spec
+            sent.environment = environment
+            return agent.start(sent, mark: mark, completion: completion)
+        }
         switch spawnInGroup(argv: spec.argv, environment: environment, logPath: spec.logPath) {
         case .success(let pid):
             let task = LocalTask(pid: pid, mark: mark)

@@ -569,7 +569,7 @@ nonisolated(unsafe) private var versionCache: [String: String] = [:]
 func localVersion(of path: String) -> String? {
     if let v = versionLock.locked({ versionCache[path] }) { return v }
     guard case .success(let (pid, pipe)) = spawnWithPipe(argv: [path, "--version"],
-                                                         environment: currentEnvironment().map { "\($0.key)=\($0.value)" })
+                                                         environment: [:])
     else { return nil }
     // A pidfd waits for this very child even if a reaper of the process
     // (waitpid(-1)) collects it first.

@@ -116,6 +116,26 @@ public enum ProcessGroups {
         return out
     }
 
+    /// The process groups that hold a process carrying the mark, whatever
+    /// their ids (a job's phases each had a group of their own). Reads the
+    /// environment of every process this user may read: for stale locks
+    /// at start-up, not for every task.
+    public static func groups(carrying mark: String) -> Set<pid_t> {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        let wanted = "\(markVariable)=\(mark)"
+        var out = Set<pid_t>()
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let pid = pid_t(name), pid != getpid(), environmentContains(pid: pid, wanted),
+                  let group = processGroup(of: pid), group > 1 else { continue }
+            out.insert(group)
+        }
+        return out
+    }
+
     /// The process group of `pid` from /proc/PID/stat (nil when gone or a zombie).
     static func processGroup(of pid: pid_t) -> pid_t? {
         guard let stat = readWholeFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }

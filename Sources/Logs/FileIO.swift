@@ -80,14 +80,22 @@ public enum FileIO {
         return Int64(st.st_size)
     }
 
+    /// `mkdir -p`: one stat when the directory is there (every port's log
+    /// directory is asked for at each job start).
     public static func makeDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            // Foundation leaves errno stale when a file is in the way.
-            var st = stat()
-            let inTheWay = stat(path, &st) == 0 && st.st_mode & S_IFMT != S_IFDIR
-            throw Failure(path: path, what: "cannot create directory", code: inTheWay ? EEXIST : cp_errno())
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if st.st_mode & S_IFMT == S_IFDIR { return }
+            throw Failure(path: path, what: "cannot create directory", code: EEXIST)
+        }
+        if cp_errno() == ENOENT, let slash = path.lastIndex(of: "/"), slash > path.startIndex {
+            try makeDirectory(String(path[..<slash]))
+        }
+        if mkdir(path, 0o777) != 0 {
+            let e = cp_errno()
+            // Made meanwhile by someone else: fine if it is a directory.
+            if e == EEXIST, stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+            throw Failure(path: path, what: "cannot create directory", code: e)
         }
     }
 
@@ -95,12 +103,20 @@ public enum FileIO {
     /// Every log line has one: integer digits where the rounding cannot
     /// differ from printf's (positive, below 10^10 s, not within 0.001 of
     /// a tie), String(format:) elsewhere.
-    public static func stamp(_ t: Double) -> String {
-        let scaled = t * 100
-        let cents = scaled.rounded(.toNearestOrEven)
-        guard t >= 0, scaled < 1e12, abs(abs(scaled - cents) - 0.5) > 1e-3 else { return String(format: "%.2f", t) }
-        let c = Int64(cents)
-        let frac = c % 100
-        return "\(c / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
+    public static func stamp(_ t: Double) -> String { fixed(t, places: 2) }
+
+    /// `t` with `places` decimals (at most 6), as `%.Nf` prints it: digits
+    /// written here where the rounding cannot differ from printf's
+    /// (positive, not too large, not within 0.001 of a tie), else printf.
+    public static func fixed(_ t: Double, places: Int) -> String {
+        let unit = [1.0, 10, 100, 1000, 10_000, 100_000, 1_000_000][min(max(places, 0), 6)]
+        let scaled = t * unit
+        let units = scaled.rounded(.toNearestOrEven)
+        guard places > 0, places <= 6, t >= 0, scaled < 1e12, abs(abs(scaled - units) - 0.5) > 1e-3 else {
+            return String(format: "%.\(places)f", t)
+        }
+        let c = Int64(units), u = Int64(unit)
+        let frac = String(c % u)
+        return "\(c / u)." + String(repeating: "0", count: places - frac.count) + frac
     }
 }

@@ -98,6 +98,12 @@ public final class PosixFileStore: FileStore {
     public func makeDirectory(_ path: String) throws { try FileIO.makeDirectory(path) }
     public func list(_ directory: String) -> [String]? { try? FileManager.default.contentsOfDirectory(atPath: directory) }
     public func link(_ link: String, to target: String) {
+        // Usually new (a first build) or already right (a rebuild).
+        if symlink(target, link) == 0 { return }
+        guard cp_errno() == EEXIST else { return }
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(link, &buf, buf.count - 1)
+        if n >= 0 && String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) == target { return }
         unlink(link)
         _ = symlink(target, link)
     }

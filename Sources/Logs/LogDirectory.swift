@@ -70,7 +70,7 @@ public struct LogDirectory: Sendable {
     /// Makes the port log's directory and the package symlink.
     public func preparePortLog(_ path: FullPkgPath, pkgname: String) throws -> String {
         let log = portLog(path)
-        try files.makeDirectory((log as NSString).deletingLastPathComponent)
+        if let slash = log.lastIndex(of: "/") { try files.makeDirectory(String(log[..<slash])) }
         if !pkgname.isEmpty { linkPackageLog(pkgname, to: path) }
         return log
     }

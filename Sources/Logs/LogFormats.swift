@@ -74,7 +74,8 @@ public enum LogFormat {
         ">>> Building on \(host) under \(path)\n"
     }
     public static func phaseHeader(phase: String, path: String, time: Double) -> String {
-        ">>> Running \(phase) in \(path) at \(Int(time))\n"
+        // Every phase of every port: joined, not interpolated.
+        ">>> Running " + phase + " in " + path + " at " + String(Int(time)) + "\n"
     }
     public static func portEnd(time: Double) -> String {
         ">>> Ended at \(Int(time))\n"
@@ -120,7 +121,7 @@ public enum LogFormat {
     public static func performance(pid: Int32, time: Double, what: String, mark: Character,
                                    next: Double? = nil, took: Double? = nil) -> String {
         var line = "\(pid)@\(FileIO.stamp(time)): \(what)\(mark)"
-        if let next, let took { line += " \(FileIO.stamp(next)) \(String(format: "%.4f", took))" }
+        if let next, let took { line += " \(FileIO.stamp(next)) \(FileIO.fixed(took, places: 4))" }
         return line + "\n"
     }
 

@@ -6,14 +6,15 @@
 import Foundation
 import XCTest
 
-/// The `bulkbuild supervise` child of the run `pid`.
-func supervisorOf(_ pid: pid_t) -> pid_t? {
+/// The `bulkbuild COMMAND` child of the run `pid` (`supervise`, `agent`).
+func helperOf(_ pid: pid_t, _ command: String) -> pid_t? {
     for name in listDirectory("/proc") {
         guard let p = pid_t(name), let stat = readFile("/proc/\(p)/stat"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 1, pid_t(fields[1]) == pid else { continue }
-        if (readFile("/proc/\(p)/cmdline") ?? "").contains("supervise") { return p }
+        let argv = (readFile("/proc/\(p)/cmdline") ?? "").split(separator: "\0")
+        if argv.count == 2 && argv[1] == command { return p }
     }
     return nil
 }
@@ -43,13 +44,16 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertTrue(waitUntil(timeout: 10) { tree.runningBuilds().count >= 1 })
         p.signal(SIGKILL, group: false)
         _ = p.wait(timeout: 10)
-        // The supervisor ends the dead run's groups within seconds.
+        // The local agent (or, for tasks it did not spawn, the supervisor)
+        // ends the dead run's groups within seconds.
         XCTAssertTrue(waitUntil(timeout: 8) { processesMarked(byRun: p.pid).isEmpty },
                       "jobs outlived their run: \(processesMarked(byRun: p.pid))")
-        // The groups record themselves in the locks the run left.
+        // The locks the run left name the mark its jobs' processes carry.
         let locks = listDirectory(bulk.lockdir).filter { !$0.hasPrefix("host:") }
         XCTAssertFalse(locks.isEmpty)
-        for name in locks { XCTAssertTrue((readFile(bulk.lockdir + "/" + name) ?? "").contains("\npgid="), name) }
+        for name in locks {
+            XCTAssertTrue((readFile(bulk.lockdir + "/" + name) ?? "").contains("\ntask=L\(p.pid)-"), name)
+        }
         let r = try restartFinishes(bulk, killed: p.pid)
         XCTAssertTrue(r.output.contains("removed stale lock"), r.output)
         // The interrupted ports started over from a clean work directory.
@@ -61,17 +65,23 @@ final class CrashRecoveryTests: XCTestCase {
         }
     }
 
-    func testKill9OfRunAndSupervisorTheRestartEndsTheOrphansFirst() throws {
+    func testKill9OfRunAgentAndSupervisorTheRestartEndsTheOrphansFirst() throws {
         let tree = try TreeFixture(["--ports", "10", "--seed", "5", "--sleep", "6"])
         let bulk = Bulk(tree: tree)
         let p = try bulk.start(["-j", "2"])
         XCTAssertTrue(waitUntil(timeout: 30) { !processesMarked(byRun: p.pid).isEmpty && tree.runningBuilds().count >= 1 })
-        guard let sup = supervisorOf(p.pid) else { return XCTFail("no supervisor process of \(p.pid)") }
+        guard let sup = helperOf(p.pid, "supervise") else { return XCTFail("no supervisor process of \(p.pid)") }
+        guard let agent = helperOf(p.pid, "agent") else { return XCTFail("no local agent process of \(p.pid)") }
+        // The run is stopped first: seeing its agent go, it would end the
+        // tasks itself. (A stopped agent would not do: when the run dies,
+        // the kernel wakes it with SIGHUP, and it ends its tasks.)
+        p.signal(SIGSTOP, group: false)
+        kill(agent, SIGKILL)
         kill(sup, SIGKILL)
         p.signal(SIGKILL, group: false)
         _ = p.wait(timeout: 10)
         Thread.sleep(forTimeInterval: 0.5)
-        XCTAssertFalse(processesMarked(byRun: p.pid).isEmpty, "with no supervisor the jobs should still run")
+        XCTAssertFalse(processesMarked(byRun: p.pid).isEmpty, "with no agent and no supervisor the jobs should still run")
         let r = try restartFinishes(bulk, killed: p.pid)
         XCTAssertTrue(r.output.contains("ended process group"), r.output)
     }

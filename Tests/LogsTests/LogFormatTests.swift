@@ -122,4 +122,15 @@ final class StampTests: XCTestCase {
         for _ in 0..<20_000 { values.append(Double(rng.next() % 2_000_000_000_000) / 1000) }
         for v in values { XCTAssertEqual(FileIO.stamp(v), String(format: "%.2f", v), "\(v)") }
     }
+
+    func testFixedPrintsWhatPrintfPrintsForEveryPlaceCount() {
+        var values: [Double] = [0, 0.00005, 0.00015, 0.12345, 0.99995, 1.5, 0.0001, 12.3456789, 1e-7, -0.25, .nan]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<5_000 { values.append(Double(rng.next() % 100_000_000) / 1_000_000) }
+        for places in 0...7 {
+            for v in values {
+                XCTAssertEqual(FileIO.fixed(v, places: places), String(format: "%.\(places)f", v), "\(v) \(places)")
+            }
+        }
+    }
 }
