@@ -157,7 +157,7 @@ public final class Coordinator {
         loadSignatures()
         loadAffinity()
         setUpFetcher()
-        compactSizes()
+        prepareSizes()
         if config.wholeTree {
             startWholeTreeListing()
         } else {
@@ -336,6 +336,7 @@ public final class Coordinator {
         }
         if stopFileSeen { finish(status: endStatus()); return }
         guard engine.isIdle, engine.listingBacklog == 0 else { return }
+        nameCycles(t)
         var s = engine.counts
         if s.counts.locked > 0 || (config.waitForFixes && s.counts.errors > 0) {
             // Locks may have gone since the last look: look again first.
@@ -348,6 +349,16 @@ public final class Coordinator {
         // wait for them rather than give up on their dependents.
         if s.counts.locked > 0 && lockWatcher.heldByLiveRun(host: config.localHost, ownPid: pid) { return }
         endRun(status: endStatus())
+    }
+
+    /// Ports that wait on each other are broken, and the run says which.
+    func nameCycles(_ t: Double) {
+        let cycles = engine.breakCycles()
+        guard !cycles.isEmpty else { return }
+        flushEngine(t)
+        for c in cycles {
+            reporter.event(.message(BuildEngine.cycleReason(c) + " (never built)"), at: t)
+        }
     }
 
     /// 0 only when every wanted path is built or ignored (IGNORE, not
@@ -413,7 +424,7 @@ public final class Coordinator {
         // After a stop (file, signal, disk) what is left was simply not reached.
         let stopped = stopFileSeen || shutdownSignal != nil || storageFailure != nil
         let why = stopped && c.errors + c.locked == 0 ? "the run was stopped before it"
-            : "it waits on a dependency that failed, is locked, or is part of a cycle"
+            : "it waits on a dependency that failed or is locked"
         for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (\(why))") }
         if s.blockedPaths.count > 20 { lines.append("  ... and \(s.blockedPaths.count - 20) more not built") }
         if let sig = shutdownSignal {

@@ -78,6 +78,12 @@ extension Coordinator {
     func feedListing(_ out: DumpVarsOutput, requested: [FullPkgPath], job: ListingJob) {
         var result = ListingResult.interpret(out, requested: requested)
         for line in result.varsLogLines { varsLog.write(line + "\n") }
+        for why in result.unusablePaths {
+            // Not built and not countable: the run must not end as a success.
+            let text = why + "; it is not built"
+            listingFailures.append(text)
+            reporter.event(.message(text), at: now())
+        }
         for (a, b) in result.equivalences { equivLog.write(LogFormat.equivalence(a, b)) }
         for k in result.records.indices {
             let r = result.records[k]

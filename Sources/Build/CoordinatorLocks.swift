@@ -14,17 +14,20 @@ extension Coordinator {
         for path in lockWatcher.vanished(at: t, wait: { cleansAfterFailure[$0] != nil }) { lockVanished(path, t) }
     }
 
-    /// A lock that kept `path` in E or L went away.
+    /// A lock that kept `path` in E or L went away. The lock of a failure
+    /// is a hot-fix whichever run failed: in L when an earlier run did.
     func lockVanished(_ path: FullPkgPath, _ t: Double) {
         let record = engine.record(for: path)
         let exists = record.map { files.exists(config.packageFile($0.pkgname)) } ?? false
-        if engine.state(of: path) == .error {
+        let state = engine.state(of: path)
+        let failed = lockWatcher.takeFailed(path)
+        if state == .error || (state == .locked && failed && !exists) {
             reporter.event(.hotFix(path: path.canonical), at: t)
             lockWatcher.needsClean(path.pkgpath)
             // Copy hosts get the fixed port directory before its retry.
             for host in hosts { host.files?.stale.insert(path.pkgpath.value) }
             runRecord.failures.removeValue(forKey: path.canonical)
         }
-        engine.lockGone(path, packageExists: exists)
+        engine.lockGone(path, packageExists: exists, failed: failed)
     }
 }

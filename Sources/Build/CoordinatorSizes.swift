@@ -70,22 +70,26 @@ extension Coordinator {
         return Int64(first)
     }
 
-    /// size.log and the rolling file each get the line appended whole; the
-    /// rolling file is compacted at the start of the next run.
+    /// size.log and the rolling file each get the line appended whole (its
+    /// directory was made at the start); the rolling file is compacted at
+    /// the start of the next run.
     func recordSize(_ e: SizeLog.Entry, _ t: Double) {
         sizes.add(e)
         writing(t) {
             try files.append(e.line, to: logs.sizeLog)
             guard !config.sizesPath.isEmpty else { return }
-            try files.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent)
             try files.append(e.line, to: config.sizesPath)
         }
     }
 
-    /// At the start: a rolling file with more than one line for some path
-    /// is rewritten with the latest of each (write + rename).
-    func compactSizes() {
-        guard config.measureSizes, !config.sizesPath.isEmpty, sizes.linesRead > sizes.latest.count else { return }
+    /// At the start: the rolling file's directory is made, once for the
+    /// run (so a -S path that cannot be written stops the run before any
+    /// build), and a file with more than one line for some path is
+    /// rewritten with the latest of each (write + rename).
+    func prepareSizes() {
+        guard config.measureSizes, !config.sizesPath.isEmpty else { return }
+        writing(now()) { try files.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent) }
+        guard storageFailure == nil, sizes.linesRead > sizes.latest.count else { return }
         writing(now()) { try sizes.write(to: config.sizesPath) }
     }
 }

@@ -12,6 +12,10 @@ final class ListingJob {
     var handle: TaskHandle?
     var offset: UInt64 = 0
     var pending = ""
+    /// Leading bytes of `pending` already searched for a block start: a
+    /// port whose block is megabytes long is searched once, not at every
+    /// read (that was quadratic: 18 s for one 20 MB line).
+    var searched = 0
     var parsedChunks: [DumpVarsOutput] = []
     var ended = false
     /// The last read stopped at its limit: there is more to read now.
@@ -46,22 +50,57 @@ final class ListingJob {
         var cut = pending.endIndex
         if !final {
             // Only whole blocks: up to the last block start seen.
-            guard let r = pending.range(of: "\n===> ", options: .backwards) else { return nil }
-            cut = pending.index(after: r.lowerBound)
-            if pending[r.upperBound...].hasPrefix("Exiting ") {
-                // An `Exiting` line closes the block before it; keep it with that block.
-                guard let nl = pending[r.upperBound...].firstIndex(of: "\n") else { return nil }
-                cut = pending.index(after: nl)
-            }
+            guard let c = ListingJob.wholeBlocksEnd(&pending, searched: &searched) else { return nil }
+            cut = c
         }
         let text = pending[..<cut]
         pending = String(pending[cut...])
+        // What is left starts at the last block start: nothing after it was one.
+        searched = max(0, pending.utf8.count - ListingJob.blockStart.count)
         if text.isEmpty { return nil }
         let out = DumpVarsOutput.parse(text)
         // Kept for the final equivalence pass, which only batches need: the
         // whole tree's text would be held to the end for nothing.
         if !requested.isEmpty { parsedChunks.append(out) }
         return out
+    }
+
+    static let blockStart = Array("\n===> ".utf8)
+
+    /// Where the whole blocks of `text` end: after the newline of its last
+    /// block start, or after an `Exiting` line there (it closes the block
+    /// before it). Only bytes from `searched` on are looked at; nil when
+    /// there is no block start there or its `Exiting` line is not whole
+    /// yet, and `searched` then says where to look from next time.
+    static func wholeBlocksEnd(_ text: inout String, searched: inout Int) -> String.Index? {
+        let from = searched
+        var next = from
+        let end: Int? = text.withUTF8 { bytes -> Int? in
+            let m = blockStart
+            let exiting = Array("Exiting ".utf8)
+            func matches(_ word: [UInt8], at i: Int) -> Bool {
+                i + word.count <= bytes.count && (0..<word.count).allSatisfy { bytes[i + $0] == word[$0] }
+            }
+            // A block start may be cut by the end of the read: its first
+            // bytes are looked at again.
+            next = max(from, bytes.count - m.count + 1)
+            var at = bytes.count - m.count
+            while at >= from {
+                if bytes[at] == m[0] && matches(m, at: at) {
+                    let rest = at + m.count
+                    guard matches(exiting, at: rest) || rest + exiting.count > bytes.count else { return at + 1 }
+                    guard let nl = bytes[rest...].firstIndex(of: m[0]), matches(exiting, at: rest) else {
+                        next = at
+                        return nil
+                    }
+                    return nl + 1
+                }
+                at -= 1
+            }
+            return nil
+        }
+        searched = next
+        return end.map { text.utf8.index(text.utf8.startIndex, offsetBy: $0) }
     }
 
     /// Everything parsed, merged, for the final equivalence pass.

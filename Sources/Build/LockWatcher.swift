@@ -22,7 +22,17 @@ final class LockWatcher {
 
     init(locks: LockDirectory) { self.locks = locks }
 
-    func watch(_ path: FullPkgPath, lock name: String) { watched[name, default: []].append(path) }
+    /// Watched paths whose lock holds a failure (`status=` or `error=`).
+    private var failedLocks = Set<FullPkgPath>()
+
+    func watch(_ path: FullPkgPath, lock name: String) {
+        watched[name, default: []].append(path)
+        if let c = locks.contents(name), c["status"] != nil || c["error"] != nil { failedLocks.insert(path) }
+    }
+
+    /// Whether the lock that kept `path` waiting was a failure's, an
+    /// earlier run's included (asked once, when it has gone).
+    func takeFailed(_ path: FullPkgPath) -> Bool { failedLocks.remove(path) != nil }
 
     /// Something may have changed (a job ended, a listing was fed): look at
     /// the next pass.

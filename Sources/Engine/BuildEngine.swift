@@ -103,6 +103,11 @@ public final class BuildEngine {
     /// -R: what each existing package was built from; nil without -R.
     public var rebuildCheck: RebuildCheck?
     var rebuildDecisions: [RebuildDecision] = []
+    /// FULLPKGNAME -> the node that makes that package file: a second port
+    /// of another directory with the same name would overwrite it.
+    var packageMakers: [String: Int] = [:]
+    /// The graph changed since cycles were last looked for.
+    var cycleCheckDue = false
 
     public init(wantsEverything: Bool = false, ordering: QueueOrdering = .criticalPath) {
         self.wantsEverything = wantsEverything

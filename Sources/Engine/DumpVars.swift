@@ -15,12 +15,19 @@ public struct DumpVarsOutput: Sendable {
         public var raw: [String] { rawLines.map(String.init) }
         /// Lines in the block that could not be understood.
         public var problems: [String] = []
+        /// A variable given twice with different values, by path: the
+        /// output is garbled, and neither value can be trusted.
+        public var conflicts: [FullPkgPath: String] = [:]
     }
     public var blocks: [Block] = []
     /// Paths reported as `>> Broken dependency: X non existent`.
     public var nonexistent: [String] = []
     /// Everything that is not a variable line: goes to vars.log.
     public var otherLines: [String] = []
+    /// Paths the tree printed (a block header, a variable line) that are
+    /// no valid fullpkgpath, each once with the reason: such a port can
+    /// be neither named nor built, and must not be lost without a word.
+    public var unusablePaths: [String] = []
 
     public init() {}
 
@@ -34,6 +41,14 @@ public struct DumpVarsOutput: Sendable {
         }
         // The path of the last variable line: a port's lines come together.
         var lastPath: (text: Substring, path: FullPkgPath)?
+        var unusable = Set<Substring>()
+        func checkNamed(_ text: Substring) {
+            guard !text.isEmpty, !unusable.contains(text) else { return }
+            do { _ = try FullPkgPath(String(text)) } catch {
+                unusable.insert(text)
+                out.unusablePaths.append(ListedNames.visible("\(error)", limit: 300))
+            }
+        }
         // Split on bytes, not Characters ("\r\n" is one Character): a
         // whole tree's listing has hundreds of thousands of lines.
         for bytes in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
@@ -56,6 +71,7 @@ public struct DumpVarsOutput: Sendable {
                 }
                 flush()
                 let name = rest.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+                checkNamed(Substring(name))
                 current = Block(header: name)
                 current!.rawLines.append(line)
                 out.otherLines.append(String(line))
@@ -72,9 +88,13 @@ public struct DumpVarsOutput: Sendable {
                 if current == nil { current = Block(header: path.pkgpath.value) }
                 current!.rawLines.append(line)
                 if current!.vars[path] == nil { current!.order.append(path) }
+                if let before = current!.vars[path]?[name], before != value, current!.conflicts[path] == nil {
+                    current!.conflicts[path] = "\(name) given twice: \(ListedNames.quoted(before)), then \(ListedNames.quoted(value))"
+                }
                 current!.vars[path, default: [:]][name] = value
                 continue
             }
+            if let key = variableKey(line) { checkNamed(key.path) }
             out.otherLines.append(String(line))
             if current != nil {
                 current!.rawLines.append(line)
@@ -85,12 +105,9 @@ public struct DumpVarsOutput: Sendable {
         return out
     }
 
-    /// `FULLPKGPATH.VAR=value` with VAR in `[A-Z][A-Z_0-9]*`; quotes around
-    /// the value are stripped.
-    /// `last` is the path of the line before, parsed again only when the
-    /// text differs.
-    static func splitVariable(_ line: Substring,
-                              last: inout (text: Substring, path: FullPkgPath)?) -> (FullPkgPath, String, String)? {
+    /// The path, name and value of a `PATH.VAR=value` line with VAR in
+    /// `[A-Z][A-Z_0-9]*` (the path not checked).
+    static func variableKey(_ line: Substring) -> (path: Substring, name: Substring, value: Substring)? {
         let u = line.utf8
         guard let eq = u.firstIndex(of: UInt8(ascii: "=")) else { return nil }
         let key = u[..<eq]
@@ -100,7 +117,16 @@ public struct DumpVarsOutput: Sendable {
               name.allSatisfy({ ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
                   || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_") })
         else { return nil }
-        let pathText = Substring(key[..<dot])
+        return (Substring(key[..<dot]), Substring(name), Substring(u[u.index(after: eq)...]))
+    }
+
+    /// `FULLPKGPATH.VAR=value` with VAR in `[A-Z][A-Z_0-9]*`; quotes around
+    /// the value are stripped.
+    /// `last` is the path of the line before, parsed again only when the
+    /// text differs.
+    static func splitVariable(_ line: Substring,
+                              last: inout (text: Substring, path: FullPkgPath)?) -> (FullPkgPath, String, String)? {
+        guard let (pathText, name, whole) = variableKey(line) else { return nil }
         let path: FullPkgPath
         if let last, last.text.utf8.elementsEqual(pathText.utf8) {
             path = last.path
@@ -109,11 +135,11 @@ public struct DumpVarsOutput: Sendable {
             path = p
             last = (pathText, p)
         }
-        var value = u[u.index(after: eq)...]
+        var value = whole.utf8[...]
         if value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\"") {
             value = value.dropFirst().dropLast()
         }
-        return (path, String(Substring(name)), String(Substring(value)))
+        return (path, String(name), String(Substring(value)))
     }
 }
 

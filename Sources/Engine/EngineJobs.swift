@@ -124,19 +124,21 @@ extension BuildEngine {
     /// The lock of a path in L or E went away. An error is listed again
     /// (its port may have been fixed: hot-fix); a locked path is requeued,
     /// or counted built when its package now exists.
-    public func lockGone(_ path: FullPkgPath, packageExists: Bool) {
+    /// `failed`: the lock was a failure's (an earlier run's, for a path in
+    /// L): like this run's failure, its going away is a hot-fix, so the
+    /// port is listed again rather than only requeued.
+    public func lockGone(_ path: FullPkgPath, packageExists: Bool, failed: Bool = false) {
         let i = id(for: path)
+        cycleCheckDue = true
         switch nodes[i].state {
-        case .locked:
-            if packageExists {
-                setState(i, .built)
-                log(i, .built)
-                becameReadyToInstall(i)
-            } else {
-                setState(i, .toBuild)
-                becameReadyForBuild(i)
-            }
-        case .error:
+        case .locked where packageExists:
+            setState(i, .built)
+            log(i, .built)
+            becameReadyToInstall(i)
+        case .locked where !failed:
+            setState(i, .toBuild)
+            becameReadyForBuild(i)
+        case .error, .locked:
             setState(i, .unlisted)
             nodes[i].listingAttempts = 0
             log(i, .toBuild, "hot-fix")

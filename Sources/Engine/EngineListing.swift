@@ -93,6 +93,7 @@ extension BuildEngine {
             }
         }
         prioritiesDirty = true
+        cycleCheckDue = true
         remainingTrack.stale = true
     }
 
@@ -194,6 +195,9 @@ extension BuildEngine {
         if let ignore = record.ignore {
             skip(i, .ignored(ignore)); return
         }
+        if let maker = otherMaker(of: record, at: i) {
+            skip(i, .broken("same FULLPKGNAME \(record.pkgname) as \(nodes[maker].path.canonical)")); return
+        }
         if let blocker = (buildDeps + runDeps).first(where: { skipReason($0) != nil }),
            let why = skipReason(blocker) {
             skip(i, because(blocker, why)); return
@@ -219,6 +223,19 @@ extension BuildEngine {
             distfileRequests.append(record)
         }
         becameReadyForBuild(i)
+    }
+
+    /// The listed port of another directory that already makes `record`'s
+    /// package file, or nil (and `i` makes it from now on). Paths of one
+    /// directory may share a name: they are one build, never run at once.
+    func otherMaker(of record: PortRecord, at i: Int) -> Int? {
+        let name = record.pkgname
+        guard !name.isEmpty else { return nil }
+        if let m = packageMakers[name].map(resolve), m != i, nodes[m].record?.pkgname == name, skipReason(m) == nil {
+            return nodes[m].path.pkgpath == record.path.pkgpath ? nil : m
+        }
+        packageMakers[name] = i
+        return nil
     }
 
     func detachDependencies(_ i: Int) {
@@ -273,10 +290,12 @@ extension BuildEngine {
         }
     }
 
-    /// dpb cuts long reasons at 58 characters; `because of DEP` is kept
-    /// whole so the dependency can be found.
+    /// dpb cuts long reasons at 58 characters; a reason naming other
+    /// paths (`because of DEP`, a cycle, a shared package name) is kept
+    /// whole so they can be found.
+    static let namingOthers = ["because of ", "same FULLPKGNAME ", cycleReasonPrefix]
     static func shorten(_ text: String) -> String {
-        if text.hasPrefix("because of ") { return text }
+        if namingOthers.contains(where: text.hasPrefix) { return text }
         return text.count > 58 ? String(text.prefix(58)) + "..." : text
     }
 }

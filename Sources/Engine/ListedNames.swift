@@ -4,7 +4,7 @@
 /// is not trusted to keep them inside those directories, so a value that
 /// fails here makes its port broken instead of being used.
 /// Pkgpaths, flavors and subpackages are checked by `FullPkgPath` itself.
-enum ListedNames {
+public enum ListedNames {
     /// The longest name kept: NAME plus `.tgz` or `.log` must fit in one
     /// file-name component (255 bytes on Linux).
     static let maxNameBytes = 250
@@ -69,12 +69,16 @@ enum ListedNames {
 
     /// A value quoted for a reason text: at most 60 characters, control
     /// characters escaped, so a hostile value cannot flood or forge a log line.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String { "'" + visible(s, limit: 60) + "'" }
+
+    /// `s` with control characters written as `\u{..}` (it goes to a
+    /// terminal), cut after `limit` characters.
+    public static func visible(_ s: String, limit: Int) -> String {
         var out = ""
         for (n, ch) in s.unicodeScalars.enumerated() {
-            if n == 60 { out += "..."; break }
+            if n == limit { out += "..."; break }
             out += ch.value < 0x20 || ch.value == 0x7f ? "\\u{\(String(ch.value, radix: 16))}" : String(ch)
         }
-        return "'" + out + "'"
+        return out
     }
 }

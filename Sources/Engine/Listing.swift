@@ -53,12 +53,16 @@ public struct ListingResult: Sendable {
     public var nonexistent: [FullPkgPath] = []
     /// Lines for vars.log.
     public var varsLogLines: [String] = []
+    /// Ports printed under a name that is no valid fullpkgpath, each a
+    /// sentence with the reason.
+    public var unusablePaths: [String] = []
     public init() {}
 
     /// Interprets parsed dump-vars output per tree-protocol.md.
     public static func interpret(_ out: DumpVarsOutput, requested: [FullPkgPath]) -> ListingResult {
         var result = ListingResult()
         result.varsLogLines = out.otherLines
+        result.unusablePaths = out.unusablePaths.map { "the tree printed a port that cannot be named: " + $0 }
         var listedKeys: [FullPkgPath] = []
         var keySet = Set<FullPkgPath>()
         var multiDefault: [FullPkgPath: String] = [:]   // unit -> first subpackage of MULTI_PACKAGES
@@ -125,6 +129,7 @@ public struct ListingResult: Sendable {
                 if !block.problems.isEmpty {
                     problems.append("malformed line \(ListedNames.quoted(block.problems[0]))")
                 }
+                if let conflict = block.conflicts[key] { problems.append(conflict) }
                 let buildDeps = (unitBuildDeps[unit] ?? []).filter { $0.path.withoutSubpackage != unit }
                 let ignore = vars["IGNORE"].flatMap { $0.isEmpty ? nil : $0 }
                 // Bad distfile names or tags are dropped: the port is

@@ -22,6 +22,9 @@ public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
         if part.isEmpty { return "empty component" }
         if part == ".." || part == "." { return "component '\(part)' is not allowed" }
         if part.first == "-" { return "component '\(part)' starts with '-'" }
+        // A directory name cannot be longer; such a name only fails later
+        // (make's environment too big, a lock or log file name too long).
+        if part.utf8.count > 255 { return "a component of \(part.utf8.count) bytes (a directory name has at most 255)" }
         for ch in part.unicodeScalars where !PkgPath.allowed(ch) {
             return "character '\(ch)' is not allowed (letters, digits, . _ + - only)"
         }
@@ -45,7 +48,8 @@ public struct PathError: Error, Equatable, Sendable, CustomStringConvertible {
     public let text: String
     public let reason: String
     public init(text: String, reason: String) { self.text = text; self.reason = reason }
-    public var description: String { "invalid pkgpath '\(text)': \(reason)" }
+    /// The text is cut, so that the reason shows after a huge one.
+    public var description: String { "invalid pkgpath '\(ListedNames.visible(text, limit: 200))': \(reason)" }
 }
 
 /// A pkgpath with optional flavors and at most one subpackage:

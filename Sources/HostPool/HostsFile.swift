@@ -11,6 +11,8 @@
 //
 // See hosts.example at the top of the repository for every property.
 
+import Engine
+
 /// How many cores a `parallel` port may take on a host.
 public enum ParallelSetting: Sendable, Equatable, CustomStringConvertible {
     /// A fixed number of cores.
@@ -174,7 +176,9 @@ public struct HostsFile: Sendable, Equatable {
         for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
             func fail(_ message: String) -> HostsFileError {
-                HostsFileError(file: file, line: lineNumber, message: message)
+                // The message quotes the line's words: binary or megabytes
+                // of them must not reach the terminal as they are.
+                HostsFileError(file: file, line: lineNumber, message: ListedNames.visible(message, limit: 300))
             }
             var line = rawLine
             if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line = line[..<hash] }
@@ -217,6 +221,12 @@ public struct HostsFile: Sendable, Equatable {
             }
             guard let parsed = Self.parseHostName(hostWord) else {
                 throw fail("expected a host name ([user@]host: letters, digits, '.', '-', '_', or an IPv6 address in [brackets]), got '\(hostWord)'")
+            }
+            // The name is looked up and goes into log file names: one DNS
+            // cannot hold would only fail later, as a host down.
+            if !parsed.address.contains(":"),
+               parsed.address.utf8.count > 253 || parsed.address.split(separator: ".").contains(where: { $0.utf8.count > 63 }) {
+                throw fail("host name '\(hostWord.prefix(40))...' is longer than a host name can be (253 bytes, 63 between dots)")
             }
             let key = hostWord.lowercased()
             if let dup = listed[key] {

@@ -43,6 +43,8 @@ func parseParallel(_ text: String) -> ParallelSetting? {
 
 let flagLetters: Set<Character> = Set("acemqrRsuUx")
 let valueLetters: Set<Character> = Set("AbCDfFhIJjLlMPpSX")
+/// Value options whose value names a file or a directory.
+let namingFiles: Set<Character> = Set("bChILlPSX")
 
 let usageText = """
 usage: bulkbuild [-acemqrRsuUx] [-A arch] [-b logfile] [-C pathlist] [-D PARAM=value]
@@ -87,6 +89,11 @@ func parseBuildOptions(_ args: [String]) throws -> BuildOptions {
                 value = args[i]; i += 1
             } else {
                 throw UsageError(description: "option '-\(c)' needs a value")
+            }
+            // An empty file name (an unset variable in a script) would be
+            // taken relative to nothing: "-L ''" said ": cannot create directory".
+            if value.isEmpty && namingFiles.contains(c) {
+                throw UsageError(description: "option '-\(c)' needs a file or directory name, got an empty one")
             }
             switch c {
             case "A": o.arch = value

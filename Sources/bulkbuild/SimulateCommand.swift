@@ -125,6 +125,7 @@ func listSynchronously(_ engine: BuildEngine, config: RunConfig) -> [String] {
             failures.append("make dump-vars for \(paths.isEmpty ? "the whole tree" : "\(paths.count) path(s)") failed (exit \(status))")
         }
         var result = ListingResult.interpret(DumpVarsOutput.parse(Substring(output)), requested: paths)
+        failures += result.unusablePaths
         for k in result.records.indices { result.records[k].packageExists = false }
         engine.listed(result, requested: paths)
     }

@@ -114,6 +114,31 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(h.engineLines("T").contains { $0.contains("devel/broken hot-fix") })
     }
 
+    func testRemovingTheLockOfAnEarlierRunsFailureIsAHotFixLikeOneOfThisRun() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/broken", seconds: 5, failIn: "build"))
+        h.tree.add(FakePort(pkgpath: "www/user", deps: ["devel/broken"], seconds: 5))
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertTrue(h.files.exists(h.lockPath("devel/broken")), "the failure keeps its lock")
+
+        h.startOver()
+        h.config.waitForFixes = true
+        let start = h.world.now
+        try h.prepare()
+        h.world.at(start + 100) {
+            h.tree.ports["devel/broken"]?.failIn = nil
+            h.files.remove(h.lockPath("devel/broken"))
+        }
+        XCTAssertEqual(try h.run(), 0)
+        let fixes = h.engineLines("T").filter { $0.contains("devel/broken hot-fix") }
+        XCTAssertEqual(fixes.count, 1, "\(h.engineLines("T"))")
+        XCTAssertEqual(h.reporter.events.filter { $0.contains("hotFix") && $0.contains("devel/broken") }.count, 1,
+                       "\(h.reporter.events)")
+        let second = h.tree.phases.filter { $0.path == "devel/broken" && $0.at > start + 100 }.map { $0.phase }
+        XCTAssertEqual(second.first, "clean", "rebuilt from clean, as a hot-fix of this run's failure is: \(second)")
+        XCTAssertTrue(h.tree.packageExists("www/user"))
+    }
+
     func testTheStopFileDrainsTheRunAndAHostStopFileKeepsJobsOffThatHost() throws {
         let h = try Harness()
         h.tree.addLayered(40, seconds: { _ in 10 })

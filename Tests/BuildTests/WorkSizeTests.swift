@@ -34,6 +34,30 @@ final class WorkSizeTests: XCTestCase {
         XCTAssertEqual(try SizeLog.read(h.config.sizesPath).latest["devel/lib"]?.kilobytes, 2345)
     }
 
+    func testTheRollingFilesDirectoryIsMadeOnceAtTheStart() throws {
+        let h = try harness()
+        h.config.sizesPath = h.dir + "/new/stats/amd64-size"
+        for n in 1...3 {
+            h.tree.add(FakePort(pkgpath: "devel/l\(n)", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.l\(n)"]))
+            h.tree.workKilobytes["/obj/devel.l\(n)"] = Int64(n)
+        }
+        var madeBeforeAnyBuild = false
+        try h.prepare()
+        h.world.at(h.world.now + 0.01) { madeBeforeAnyBuild = FileIO.exists(h.dir + "/new/stats") }
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertTrue(madeBeforeAnyBuild, "made at the first record only")
+        XCTAssertEqual(try SizeLog.read(h.config.sizesPath).latest.count, 3)
+    }
+
+    func testARollingFileThatCannotBeMadeStopsTheRunBeforeAnyBuild() throws {
+        let h = try harness()
+        try "a file\n".write(toFile: h.dir + "/in-the-way", atomically: true, encoding: .utf8)
+        h.config.sizesPath = h.dir + "/in-the-way/amd64-size"
+        h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, listingExtra: ["WRKDIR=/obj/devel.lib"]))
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertEqual(h.tree.phasesOf("devel/lib"), [], "a build ran although its size could not be kept")
+    }
+
     func testWithoutWRKDIRNothingIsMeasuredAndTheLogSaysSo() throws {
         let h = try harness()
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5))

@@ -281,4 +281,158 @@ final class AdversarialTests: XCTestCase {
             XCTAssertTrue(waitUntil(timeout: 5) { kill(sleeper, 0) != 0 }, "print-data's sleep \(sleeper) outlived bulkbuild")
         }
     }
+
+    /// Replaces `old` by `new` in a gentree port's data file.
+    private func edit(_ tree: TreeFixture, _ pkgpath: String, _ old: String, _ new: String) throws {
+        let data = tree.treePath(pkgpath + "/data")
+        let text = try XCTUnwrap(readFile(data))
+        XCTAssertTrue(text.contains(old), text)
+        try writeFile(data, text.replacingOccurrences(of: old, with: new))
+    }
+
+    func testTwoDirectoriesWithOneFullpkgnameAreNamedAndTheNameIsBuiltOnce() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // lang/p0002 claims devel/p0001's name; it used to count as built
+        // from devel/p0001's package without a word.
+        try edit(tree, "lang/p0002", "lang/p0002.FULLPKGNAME=p0002-1.4", "lang/p0002.FULLPKGNAME=p0001-1.4")
+        try edit(tree, "lang/p0002", "@PKGS=\"p0002-1.4.tgz\"", "@PKGS=\"p0001-1.4.tgz\"")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        let bang = bulk.engineLines("!").filter { $0.contains("same FULLPKGNAME p0001-1.4 as ") }
+        XCTAssertEqual(bang.count, 1, bulk.file("engine.log"))
+        XCTAssertTrue(bang.allSatisfy { $0.contains("devel/p0001") && $0.contains("lang/p0002") }, "\(bang)")
+        XCTAssertTrue(r.stdout.contains("same FULLPKGNAME p0001-1.4 as "), r.output)
+        let built = tree.builtLog().map(\.fullpkgpath).filter { $0 == "devel/p0001" || $0 == "lang/p0002" }
+        XCTAssertEqual(built.count, 1, "one package file, made once: \(built)")
+    }
+
+    func testADependencyCycleIsNamedInTheSummaryAndEngineLog() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // x11/p0004 depends on devel/p0001: closing the loop.
+        try edit(tree, "devel/p0001", "devel/p0001.DPB_PROPERTIES=parallel",
+                 "devel/p0001.DPB_PROPERTIES=parallel\ndevel/p0001.BUILD_DEPENDS=x11/p0004")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        let cycle = "dependency cycle: devel/p0001 -> x11/p0004 -> devel/p0001"
+        XCTAssertTrue(r.stdout.contains(cycle + " (never built)"), r.output)
+        XCTAssertTrue(r.stdout.contains("broken: x11/p0004: " + cycle), r.output)
+        XCTAssertFalse(r.stdout.contains("not built:"), r.output)
+        XCTAssertTrue(bulk.engineLines("!").contains { $0.hasSuffix("devel/p0001 " + cycle) }, bulk.file("engine.log"))
+        XCTAssertTrue(tree.hasPackage("p0002-1.4"), "what is outside the cycle is built")
+    }
+
+    func testRemovingTheLockAnEarlierRunsFailureLeftIsAHotFixWithItsLine() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1", "--fail", "www/p0003"])
+        let bulk = Bulk(tree: tree)
+        let first = try bulk.run(["-x"])
+        XCTAssertEqual(first.exitCode, 1, first.output)
+        let lock = bulk.lockdir + "/www.p0003"
+        XCTAssertTrue((readFile(lock) ?? "").contains("status="), "no error lock")
+        // The next run finds it locked (L), waits (-q), and the lock is
+        // removed by hand after the fix: it used to be requeued silently.
+        let p = try bulk.start(["-x", "-q"])
+        XCTAssertTrue(waitUntil(timeout: 60) { bulk.engineLines("L").contains { $0.contains(" www/p0003 ") } || !p.isRunning },
+                      bulk.file("engine.log"))
+        XCTAssertTrue(p.isRunning, p.stdout + p.stderr)
+        try tree.setFail("www/p0003", false)
+        XCTAssertEqual(unlink(lock), 0)
+        let status = p.wait(timeout: 90)
+        XCTAssertEqual(status?.exitCode, 0, p.stdout + p.stderr)
+        XCTAssertTrue(p.stdout.contains("hot-fix: www/p0003 queued again"), p.stdout)
+        XCTAssertTrue(bulk.file("engine.log").contains("T: www/p0003 hot-fix"), bulk.file("engine.log"))
+        XCTAssertTrue(tree.hasPackage("p0004-1.8"))
+    }
+
+    func testAnEmptyFileNameIsRefusedNamingTheOption() throws {
+        let dir = try makeTempDir(prefix: "adv-empty")
+        defer { removeTree(dir) }
+        // "-L ''" said "bulkbuild: : cannot create directory: No such file or directory".
+        for opt in ["-L", "-l", "-b", "-P", "-h", "-S", "-C", "-I", "-X"] {
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", opt, ""])
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, "\(opt): \(r.output)")
+            XCTAssertTrue(r.stderr.contains("option '\(opt)' needs a file or directory name, got an empty one"),
+                          "\(opt): \(r.stderr)")
+        }
+        XCTAssertFalse(fileExists(dir + "/logs"), "the run started")
+    }
+
+    func testAHostNameLongerThanDNSAllowsNamesTheLine() throws {
+        let dir = try makeTempDir(prefix: "adv-longhost")
+        defer { removeTree(dir) }
+        let hosts = dir + "/hosts"
+        // It was taken, went down at once, and its init log name was too long.
+        for name in [String(repeating: "a", count: 300), String(repeating: "b", count: 64) + ".example"] {
+            try writeFile(hosts, "localhost\n\(name) jobs=1\n")
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", "-h", hosts])
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("\(hosts):2: host name '\(name.prefix(40))...' is longer than a host name can be"),
+                          r.stderr)
+        }
+    }
+
+    func testAPortTheTreePrintsUnderNoValidPathFailsTheRunNamingIt() throws {
+        let tree = try TreeFixture(["--ports", "4", "--seed", "1"])
+        // The whole tree's listing prints a port bulkbuild cannot name: it
+        // was dropped without a word and the run ended "everything built".
+        let data = tree.treePath("x11/p0004/data")
+        try writeFile(data, (readFile(data) ?? "") + "===> devel/a b\ndevel/a b.FULLPKGNAME=a-1\n")
+        let bulk = Bulk(tree: tree)
+        let r = try bulk.run(["-x"])
+        assertNoTrap(r)
+        XCTAssertEqual(r.exitCode, 1, r.output)
+        XCTAssertTrue(r.stdout.contains("listing: the tree printed a port that cannot be named: invalid pkgpath 'devel/a b': "
+                                        + "character ' ' is not allowed"), r.output)
+        XCTAssertTrue(tree.hasPackage("p0004-1.8"), "the rest is built")
+    }
+
+    func testAHostsFileErrorQuotesBinaryAndHugeWordsShortAndEscaped() throws {
+        let dir = try makeTempDir(prefix: "adv-hostwords")
+        defer { removeTree(dir) }
+        let hosts = dir + "/hosts"
+        // The whole 1 MB word, or the raw bytes, went into the message.
+        let cases: [(Data, String)] = [
+            (Data("localhost jobs=1 \(String(repeating: "x", count: 1 << 20))\n".utf8), "\(hosts):1: expected key=value, got 'xxx"),
+            (Data("localhost\nb\u{1b}[2J\u{7}host jobs=1\n".utf8), "\(hosts):2: expected a host name"),
+        ]
+        for (bytes, start) in cases {
+            XCTAssertTrue(FileManager.default.createFile(atPath: hosts, contents: bytes))
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)/nonexistent", "-L", dir + "/logs", "-h", hosts])
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains(start), String(r.stderr.prefix(500)))
+            XCTAssertLessThan(r.stderr.utf8.count, 1000, "the message quotes the whole word")
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, r.stderr)
+        }
+    }
+
+    func testErrorsQuotingAPathListOrSizeFileAreShortAndEscaped() throws {
+        let dir = try makeTempDir(prefix: "adv-quotes")
+        defer { removeTree(dir) }
+        // Each message carried the raw escape sequence, or the whole 2 MB line.
+        let list = dir + "/list"
+        let sizes = dir + "/sizes"
+        try writeFile(dir + "/Makefile", ".SILENT:\nprint-data:\n\techo PACKAGE_REPOSITORY=\(dir)/packages\n")
+        try writeFile(sizes, "devel/a(a-1) size=1 ts=1\n\u{1b}[2Jjunk\n")
+        let cases: [([String], String, String)] = [
+            (["-P", list], "devel/a\ndevel/x\u{1b}[2Jevil\n", "\(list):2: invalid pkgpath 'devel/x\\u{1b}[2Jevil'"),
+            (["-P", list], "devel/" + String(repeating: "y", count: 2 << 20) + "$\n", "\(list):1: invalid pkgpath 'devel/yyy"),
+            // A name no directory can have: it went to make as a 4 MB environment.
+            (["-P", list], "devel/" + String(repeating: "y", count: 2 << 20) + "\n", "a component of 2097152 bytes (a directory name has at most 255)"),
+            (["-s", "-S", sizes], "", "\(sizes):2: expected FULLPKGPATH(PKGNAME) size=KILOBYTES ts=EPOCH, not '\\u{1b}[2Jjunk'"),
+        ]
+        for (args, text, start) in cases {
+            try writeFile(list, text)
+            let r = try bulkbuild(["-D", "PORTSDIR=\(dir)", "-L", dir + "/logs"] + args)
+            assertNoTrap(r)
+            XCTAssertEqual(r.exitCode, 2, String(r.output.prefix(500)))
+            XCTAssertTrue(r.stderr.contains(start), String(r.stderr.prefix(500)))
+            XCTAssertLessThan(r.stderr.utf8.count, 3000)
+            XCTAssertFalse(r.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, r.stderr)
+        }
+    }
 }

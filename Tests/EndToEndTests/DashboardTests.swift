@@ -3,28 +3,50 @@
 import Foundation
 import XCTest
 
-/// One tmux session; killed when the test ends.
+/// One tmux session on a tmux server of its own (its own socket, no
+/// configuration file): the user's default server, shared with other test
+/// runs on the machine, may be killed or configured under it. Killed with
+/// its server when the test ends.
 final class TmuxSession {
     let name: String
+    let socket: String
     init(command: String, width: Int = 120, height: Int = 30, env: [String: String] = [:]) throws {
+        guard (try? runProcess(["tmux", "-V"]))?.succeeded == true else { throw XCTSkip("tmux is not installed") }
         name = "bbdash\(getpid())\(Int.random(in: 1000...9999))"
-        var argv = ["tmux", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)"]
+        socket = name
+        var argv = ["new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)"]
         for (k, v) in env { argv += ["-e", "\(k)=\(v)"] }
         argv.append(command)
-        let r = try runProcess(argv, setEnv: ["TERM": "xterm-256color"])
-        guard r.succeeded else { throw XCTSkip("tmux could not start: \(r.output)") }
+        let r = try runProcess(TmuxSession.base(socket) + argv, setEnv: ["TERM": "xterm-256color"], unsetEnv: ["TMUX"])
+        guard r.succeeded else {
+            // A failure, not a skip: the screen tests would not run at all.
+            var why = "tmux could not start a session (\(r.status)): \(r.output)"
+            if !isCharacterDevice("/dev/null") { why += " (/dev/null is not a character device)" }
+            XCTFail(why)
+            throw SpawnError(description: why)
+        }
     }
-    deinit { _ = try? runProcess(["tmux", "kill-session", "-t", name]) }
+    deinit { _ = try? runProcess(TmuxSession.base(socket) + ["kill-server"]) }
 
-    func screen() -> String { (try? runProcess(["tmux", "capture-pane", "-p", "-t", name]))?.stdout ?? "" }
-    func resize(_ w: Int, _ h: Int) { _ = try? runProcess(["tmux", "resize-window", "-t", name, "-x", "\(w)", "-y", "\(h)"]) }
+    static func base(_ socket: String) -> [String] { ["tmux", "-L", socket, "-f", "/dev/null"] }
+    @discardableResult
+    func run(_ args: [String]) -> RunResult? { try? runProcess(TmuxSession.base(socket) + args) }
+    func sendKeys(_ keys: String...) { run(["send-keys", "-t", name] + keys) }
+
+    func screen() -> String { screen(of: name) }
+    func resize(_ w: Int, _ h: Int) { run(["resize-window", "-t", name, "-x", "\(w)", "-y", "\(h)"]) }
     func newWindow(_ command: String) -> String {
         let target = name + ":1"
-        _ = try? runProcess(["tmux", "new-window", "-t", target, command])
+        run(["new-window", "-t", target, command])
         return target
     }
-    func screen(of target: String) -> String { (try? runProcess(["tmux", "capture-pane", "-p", "-t", target]))?.stdout ?? "" }
-    var alive: Bool { (try? runProcess(["tmux", "has-session", "-t", name]))?.succeeded ?? false }
+    func screen(of target: String) -> String { run(["capture-pane", "-p", "-t", target])?.stdout ?? "" }
+    var alive: Bool { run(["has-session", "-t", name])?.succeeded ?? false }
+}
+
+func isCharacterDevice(_ path: String) -> Bool {
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR
 }
 
 final class DashboardTests: XCTestCase {
@@ -88,14 +110,13 @@ final class DashboardTests: XCTestCase {
     func testCtrlZGivesTheTerminalBackAndFgRedraws() throws {
         let tree = try TreeFixture(["--ports", "20", "--seed", "3", "--sleep", "2", "--max-deps", "1"])
         let tmux = try TmuxSession(command: "bash --norc --noprofile -i", width: 100, height: 25)
-        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name,
-                            "\(try Products.bulkbuild()) -D PORTSDIR=\(tree.portsDir) -L \(tree.path("logs")) -j 2", "Enter"])
+        tmux.sendKeys("\(try Products.bulkbuild()) -D PORTSDIR=\(tree.portsDir) -L \(tree.path("logs")) -j 2", "Enter")
         XCTAssertTrue(waitUntil(timeout: 20) { tmux.screen().contains("Hosts:") }, tmux.screen())
-        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name, "C-z"])
+        tmux.sendKeys("C-z")
         // The screen is left and the shell reports the stopped job.
         XCTAssertTrue(waitUntil(timeout: 10) { tmux.screen().contains("Stopped") }, tmux.screen())
         XCTAssertFalse(tmux.screen().contains("Hosts:"), tmux.screen())
-        _ = try runProcess(["tmux", "send-keys", "-t", tmux.name, "fg", "Enter"])
+        tmux.sendKeys("fg", "Enter")
         XCTAssertTrue(waitUntil(timeout: 10) { tmux.screen().contains("Hosts:") && tmux.screen().contains("I=") },
                       tmux.screen())
         // And the run still finishes.

@@ -272,6 +272,17 @@ final class BuildEngineTests: XCTestCase {
         XCTAssertEqual(h.engine.summary().counts.errors, 0)
     }
 
+    func testTheGoneLockOfAnEarlierRunsFailureRelistsLikeAHotFix() {
+        let h = Harness([port("h/fix"), port("h/dep", build: ["h/fix"])])
+        h.request(["h/dep"])
+        _ = h.engine.nextJob()
+        h.engine.lockHeld(fp("h/fix"))
+        _ = h.log()
+        h.engine.lockGone(fp("h/fix"), packageExists: false, failed: true)
+        XCTAssertEqual(h.log(), ["T h/fix hot-fix"], "the same line as the hot-fix of this run's failure")
+        XCTAssertEqual(h.engine.takePathsToList(limit: 10), [fp("h/fix")])
+    }
+
     // MARK: one job per directory
 
     func testFlavorSiblingsAreSetAsideAndComeBackWhenTheJobEnds() {

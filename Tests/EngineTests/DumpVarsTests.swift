@@ -58,10 +58,30 @@ final class DumpVarsTests: XCTestCase {
         XCTAssertEqual(out.blocks[0].vars[fp("lang/python/3.11")]?["FULLPKGNAME"], "python-3.11.4")
     }
 
-    func testLaterValueOfTheSameVariableWins() {
-        let out = parse(["===> x/y", "x/y.V=1", "x/y.V=2"])
-        XCTAssertEqual(out.blocks[0].vars[fp("x/y")]?["V"], "2")
-        XCTAssertEqual(out.blocks[0].order, [fp("x/y")])
+    func testAVariableGivenTwiceWithAnotherValueIsAConflictTheSameValueIsNot() {
+        let out = parse(["===> x/y", "x/y.V=1", "x/y.V=2", "x/y.V=3", "x/y.W=a", "x/y.W=a", "x/z.W=b"])
+        XCTAssertEqual(out.blocks[0].vars[fp("x/y")]?["V"], "3")
+        XCTAssertEqual(out.blocks[0].order, [fp("x/y"), fp("x/z")])
+        XCTAssertEqual(out.blocks[0].conflicts, [fp("x/y"): "V given twice: '1', then '2'"], "the first conflict")
+    }
+
+    func testAPortWithAConflictingVariableIsBrokenWithBothValues() {
+        let out = parse(["===> x/y", "x/y.FULLPKGNAME=y-1", "x/y.FULLPKGNAME=y-2", "x/z.FULLPKGNAME=z-1"])
+        let result = ListingResult.interpret(out, requested: [fp("x/y"), fp("x/z")])
+        let broken = result.records.filter { $0.broken != nil }.map { ($0.path.canonical, $0.broken ?? "") }
+        XCTAssertEqual(broken.map(\.0), ["x/y"])
+        XCTAssertEqual(broken.first?.1, "FULLPKGNAME given twice: 'y-1', then 'y-2'")
+    }
+
+    func testAPortPrintedUnderANameThatIsNoPathIsNamedOnce() {
+        let out = parse(["===> devel/ok", "devel/ok.FULLPKGNAME=ok-1",
+                         "===> devel/a b", "devel/a b.FULLPKGNAME=a-1", "devel/a b.COMMENT=x",
+                         "devel/x\u{1b}[2J.FULLPKGNAME=y-1", "not a variable=at all", "devel/c.lower=ok"])
+        XCTAssertEqual(out.unusablePaths, [
+            "invalid pkgpath 'devel/a b': character ' ' is not allowed (letters, digits, . _ + - only)",
+            "invalid pkgpath 'devel/x\\u{1b}[2J': character '\\u{1b}' is not allowed (letters, digits, . _ + - only)",
+        ])
+        XCTAssertEqual(ListingResult.interpret(out, requested: []).unusablePaths.count, 2)
     }
 
     func testExitingWithAnErrorMarksTheBlockBroken() {

@@ -11,7 +11,9 @@ func assertRejected<T>(_ cases: [(String, String)], _ make: (String) throws -> T
             guard let e = error as? PathError else { return XCTFail("wrong error for \(text)", file: file, line: line) }
             XCTAssertTrue(text.hasPrefix(e.text), "\(text): error names '\(e.text)'", file: file, line: line)
             XCTAssertTrue(e.reason.contains(reason), "\(text): '\(e.reason)' lacks '\(reason)'", file: file, line: line)
-            XCTAssertTrue(e.description.hasPrefix("invalid pkgpath '\(e.text)': "), file: file, line: line)
+            // Control characters are shown escaped (the message may reach a terminal).
+            XCTAssertTrue(e.description.hasPrefix("invalid pkgpath '\(ListedNames.visible(e.text, limit: 200))': "),
+                          file: file, line: line)
         }
     }
 }
@@ -173,5 +175,13 @@ final class FullPkgPathTests: XCTestCase {
             XCTAssertEqual(again.explicitNoFlavor, p.explicitNoFlavor, text)
             XCTAssertEqual(again.withoutSubpackage, p.withoutSubpackage, text)
         }
+    }
+
+    func testAComponentLongerThanADirectoryNameIsRefused() {
+        XCTAssertNoThrow(try FullPkgPath("devel/" + String(repeating: "x", count: 255)))
+        XCTAssertThrowsError(try FullPkgPath("devel/" + String(repeating: "x", count: 256))) { e in
+            XCTAssertEqual((e as? PathError)?.reason, "a component of 256 bytes (a directory name has at most 255)")
+        }
+        XCTAssertThrowsError(try FullPkgPath("devel/x," + String(repeating: "f", count: 300)))
     }
 }
