@@ -209,9 +209,14 @@ extension Coordinator {
         // none for 100 d of time (1% of a core) and none before this process
         // used 100 d more CPU (1% of its own). Between passes the estimate
         // follows the jobs that start and end; only new weights wait.
+        // The estimate judged at the end is the first one made after listing,
+        // once a tenth of the paths are done (so a run without history has
+        // measured something): it gets a pass whatever the budget says.
+        let judging = etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0
+            && total > 0 && Double(done) >= 0.1 * Double(total)
         if engine.remainingStale {
             let wallNow = cp_monotonic()
-            if wallNow >= etaState.nextPass, processCPU() >= etaState.nextPassCPU {
+            if judging || (wallNow >= etaState.nextPass && processCPU() >= etaState.nextPassCPU) {
                 let cpuBefore = processCPU()
                 engine.refreshRemaining(elapsed: elapsed)
                 let took = processCPU() - cpuBefore
@@ -224,11 +229,7 @@ extension Coordinator {
         let maxSf = up.map { $0.speedFactor }.max() ?? 1
         let seconds = max(left.criticalPath / maxSf, left.work / max(capacity, 1))
         let eta = t + seconds
-        // The estimate judged at the end is the first one made after listing,
-        // once a tenth of the paths are done (so a run without history has
-        // measured something).
-        if etaState.judged == nil && listings.isEmpty && engine.listingBacklog == 0 && seconds > 0
-            && total > 0 && Double(done) >= 0.1 * Double(total) {
+        if judging && seconds > 0 {
             etaState.judged = (t, eta)
         }
         return eta
