@@ -12,7 +12,8 @@
 //         with stdout and stderr appended to that file (opened by the
 //         agent, created 0644) instead of O frames. The local agent of a
 //         run gets these, so that its tasks cost the run a frame, not a
-//         spawn (LocalAgent.swift).
+//         spawn (LocalAgent.swift). Its P comes with its X, or at most
+//         20 ms after the start: one wake-up of the run for a short task.
 //   K id  u32 signal: sent to the task's process group.
 // Replies (agent -> runner, on the agent's stdout):
 //   H 0   the agent's version text, once, first.
@@ -65,6 +66,8 @@ enum AgentFrame {
     static let hello = UInt8(ascii: "H"), started = UInt8(ascii: "P"), output = UInt8(ascii: "O")
     static let exit = UInt8(ascii: "X"), spawnError = UInt8(ascii: "E")
     static let headerSize = 9
+    /// Longest a T task's P reply waits to go with other replies.
+    static let startHold = 0.02
     /// Longest payload accepted (a start request with a huge environment).
     static let maxPayload = 64 << 20
 
@@ -324,6 +327,8 @@ final class TaskAgent {
     let highWater = 1 << 20
     var chunk = [UInt8](repeating: 0, count: 65536)
     let files = AgentFileServer()
+    var heldStarts: [UInt8] = []
+    var heldSince = 0.0
 
     init(input: Int32, output: Int32) { self.input = input; self.output = output }
 
@@ -358,7 +363,8 @@ final class TaskAgent {
             }
             // A get in progress goes on while the replies have room.
             let roomForFiles = files.hasGets && out.count - outAt < highWater
-            let n = poll(&fds, nfds_t(fds.count), roomForFiles ? 0 : -1)
+            let holding = heldStarts.isEmpty ? -1 : Int32(max(0, (heldSince + AgentFrame.startHold - cp_monotonic()) * 1000)) + 1
+            let n = poll(&fds, nfds_t(fds.count), roomForFiles ? 0 : holding)
             if n < 0 {
                 if cp_errno() == EINTR { continue }
                 break
@@ -370,6 +376,7 @@ final class TaskAgent {
             if fds[1].revents != 0 && !handleSignals() { break }
             if fds[0].revents != 0 { readInput() }
             if files.hasGets && out.count - outAt < highWater { files.pumpGets(reply: reply) }
+            if !heldStarts.isEmpty && cp_monotonic() >= heldSince + AgentFrame.startHold { releaseStarts() }
             if out.count > outAt && !flush() { break }
         }
         killEverything()
@@ -449,14 +456,29 @@ final class TaskAgent {
             let t = Task(id: id, pid: pid, pipe: pipe)
             byId[id] = t
             byPid[pid] = t
-            reply(AgentFrame.started, id, AgentFrame.words([UInt32(bitPattern: pid)]))
+            if logPath != nil {
+                // A local task's start is told with its end, or after a
+                // moment: most phases are short, and every reply wakes the run.
+                if heldStarts.isEmpty { heldSince = cp_monotonic() }
+                AgentFrame.append(AgentFrame.started, id, AgentFrame.words([UInt32(bitPattern: pid)]), to: &heldStarts)
+            } else {
+                reply(AgentFrame.started, id, AgentFrame.words([UInt32(bitPattern: pid)]))
+            }
         case .failure(let f):
             reply(AgentFrame.spawnError, id, AgentFrame.words([UInt32(bitPattern: f.errno)]) + Array(f.text.utf8))
         }
     }
 
     func reply(_ type: UInt8, _ id: UInt32, _ payload: [UInt8]) {
+        // A task's start goes before its end.
+        if !heldStarts.isEmpty { releaseStarts() }
         AgentFrame.append(type, id, payload, to: &out)
+    }
+
+    /// Start replies of T tasks held back (at most `AgentFrame.startHold`).
+    func releaseStarts() {
+        out.append(contentsOf: heldStarts)
+        heldStarts.removeAll(keepingCapacity: true)
     }
 
     /// Moves the task's pipe into O frames: one read, or (`all`) until it

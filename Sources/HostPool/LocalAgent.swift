@@ -178,7 +178,15 @@ public final class LocalAgent {
         Glibc.close(fd)
         let left = tasks.values.sorted { $0.id < $1.id }
         tasks.removeAll()
-        for t in left where t.pid > 0 { kill(-t.pid, SIGKILL) }
+        for t in left {
+            if t.pid > 0 {
+                kill(-t.pid, SIGKILL)
+            } else if let mark = t.groupMark {
+                // Its start was not told yet (the agent holds it back a
+                // moment): its processes are found by their mark.
+                for g in ProcessGroups.groups(carrying: mark) { kill(-g, SIGKILL) }
+            }
+        }
         let ends = CoordinatorBound({ [onFailure] in
             for t in left { t.finish(.lost(why)) }
             onFailure?(why)
