@@ -306,7 +306,16 @@ public final class Coordinator {
             }
             startFetchJobs()
         }
-        for job in jobs where job.waitingForLock { startPhase(job) }
+        for job in jobs where job.waitingForLock {
+            // With the lock directory failing the host lock may never be
+            // made: the job goes (redone by the next run) instead of
+            // holding the run open.
+            if let why = storageFailure {
+                jobNotFinished(job, "waiting for the host lock while the log directory failed (\(why))")
+            } else {
+                startPhase(job)
+            }
+        }
         recheckPackageWaits(t)
         watchLogs(t)
         checkStuck(t)

@@ -25,4 +25,18 @@ final class StorageFailureTests: XCTestCase {
         XCTAssertTrue(h.reporter.events.contains { $0.contains("cannot write") && $0.contains("No space left on device") },
                       h.reporter.events.suffix(5).joined(separator: "\n"))
     }
+
+    func testAJobWaitingForAHostLockThatCannotBeMadeEndsAndSoDoesTheRun() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/base", seconds: 5))
+        let memory = try XCTUnwrap(h.files as? MemoryFileStore)
+        // Only the host lock fails: the job starts, and its first phase
+        // that needs the lock can never get it.
+        memory.failWrites(under: h.config.lockdir + "/host:localhost", code: ENOSPC)
+        XCTAssertNotEqual(try h.run(), 0)
+        XCTAssertTrue(h.reporter.events.contains {
+            $0.contains("jobNotFinished") && $0.contains("devel/base") && $0.contains("waiting for the host lock")
+        }, h.reporter.events.suffix(8).joined(separator: "\n"))
+        XCTAssertFalse(h.tree.packageExists("devel/base"))
+    }
 }
