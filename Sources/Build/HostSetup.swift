@@ -59,8 +59,7 @@ extension Coordinator {
     /// `-D LOCAL_AGENT=0` or the run's events are not the real poll loop.
     /// Without one (or once it is gone) they are spawned here.
     func startLocalAgent(parameters: [String: String]) {
-        guard let poll = events as? PollEvents,
-              !["0", "no", "off", "false"].contains(parameters["LOCAL_AGENT"]?.lowercased() ?? "") else { return }
+        guard let poll = events as? PollEvents, !parameterSaysOff(parameters["LOCAL_AGENT"]) else { return }
         switch LocalAgent.start(executable: ownExecutable(), reaper: reaper, queue: queue) {
         case .success(let agent):
             localAgent = agent

@@ -168,6 +168,22 @@ struct AgentFrameReader {
 
     enum Next { case frame(type: UInt8, id: UInt32, payload: ArraySlice<UInt8>), needMore, bad }
 
+    /// Feeds what non-blocking `fd` has now, read through `chunk`. Nil
+    /// while the stream goes on; at its end 0, or the errno of a failed read.
+    mutating func fill(from fd: Int32, through chunk: inout [UInt8]) -> Int32? {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                let e = cp_errno()
+                if e == EINTR { continue }
+                return e == EAGAIN || e == EWOULDBLOCK ? nil : e
+            }
+            if n == 0 { return 0 }
+            chunk.withUnsafeBytes { feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            if n < chunk.count { return nil }
+        }
+    }
+
     /// The next whole frame; `bad` for a length over the limit.
     mutating func next() -> Next {
         let left = buf.count - at
@@ -401,18 +417,9 @@ final class TaskAgent {
     }
 
     func readInput() {
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
-            if n < 0 {
-                let e = cp_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { break }
-                inputOpen = false
-                return
-            }
-            if n == 0 { inputOpen = false; return }
-            chunk.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            if n < chunk.count { break }
+        if reader.fill(from: input, through: &chunk) != nil {
+            inputOpen = false
+            return
         }
         while true {
             switch reader.next() {

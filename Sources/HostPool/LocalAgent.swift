@@ -116,25 +116,10 @@ public final class LocalAgent {
     @discardableResult
     public func readAvailable() -> Bool {
         guard failure == nil else { return true }
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                let e = cp_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { break }
-                _ = handleFrames()
-                gone("reading from the local agent: \(String(cString: strerror(e)))")
-                return true
-            }
-            if n == 0 {
-                _ = handleFrames()
-                gone("the local agent closed its pipe")
-                return true
-            }
-            chunk.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            if n < chunk.count { break }
-        }
-        return handleFrames()
+        guard let end = reader.fill(from: fd, through: &chunk) else { return handleFrames() }
+        _ = handleFrames()
+        gone(end == 0 ? "the local agent closed its pipe" : "reading from the local agent: \(String(cString: strerror(end)))")
+        return true
     }
 
     /// True when a task ended.

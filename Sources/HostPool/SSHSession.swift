@@ -52,7 +52,7 @@ public struct SSHTarget: Sendable, Equatable {
     public init(host: HostConfig, parameters: [String: String]) {
         let timeout = host.properties.timeout
             ?? parameters["CONNECTION_TIMEOUT"].flatMap { Int($0) } ?? 60
-        let noAgent = ["0", "no", "off", "false"].contains(parameters["SSH_AGENT"]?.lowercased() ?? "")
+        let noAgent = parameterSaysOff(parameters["SSH_AGENT"])
         self.init(displayName: host.name, address: host.address, user: host.user,
                   configFile: parameters["SSH_CONFIG"], connectTimeout: max(1, timeout),
                   useAgent: !noAgent)

@@ -33,6 +33,12 @@ func writeAll(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Bool {
     return true
 }
 
+/// A -D parameter that turns something off: `0`, `no`, `off` or `false`,
+/// in any case (SSH_AGENT, LOCAL_AGENT).
+public func parameterSaysOff(_ value: String?) -> Bool {
+    ["0", "no", "off", "false"].contains(value?.lowercased() ?? "")
+}
+
 @discardableResult
 func writeAll(_ fd: Int32, _ text: String) -> Bool {
     var t = text
