@@ -19,6 +19,15 @@ struct OwnUsage {
         return OwnUsage(user: seconds(u.ru_utime), system: seconds(u.ru_stime), maxRSS: Int(u.ru_maxrss))
     }
 
+    /// CPU seconds this process has used (every thread), with the
+    /// clock's resolution: the estimate's budget measures passes of a
+    /// millisecond with it.
+    static func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     var text: String {
         String(format: "user=%.3f sys=%.3f cpu=%.3f maxrss=%d", user, system, user + system, maxRSS)
     }

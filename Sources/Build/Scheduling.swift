@@ -216,10 +216,10 @@ extension Coordinator {
             && total > 0 && Double(done) >= 0.1 * Double(total)
         if engine.remainingStale {
             let wallNow = cp_monotonic()
-            if judging || (wallNow >= etaState.nextPass && processCPU() >= etaState.nextPassCPU) {
-                let cpuBefore = processCPU()
+            if judging || (wallNow >= etaState.nextPass && OwnUsage.cpuSeconds() >= etaState.nextPassCPU) {
+                let cpuBefore = OwnUsage.cpuSeconds()
                 engine.refreshRemaining(elapsed: elapsed)
-                let took = processCPU() - cpuBefore
+                let took = OwnUsage.cpuSeconds() - cpuBefore
                 etaState.nextPass = wallNow + 100 * (cp_monotonic() - wallNow)
                 etaState.nextPassCPU = cpuBefore + 101 * took
             }
@@ -271,11 +271,4 @@ public func applyWeights(_ stats: BuildStats, speedFactors: [(String, Double)], 
     var scales: [String: Double] = [:]
     for (p, s) in request.scales { scales[p.canonical] = s }
     engine.scales = scales
-}
-
-/// CPU seconds this process has used (every thread).
-func processCPU() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
