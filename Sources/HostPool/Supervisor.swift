@@ -102,18 +102,8 @@ public enum ProcessGroups {
     public static func marked(pgid: pid_t, mark: String) -> [pid_t] {
         // No process in that group at all: no need to read /proc.
         guard pgid > 1, kill(-pgid, 0) == 0 || cp_errno() == EPERM else { return [] }
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
         let wanted = "\(markVariable)=\(mark)"
-        var out: [pid_t] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard let pid = pid_t(name), processGroup(of: pid) == pgid else { continue }
-            if environmentContains(pid: pid, wanted) { out.append(pid) }
-        }
-        return out
+        return processes().filter { processGroup(of: $0) == pgid && environmentContains(pid: $0, wanted) }
     }
 
     /// The process groups that hold a process carrying the mark, whatever
@@ -121,17 +111,24 @@ public enum ProcessGroups {
     /// environment of every process this user may read: for stale locks
     /// at start-up, not for every task.
     public static func groups(carrying mark: String) -> Set<pid_t> {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
         let wanted = "\(markVariable)=\(mark)"
         var out = Set<pid_t>()
+        for pid in processes() where pid != getpid() && environmentContains(pid: pid, wanted) {
+            if let group = processGroup(of: pid), group > 1 { out.insert(group) }
+        }
+        return out
+    }
+
+    /// The pids in /proc now.
+    static func processes() -> [pid_t] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var out: [pid_t] = []
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard let pid = pid_t(name), pid != getpid(), environmentContains(pid: pid, wanted),
-                  let group = processGroup(of: pid), group > 1 else { continue }
-            out.insert(group)
+            if let pid = pid_t(name) { out.append(pid) }
         }
         return out
     }
