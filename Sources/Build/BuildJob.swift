@@ -45,6 +45,10 @@ final class BuildJob {
     var lastLogSize: Int64 = 0
     var lastGrowth: Double
     var maxStuck: Double = 0
+    /// Past the phase that sets affinity (`Phase.setsAffinity`); the file
+    /// is written by the next look (`recordAffinities`), if the job still runs.
+    var affinityDue = false
+    var affinityWritten = false
     /// Why bulkbuild killed the job (stuck, over its time limit).
     var killReason: String?
     var hardKillAt: Double?

@@ -204,8 +204,10 @@ public final class Coordinator {
     /// Seconds to wait for events before the next pass at the latest.
     func pollTimeout() -> Double {
         if listings.contains(where: { $0.more }) { return 0 }
-        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 0.2 }
-        return 0.5
+        var timeout = 0.5
+        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { timeout = 0.2 }
+        if reportForced { timeout = min(timeout, runRecord.forcedWait(at: now())) }
+        return timeout
     }
 
     func waitForEvents(timeout: Double) {
@@ -291,6 +293,7 @@ public final class Coordinator {
             lastStopLook = t
             checkStopFile(t)
             noteHostStopFiles()
+            recordAffinities()
         }
         for l in listings where !l.ended {
             if let out = l.readNew(final: false, files: files) { feedListing(out, requested: [], job: l) }
@@ -392,6 +395,9 @@ public final class Coordinator {
         logTransferTotals(now())
         var snap = snapshot(now())
         snap.ended = true
+        // The last counts, which a report held back may not have logged.
+        logConcurrency(now())
+        logCounts(snap, now())
         if storageFailure == nil { writing(now()) { try statusWriter.write(snap, to: logs.statusFile, files: files) } }
         writeReport()
         reporter.finish(snap)
@@ -547,23 +553,35 @@ public final class Coordinator {
     /// jobs.
     func reportSoon() { reportForced = true }
 
+    /// stats.log: a line when the counts changed since the last.
+    func logCounts(_ snap: RunSnapshot, _ t: Double) {
+        if runRecord.countsChanged(snap.counts) {
+            statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
+        }
+    }
+
+    /// concurrent.log: a line at every pass where the number of jobs
+    /// changed, as dpb (not only when a report is made).
+    func logConcurrency(_ t: Double) {
+        if runRecord.concurrencyChanged(jobs.count) {
+            concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
+        }
+    }
+
     /// The snapshot for the reporter, status.json and the logs that follow
     /// counts, every `RunRecord.snapshotInterval` or when one was asked for.
     func report() {
         let forced = reportForced
-        reportForced = false
         let t = now()
+        logConcurrency(t)
+        // A forced report held back stays asked for (pollTimeout wakes for it).
         guard runRecord.snapshotDue(at: t, force: forced) else { return }
+        reportForced = false
         let started = cp_monotonic()
         let snap = snapshot(t)
         performanceLog.write(LogFormat.performance(pid: pid, time: t, what: "REP", mark: forced ? "!" : "+",
                                                    next: t + RunRecord.snapshotInterval, took: cp_monotonic() - started))
-        if runRecord.countsChanged(snap.counts) {
-            statsLog.write(LogFormat.stats(pid: pid, time: t, elapsed: t - startTime, snap.counts))
-        }
-        if runRecord.concurrencyChanged(jobs.count) {
-            concurrentLog.write(LogFormat.concurrent(pid: pid, time: t, running: jobs.count))
-        }
+        logCounts(snap, t)
         if storageFailure == nil && runRecord.statusDue(at: t) {
             writing(t) { try statusWriter.write(snap, to: logs.statusFile, files: files) }
         }
