@@ -175,9 +175,6 @@ extension Coordinator {
         let t = now()
         job.phaseStarted = t
         let phase = job.phase
-        writing(t) {
-            try appendToLog(job, LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t))
-        }
         var argv = [config.make, "-C", config.portsdir, "-s", phase] + memoryArguments(job)
         if let n = job.makeJobs {
             argv.append("MAKE_JOBS=\(n)")
@@ -185,8 +182,10 @@ extension Coordinator {
         }
         var environment = ["SUBDIR": job.path.canonical, "PHASE": phase]
         if phase == "depends", let update = config.update { environment["BULKBUILD_UPDATE"] = update.rawValue }
+        // The runner writes the header where the phase's output goes.
         let spec = TaskSpec(argv: argv, environment: environment, logPath: job.logPath,
-                            groupMark: taskMark(job.lockName, job.host))
+                            groupMark: taskMark(job.lockName, job.host),
+                            logHeader: LogFormat.phaseHeader(phase: phase, path: job.path.canonical, time: t))
         job.handle = job.host.runner.start(spec) { [weak self] end in self?.phaseEnded(job, end) }
     }
 

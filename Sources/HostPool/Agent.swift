@@ -105,14 +105,18 @@ enum AgentFrame {
         return out
     }
 
-    /// A T request: the log path, then the same payload as S.
-    static func startInFile(id: UInt32, logPath: String, argv: [String], environment: [String], to out: inout [UInt8]) {
+    /// A T request: the log path, the text to write to the log first, then
+    /// the same payload as S.
+    static func startInFile(id: UInt32, logPath: String, logHeader: String, argv: [String], environment: [String],
+                            to out: inout [UInt8]) {
         let strings = argv + environment
-        var length = 12 + logPath.utf8.count
+        var length = 16 + logPath.utf8.count + logHeader.utf8.count
         for s in strings { length += 4 + s.utf8.count }
         header(startInFile, id, length, to: &out)
         appendU32(UInt32(logPath.utf8.count), to: &out)
         out.append(contentsOf: logPath.utf8)
+        appendU32(UInt32(logHeader.utf8.count), to: &out)
+        out.append(contentsOf: logHeader.utf8)
         appendU32(UInt32(argv.count), to: &out)
         appendU32(UInt32(environment.count), to: &out)
         for s in strings {
@@ -121,15 +125,20 @@ enum AgentFrame {
         }
     }
 
-    /// Splits a T payload into the log path and the S payload after it.
-    static func parseStartInFile(_ p: ArraySlice<UInt8>) -> (logPath: String, rest: ArraySlice<UInt8>)? {
+    /// Splits a T payload into the log path, the log header and the S
+    /// payload after them.
+    static func parseStartInFile(_ p: ArraySlice<UInt8>) -> (logPath: String, logHeader: ArraySlice<UInt8>,
+                                                              rest: ArraySlice<UInt8>)? {
         guard p.count >= 4 else { return nil }
         let n = Int(u32(p, 0))
-        guard n > 0, p.count - 4 >= n else { return nil }
+        guard n > 0, p.count - 4 >= n + 4 else { return nil }
         let s = p.startIndex + 4
         let path = p[s..<(s + n)]
         guard !path.contains(0) else { return nil }
-        return (String(decoding: path, as: UTF8.self), p[(s + n)...])
+        let h = Int(u32(p, 4 + n))
+        let hs = s + n + 4
+        guard p.endIndex - hs >= h else { return nil }
+        return (String(decoding: path, as: UTF8.self), p[hs..<(hs + h)], p[(hs + h)...])
     }
 
     static func words(_ values: [UInt32]) -> [UInt8] {
@@ -230,14 +239,16 @@ func spawnWithPipe(argv: [String], environment: [String: String]) -> Result<(pid
 }
 
 /// Spawns `argv` as `spawnWithPipe` does, with stdout and stderr appended
-/// to `logPath` (created 0644).
-func spawnIntoFile(argv: [String], environment: [String: String], logPath: String) -> Result<pid_t, SpawnFailure> {
+/// to `logPath` (created 0644), after `header`.
+func spawnIntoFile(argv: [String], environment: [String: String], logPath: String,
+                   header: ArraySlice<UInt8> = []) -> Result<pid_t, SpawnFailure> {
     let fd = cp_open_append(logPath, 0o644)
     guard fd >= 0 else {
         let e = cp_errno()
         return .failure(SpawnFailure(errno: e, text: "cannot open \(logPath): \(String(cString: strerror(e)))"))
     }
     defer { close(fd) }
+    if !header.isEmpty { _ = header.withUnsafeBytes { writeAll(fd, $0.baseAddress!, $0.count) } }
     return spawnTask(argv: argv, environment: environment, output: fd)
 }
 
@@ -425,10 +436,10 @@ final class TaskAgent {
             switch reader.next() {
             case .needMore: return
             case .bad: inputOpen = false; return
-            case .frame(AgentFrame.start, let id, let payload): start(id, payload, logPath: nil)
+            case .frame(AgentFrame.start, let id, let payload): start(id, payload, logPath: nil, logHeader: [])
             case .frame(AgentFrame.startInFile, let id, let payload):
-                if let (logPath, rest) = AgentFrame.parseStartInFile(payload) {
-                    start(id, rest, logPath: logPath)
+                if let (logPath, logHeader, rest) = AgentFrame.parseStartInFile(payload) {
+                    start(id, rest, logPath: logPath, logHeader: logHeader)
                 } else {
                     reply(AgentFrame.spawnError, id, AgentFrame.words([UInt32(EINVAL)]) + Array("bad start request".utf8))
                 }
@@ -443,7 +454,7 @@ final class TaskAgent {
 
     /// Starts a task: its output goes to O frames, or (`logPath`) into
     /// that file.
-    func start(_ id: UInt32, _ payload: ArraySlice<UInt8>, logPath: String?) {
+    func start(_ id: UInt32, _ payload: ArraySlice<UInt8>, logPath: String?, logHeader: ArraySlice<UInt8>) {
         guard let (argv, extra) = AgentFrame.parseStart(payload) else {
             reply(AgentFrame.spawnError, id, AgentFrame.words([UInt32(EINVAL)]) + Array("bad start request".utf8))
             return
@@ -454,7 +465,7 @@ final class TaskAgent {
         }
         let spawned: Result<(pid_t, Int32), SpawnFailure>
         if let logPath {
-            spawned = spawnIntoFile(argv: argv, environment: env, logPath: logPath).map { ($0, -1) }
+            spawned = spawnIntoFile(argv: argv, environment: env, logPath: logPath, header: logHeader).map { ($0, -1) }
         } else {
             spawned = spawnWithPipe(argv: argv, environment: env)
         }

@@ -16,8 +16,14 @@ public struct TaskSpec: Sendable, Equatable {
     /// chosen by the caller so that it can be written into a lock before
     /// the task starts (nil: the runner makes one up).
     public var groupMark: String?
-    public init(argv: [String], environment: [String: String] = [:], logPath: String, groupMark: String? = nil) {
+    /// Text the runner writes to the log before the task's output (a
+    /// phase's header): through the descriptor the output goes to, so the
+    /// run makes no write of its own for it.
+    public var logHeader: String
+    public init(argv: [String], environment: [String: String] = [:], logPath: String, groupMark: String? = nil,
+                logHeader: String = "") {
         self.argv = argv; self.environment = environment; self.logPath = logPath; self.groupMark = groupMark
+        self.logHeader = logHeader
     }
 }
 

@@ -89,7 +89,7 @@ public final class LocalAgent {
         nextId &+= 1
         let task = AgentTask(id: id, mark: mark, agent: self, completion: completion)
         frame.removeAll(keepingCapacity: true)
-        AgentFrame.startInFile(id: id, logPath: spec.logPath, argv: spec.argv,
+        AgentFrame.startInFile(id: id, logPath: spec.logPath, logHeader: spec.logHeader, argv: spec.argv,
                                environment: spec.environment.map { "\($0.key)=\($0.value)" }, to: &frame)
         tasks[id] = task
         if !send(frame) { gone("cannot write to the local agent: \(String(cString: strerror(cp_errno())))") }

@@ -38,14 +38,17 @@ public final class ChildReaper {
 
 /// Spawns a command in its own process group with default signal
 /// handling and an empty signal mask, stdin from /dev/null and stdout and
-/// stderr appended to `logPath`. Returns the pid or an error text.
-public func spawnInGroup(argv: [String], environment: [String: String], logPath: String) -> Result<pid_t, SpawnError> {
+/// stderr appended to `logPath` after `header`. Returns the pid or an
+/// error text.
+public func spawnInGroup(argv: [String], environment: [String: String], logPath: String,
+                         header: String = "") -> Result<pid_t, SpawnError> {
     guard !argv.isEmpty else { return .failure(SpawnError(text: "empty command")) }
     let logFD = cp_open_append(logPath, 0o644)
     guard logFD >= 0 else {
         return .failure(SpawnError(text: "cannot open \(logPath): \(String(cString: strerror(cp_errno())))"))
     }
     defer { close(logFD) }
+    if !header.isEmpty { _ = Array(header.utf8).withUnsafeBytes { writeAll(logFD, $0.baseAddress!, $0.count) } }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -157,7 +160,7 @@ public final class LocalRunner: TaskRunner {
             sent.environment = environment
             return agent.start(sent, mark: mark, completion: completion)
         }
-        switch spawnInGroup(argv: spec.argv, environment: environment, logPath: spec.logPath) {
+        switch spawnInGroup(argv: spec.argv, environment: environment, logPath: spec.logPath, header: spec.logHeader) {
         case .success(let pid):
             let task = LocalTask(pid: pid, mark: mark)
             supervisor?.started(pgid: pid, mark: mark)

@@ -397,6 +397,9 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             return nil
         }
         t.logFd = fd
+        if !t.spec.logHeader.isEmpty {
+            _ = Array(t.spec.logHeader.utf8).withUnsafeBytes { writeAll(fd, $0.baseAddress!, $0.count) }
+        }
         taskCount += 1
         t.mark = "\(markPrefix)-\(taskCount)"
         var env = t.spec.environment

@@ -39,14 +39,14 @@ final class LocalAgentTests: XCTestCase {
 
     /// One pass of the run's loop until `done()` or the deadline.
     @discardableResult
-    func drive(_ agent: LocalAgent, until done: () -> Bool, timeout: Double = 10) -> Bool {
+    func drive(_ agent: LocalAgent?, until done: () -> Bool, timeout: Double = 10) -> Bool {
         let deadline = cp_monotonic() + timeout
         while !done() {
             if cp_monotonic() > deadline { return false }
             var fds = [pollfd(fd: queue.fd, events: Int16(POLLIN), revents: 0)]
-            if agent.isServing { fds.append(pollfd(fd: agent.fd, events: Int16(POLLIN), revents: 0)) }
+            if let agent, agent.isServing { fds.append(pollfd(fd: agent.fd, events: Int16(POLLIN), revents: 0)) }
             _ = poll(&fds, nfds_t(fds.count), 20)
-            if fds.count > 1 && fds[1].revents != 0 { agent.readAvailable() }
+            if fds.count > 1 && fds[1].revents != 0 { agent?.readAvailable() }
             reaper.reap()
             if fds[0].revents != 0 { queue.drain() }
         }
@@ -75,6 +75,21 @@ final class LocalAgentTests: XCTestCase {
         XCTAssertTrue(drive(agent, until: { end != nil }))
         XCTAssertEqual(end, .exited(0))
         XCTAssertEqual(readWholeFile(log), "out\nerr\nbuild L1-test-devel.x\nagain\n")
+        // A header goes in first, by the agent (the run writes nothing).
+        end = nil
+        _ = runner.start(TaskSpec(argv: ["/bin/echo", "third"], logPath: log, logHeader: ">>> Running it\n")) { end = $0 }
+        XCTAssertTrue(drive(agent, until: { end != nil }))
+        XCTAssertEqual(readWholeFile(log), "out\nerr\nbuild L1-test-devel.x\nagain\n>>> Running it\nthird\n")
+    }
+
+    func testWithoutTheAgentTheHeaderGoesFirstToo() throws {
+        let runner = LocalRunner(hostName: "localhost", reaper: reaper, queue: queue)
+        let log = dir + "/direct.log"
+        var end: TaskEnd?
+        _ = runner.start(TaskSpec(argv: ["/bin/echo", "out"], logPath: log, logHeader: ">>> Running it\n")) { end = $0 }
+        XCTAssertTrue(drive(nil, until: { end != nil }))
+        XCTAssertEqual(end, .exited(0))
+        XCTAssertEqual(readWholeFile(log), ">>> Running it\nout\n")
     }
 
     func testACommandThatCannotRunAndALogThatCannotOpenSayWhy() throws {

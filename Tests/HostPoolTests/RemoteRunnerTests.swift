@@ -37,11 +37,13 @@ final class RemoteRunnerTests: XCTestCase {
         let path = log("task")
         writeFile(path, ">>> before\n")
         let end = driver.runTask(r, TaskSpec(argv: ["sh", "-c", "echo out; echo err >&2; echo \"$GREETING\"; exit 3", "x"],
-                                             environment: ["GREETING": "it's a 'quoted' $word"], logPath: path),
+                                             environment: ["GREETING": "it's a 'quoted' $word"], logPath: path,
+                                             logHeader: ">>> header\n"),
                                  timeout: 30)
         XCTAssertEqual(end, .exited(3))
         let text = readWholeFile(path) ?? ""
-        XCTAssertTrue(text.hasPrefix(">>> before\n"), text)
+        // The header goes in before anything the task prints.
+        XCTAssertTrue(text.hasPrefix(">>> before\n>>> header\n"), text)
         XCTAssertTrue(text.contains("out\n"), text)
         XCTAssertTrue(text.contains("err\n"), text)
         XCTAssertTrue(text.contains("it's a 'quoted' $word\n"), text)

@@ -101,7 +101,7 @@ final class FakeRunner: TaskRunner {
                 }
             }
         }
-        if !writes.isEmpty { try? tree.files.append(writes, to: spec.logPath) }
+        if !(spec.logHeader + writes).isEmpty { try? tree.files.append(spec.logHeader + writes, to: spec.logPath) }
         let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,
                             completion: completion)
         task.ignoresTerm = ignoresTerm
