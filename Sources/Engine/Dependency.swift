@@ -10,6 +10,13 @@ public struct Dependency: Hashable, Sendable {
     /// Parses one word. A spec before the first ':' (a part without '/')
     /// is dropped; anything odd left over is an error in the port.
     public static func parse(_ word: String) -> Result<Dependency, DependencyError> {
+        // A plain path (no spec, no stage) needs no splitting: only a word
+        // that fails as one goes the long way, for the reason.
+        if !word.utf8.contains(where: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
+                                       || $0 == UInt8(ascii: "=") }),
+           let path = try? FullPkgPath(word) {
+            return .success(Dependency(path: path, stage: nil))
+        }
         var parts = word.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         if parts.count > 1, !parts[0].contains("/") {
             parts.removeFirst()

@@ -4,6 +4,12 @@ public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let value: String
 
     public init(_ text: String) throws(PathError) {
+        // Nearly every name is plain: one pass over its bytes says so, and
+        // only a name that fails it is split for the reason.
+        if PkgPath.isPlain(text) {
+            value = text
+            return
+        }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count >= 2 else {
             throw PathError(text: text, reason: "a pkgpath needs at least two components (category/name)")
@@ -29,6 +35,44 @@ public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
             return "character '\(ch)' is not allowed (letters, digits, . _ + - only)"
         }
         return nil
+    }
+
+    /// Two or more components of allowed bytes, none empty, `.`, `..`,
+    /// starting with `-` or longer than 255 bytes: what `problem` accepts.
+    static func isPlain(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var components = 1
+            var start = 0
+            func componentOK(_ end: Int) -> Bool {
+                let n = end - start
+                guard n > 0, n <= 255, bytes[start] != UInt8(ascii: "-") else { return false }
+                if bytes[start] == UInt8(ascii: "."), n == 1 || (n == 2 && bytes[start + 1] == UInt8(ascii: ".")) {
+                    return false
+                }
+                return true
+            }
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                if b == UInt8(ascii: "/") {
+                    guard componentOK(i) else { return false }
+                    components += 1
+                    start = i + 1
+                } else if !allowedByte(b) {
+                    return false
+                }
+            }
+            return componentOK(bytes.count) && components >= 2
+        }
+    }
+
+    static func allowedByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "+"),
+             UInt8(ascii: "-"): return true
+        default: return false
+        }
     }
 
     static func allowed(_ ch: Unicode.Scalar) -> Bool {
@@ -67,6 +111,15 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
     public let canonical: String
 
     public init(_ text: String) throws(PathError) {
+        // Most paths have no flavor or subpackage: the pkgpath alone.
+        if !text.utf8.contains(UInt8(ascii: ",")) {
+            do {
+                self.init(pkgpath: try PkgPath(text))
+            } catch {
+                throw PathError(text: text, reason: error.reason)
+            }
+            return
+        }
         let fields = text.split(separator: ",", omittingEmptySubsequences: false)
         let base: PkgPath
         do {
@@ -102,7 +155,7 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
     public init(pkgpath: PkgPath, flavors: [String] = [], subpackage: String? = nil,
                 explicitNoFlavor: Bool = false) {
         self.pkgpath = pkgpath
-        let sorted = Array(Set(flavors)).sorted()
+        let sorted = flavors.count < 2 ? flavors : Array(Set(flavors)).sorted()
         self.flavors = sorted
         self.subpackage = subpackage
         self.explicitNoFlavor = explicitNoFlavor && sorted.isEmpty
@@ -115,7 +168,8 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// The same path without its subpackage.
     public var withoutSubpackage: FullPkgPath {
-        FullPkgPath(pkgpath: pkgpath, flavors: flavors, subpackage: nil, explicitNoFlavor: explicitNoFlavor)
+        subpackage == nil ? self
+            : FullPkgPath(pkgpath: pkgpath, flavors: flavors, subpackage: nil, explicitNoFlavor: explicitNoFlavor)
     }
 
     /// Form used for log and affinity file names: slashes become dots.

@@ -185,3 +185,50 @@ final class FullPkgPathTests: XCTestCase {
         XCTAssertThrowsError(try FullPkgPath("devel/x," + String(repeating: "f", count: 300)))
     }
 }
+
+/// The quick check that most names take (`PkgPath.isPlain`) accepts only
+/// what the component-by-component rules accept, and the fast ways through
+/// FullPkgPath and Dependency give what the long ways give.
+final class PlainPathTests: XCTestCase {
+    func slowAccepts(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { PkgPath.problem(inComponent: $0) == nil }
+    }
+
+    func testThePlainCheckAgreesWithTheRulesOnEdgesAndRandomNames() {
+        let long = String(repeating: "a", count: 255)
+        let edges = ["a/b", "a", "/a", "a/", "a//b", "a/.", "a/..", "a/.b", "a/..b", "./a", "a/-b", "-a/b", "a/b-",
+                     "a/b/c", "a/\(long)", "a/\(long)b", "a/b c", "a/é", "a/b+x_y.z", "a/b,c", "a/b:c", ""]
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab/.-_+,: é".unicodeScalars)
+        var names = edges
+        for _ in 0..<5000 {
+            let n = Int.random(in: 0...8, using: &rng)
+            names.append(String(String.UnicodeScalarView((0..<n).map { _ in alphabet.randomElement(using: &rng)! })))
+        }
+        for name in names {
+            XCTAssertEqual((try? PkgPath(name)) != nil, slowAccepts(name), name)
+            if PkgPath.isPlain(name) { XCTAssertTrue(slowAccepts(name), name) }
+        }
+        XCTAssertTrue(PkgPath.isPlain("devel/gmake"))
+        XCTAssertFalse(PkgPath.isPlain("a/\(long)b"))
+    }
+
+    func testPathsWithoutFlavorsAndPlainDependenciesMatchTheLongWay() throws {
+        let p = try FullPkgPath("devel/gmake")
+        XCTAssertEqual(p.canonical, "devel/gmake")
+        XCTAssertEqual(p.flavors, [])
+        XCTAssertNil(p.subpackage)
+        XCTAssertFalse(p.explicitNoFlavor)
+        XCTAssertEqual(p, FullPkgPath(pkgpath: try PkgPath("devel/gmake")))
+        XCTAssertEqual(p.withoutSubpackage, p)
+        XCTAssertEqual(try FullPkgPath("x/y,-main").withoutSubpackage.canonical, "x/y")
+        XCTAssertEqual(try FullPkgPath("x/y,b,a,a").canonical, "x/y,a,b")
+        XCTAssertEqual(try Dependency.parse("devel/gmake").get(), Dependency(path: p, stage: nil))
+        XCTAssertEqual(try Dependency.parse("STEM->=1:devel/gmake").get(), Dependency(path: p, stage: nil))
+        XCTAssertEqual(try Dependency.parse("devel/gmake:build").get().stage, "build")
+        for bad in ["devel", "devel/../x", "devel/g make", "a/b:c:d"] {
+            XCTAssertThrowsError(try Dependency.parse(bad).get(), bad)
+        }
+    }
+}
