@@ -204,10 +204,10 @@ public final class Coordinator {
     /// Seconds to wait for events before the next pass at the latest.
     func pollTimeout() -> Double {
         if listings.contains(where: { $0.more }) { return 0 }
-        var timeout = 0.5
-        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { timeout = 0.2 }
-        if reportForced { timeout = min(timeout, runRecord.forcedWait(at: now())) }
-        return timeout
+        // A forced report held back waits for the next pass (at most this
+        // long): no pass of its own.
+        if !listings.isEmpty || jobs.contains(where: { $0.waitingForLock }) || shutdownSignal != nil { return 0.2 }
+        return 0.5
     }
 
     func waitForEvents(timeout: Double) {
@@ -320,8 +320,13 @@ public final class Coordinator {
             }
         }
         recheckPackageWaits(t)
-        watchLogs(t)
-        checkStuck(t)
+        // Log growth, and the stuck jobs and time limits that follow from
+        // it, twice a second.
+        if t - lastLogWatch >= RunRecord.snapshotInterval {
+            lastLogWatch = t
+            watchLogs(t)
+            checkStuck(t)
+        }
         flushEngine(t)
         report()
         checkEnd(t)
@@ -472,8 +477,6 @@ public final class Coordinator {
     /// pass: a busy pass comes every few milliseconds, and stuck limits are
     /// counted in seconds).
     func watchLogs(_ t: Double) {
-        guard t - lastLogWatch >= RunRecord.snapshotInterval else { return }
-        lastLogWatch = t
         for job in jobs where job.handle != nil {
             let size = files.size(job.logPath) ?? 0
             if size != job.lastLogSize {
@@ -574,7 +577,7 @@ public final class Coordinator {
         let forced = reportForced
         let t = now()
         logConcurrency(t)
-        // A forced report held back stays asked for (pollTimeout wakes for it).
+        // A forced report held back stays asked for, until a later pass.
         guard runRecord.snapshotDue(at: t, force: forced) else { return }
         reportForced = false
         let started = cp_monotonic()

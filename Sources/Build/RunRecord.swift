@@ -41,9 +41,6 @@ final class RunRecord {
         return true
     }
 
-    /// Seconds from `t` until a forced snapshot held back is due.
-    func forcedWait(at t: Double) -> Double { max(0.001, lastSnapshot + RunRecord.forcedInterval - t) }
-
     func statusDue(at t: Double) -> Bool {
         guard t - lastStatusWrite >= RunRecord.statusInterval else { return false }
         lastStatusWrite = t
