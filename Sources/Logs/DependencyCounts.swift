@@ -7,18 +7,31 @@ public enum DependencyCounts {
     public static let quickListingSize = 10
 
     /// The `limit` paths with the highest counts, highest first (ties by
-    /// name). A line that does not parse is skipped: the file is the last
-    /// run's cache, and a bad one only loses the head start.
+    /// name); a path given twice keeps the first count that made the list.
+    /// A line that does not parse is skipped: the file is the last run's
+    /// cache, and a bad one only loses the head start.
     public static func mostDependedUpon(in text: String, limit: Int) -> [FullPkgPath] {
-        var counted: [(path: FullPkgPath, count: Int)] = []
-        var seen = Set<String>()
-        for line in text.split(separator: "\n") {
-            let words = line.split(separator: " ")
-            guard words.count == 2, let count = Int(words[1]), count > 0,
-                  let path = try? FullPkgPath(String(words[0])), seen.insert(path.canonical).inserted else { continue }
-            counted.append((path, count))
+        guard limit > 0 else { return [] }
+        // Only the best `limit` are kept as the lines go by, and a count
+        // below the last of them is not read further: a whole tree's file
+        // parsed path by path held up the first job (70 ms at 34,000).
+        var best: [(path: FullPkgPath, count: Int)] = []
+        func before(_ a: (path: FullPkgPath, count: Int), _ b: (path: FullPkgPath, count: Int)) -> Bool {
+            a.count != b.count ? a.count > b.count : a.path.canonical < b.path.canonical
         }
-        counted.sort { $0.count != $1.count ? $0.count > $1.count : $0.path.canonical < $1.path.canonical }
-        return counted.prefix(max(0, limit)).map(\.path)
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let words = line.split(separator: UInt8(ascii: " "))
+            guard words.count == 2, let count = Int(Substring(words[1])), count > 0 else { continue }
+            if best.count == limit, let last = best.last, count < last.count { continue }
+            guard let path = try? FullPkgPath(String(Substring(words[0]))),
+                  !best.contains(where: { $0.path == path }) else { continue }
+            let entry = (path: path, count: count)
+            if best.count == limit {
+                guard let last = best.last, before(entry, last) else { continue }
+                best.removeLast()
+            }
+            best.insert(entry, at: best.firstIndex { before(entry, $0) } ?? best.endIndex)
+        }
+        return best.map(\.path)
     }
 }

@@ -12,3 +12,31 @@ final class DependencyCountsTests: XCTestCase {
         XCTAssertEqual(DependencyCounts.mostDependedUpon(in: "", limit: 10), [])
     }
 }
+
+final class DependencyCountsOrderTests: XCTestCase {
+    /// The kept list is the same as sorting every line, in any file order.
+    func testTheBestOfAShuffledFileAreThoseOfAFullSort() throws {
+        var lines: [(String, Int)] = []
+        for i in 0..<2000 { lines.append(("cat\(i % 7)/p\(i)", (i * 7919) % 53 + 1)) }
+        let expected = lines.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(10).map { $0.0 }
+        for seed in 0..<5 {
+            var shuffled = lines
+            var g = SplitMix(seed: UInt64(seed))
+            shuffled.shuffle(using: &g)
+            let text = shuffled.map { "\($0.0) \($0.1)\n" }.joined()
+            XCTAssertEqual(DependencyCounts.mostDependedUpon(in: text, limit: 10).map(\.canonical), expected)
+        }
+    }
+}
+
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
