@@ -83,8 +83,6 @@ public final class Coordinator {
     var listingFailures: [String] = []
     /// -s / -M: work directory sizes known so far (CoordinatorSizes).
     lazy var sizes: SizeLog = config.sizes
-    /// A restart's first listing: the paths most depended upon last time.
-    var quickListing: ListingJob?
     /// -M: unmounting each host's memory file system at the end.
     var memoryUnmounts: [BuildHost: TaskHandle] = [:]
 

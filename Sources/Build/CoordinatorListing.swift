@@ -36,10 +36,6 @@ extension Coordinator {
     func listingEnded(_ job: ListingJob, _ end: TaskEnd) {
         job.ended = true
         listings.removeAll { $0 === job }
-        if job === quickListing {
-            quickListing = nil
-            if shutdownSignal == nil { startListing([]) }
-        }
         // What is left goes in bounded chunks too: a whole tree's listing
         // may end long before most of it was read.
         repeat {
@@ -124,14 +120,17 @@ extension Coordinator {
     }
 
     /// A whole-tree run that has the last run's dependency counts lists the
-    /// most depended-upon paths first, alone, as dpb does: what most ports
-    /// wait for can start building while the tree is still being listed.
+    /// most depended-upon paths first, as dpb does: what most ports wait
+    /// for can start building while the tree is still being listed. The
+    /// whole tree's listing starts with it rather than after it: it has
+    /// what those paths need (no batch is started for their dependencies
+    /// while it runs), and waiting for the first listing to end delayed
+    /// the first job of a 34,000-port restart by a third of a second.
     func startWholeTreeListing() {
         let top = DependencyCounts.mostDependedUpon(in: files.read(dependencyCountsFile) ?? "",
                                                     limit: DependencyCounts.quickListingSize)
-        guard !top.isEmpty else { startListing([]); return }
-        startListing(top)
-        quickListing = listings.last
+        if !top.isEmpty { startListing(top) }
+        startListing([])
     }
 
     /// Where the last whole-tree listing left its counts.

@@ -1,5 +1,5 @@
 // A whole-tree run that finds the last run's dependencies.log lists the
-// most depended-upon paths first, alone, then the whole tree.
+// most depended-upon paths first, and the whole tree beside them.
 @testable import Build
 import Engine
 import Foundation
