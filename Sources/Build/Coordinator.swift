@@ -293,6 +293,13 @@ public final class Coordinator {
             noteHostStopFiles()
             recordAffinities()
         }
+        // What can start from the queue as it is starts before more of the
+        // listing is read: a host that just came up has one already, and a
+        // read of the listing takes tens of milliseconds.
+        if mayStartJobs && !listings.isEmpty {
+            startJobs(t)
+            noteFirstJob()
+        }
         for l in listings where !l.ended {
             if let out = l.readNew(final: false, files: files) { feedListing(out, requested: [], job: l) }
         }
@@ -300,7 +307,7 @@ public final class Coordinator {
         startListings()
         applyRebuildDecisions(t)
         if !stopFileSeen && storageFailure == nil {
-            if !config.fetch.fetchOnly {
+            if mayStartJobs {
                 startJobs(t)
                 noteFirstJob()
                 startJunk()
@@ -329,6 +336,10 @@ public final class Coordinator {
         report()
         checkEnd(t)
     }
+
+    /// Build jobs may start in this pass (no stop file, a working log
+    /// directory, not -F).
+    var mayStartJobs: Bool { !stopFileSeen && storageFailure == nil && !config.fetch.fetchOnly }
 
     func checkStopFile(_ t: Double) {
         let exists = files.exists(logs.stopFile)
