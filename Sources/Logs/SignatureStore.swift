@@ -9,17 +9,24 @@ public struct SignatureStore: Sendable, Equatable {
     /// as having no record.
     public private(set) var problems: [String] = []
     public private(set) var changed = false
-    /// The file's lines in path order, cut into blocks that each keep
-    /// their text: the file is written every few seconds of a long run, a
-    /// few lines new each time, so only the blocks those lines went into
-    /// are joined again.
+    /// The file's paths in order, cut into blocks that each keep their
+    /// text: the file is written every few seconds of a long run, a few
+    /// lines new each time, so only the blocks those lines went into are
+    /// made again (from `signatures`: a line per path is not kept besides,
+    /// 3 MB at 34,000 paths).
     private var blocks: [Block] = []
 
     private struct Block: Sendable {
         var paths: [String] = []
-        var lines: [String] = []
-        /// `lines` joined; nil once a line changed.
+        /// The block's lines; nil once one of them changed.
         var text: String?
+    }
+
+    private func blockText(_ b: Block) -> String {
+        if let text = b.text { return text }
+        var text = ""
+        for p in b.paths { text += SignatureStore.line(p, signatures[p] ?? "") }
+        return text
     }
 
     /// Lines per block when the file is read; a block twice this long is
@@ -48,7 +55,7 @@ public struct SignatureStore: Sendable, Equatable {
         let sorted = s.signatures.keys.sorted()
         for start in stride(from: 0, to: sorted.count, by: blockSize) {
             let paths = Array(sorted[start..<min(sorted.count, start + blockSize)])
-            s.blocks.append(Block(paths: paths, lines: paths.map { SignatureStore.line($0, s.signatures[$0] ?? "") }))
+            s.blocks.append(Block(paths: paths))
         }
         return s
     }
@@ -57,26 +64,19 @@ public struct SignatureStore: Sendable, Equatable {
         guard signatures[path] != signature, !signature.utf8.contains(UInt8(ascii: "\n")) else { return }
         let isNew = signatures.updateValue(signature, forKey: path) == nil
         changed = true
-        let line = SignatureStore.line(path, signature)
         guard !blocks.isEmpty else {
-            blocks = [Block(paths: [path], lines: [line])]
+            blocks = [Block(paths: [path])]
             return
         }
         // The last block that starts at or before `path` (the first if none does).
         let b = max(0, SignatureStore.firstIndex(blocks.count) { blocks[$0].paths[0] > path } - 1)
         let at = SignatureStore.firstIndex(blocks[b].paths.count) { blocks[b].paths[$0] >= path }
-        if isNew {
-            blocks[b].paths.insert(path, at: at)
-            blocks[b].lines.insert(line, at: at)
-        } else {
-            blocks[b].lines[at] = line
-        }
+        if isNew { blocks[b].paths.insert(path, at: at) }
         blocks[b].text = nil
         if blocks[b].paths.count >= 2 * SignatureStore.blockSize {
             let half = blocks[b].paths.count / 2
-            let tail = Block(paths: Array(blocks[b].paths[half...]), lines: Array(blocks[b].lines[half...]))
+            let tail = Block(paths: Array(blocks[b].paths[half...]))
             blocks[b].paths.removeSubrange(half...)
-            blocks[b].lines.removeSubrange(half...)
             blocks.insert(tail, at: b + 1)
         }
     }
@@ -94,10 +94,10 @@ public struct SignatureStore: Sendable, Equatable {
 
     static func line(_ path: String, _ signature: String) -> String { path + " " + signature + "\n" }
 
-    public var text: String { blocks.map { $0.text ?? $0.lines.joined() }.joined() }
+    public var text: String { blocks.map { blockText($0) }.joined() }
 
     public mutating func write(to path: String, files: any FileStore = PosixFileStore.shared) throws {
-        for b in blocks.indices where blocks[b].text == nil { blocks[b].text = blocks[b].lines.joined() }
+        for b in blocks.indices where blocks[b].text == nil { blocks[b].text = blockText(blocks[b]) }
         try files.replace(path, with: text)
         changed = false
     }
