@@ -48,7 +48,7 @@ public func spawnInGroup(argv: [String], environment: [String: String], logPath:
         return .failure(SpawnError(text: "cannot open \(logPath): \(String(cString: strerror(cp_errno())))"))
     }
     defer { close(logFD) }
-    if !header.isEmpty { _ = Array(header.utf8).withUnsafeBytes { writeAll(logFD, $0.baseAddress!, $0.count) } }
+    if !header.isEmpty { _ = writeAll(logFD, header) }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)

@@ -397,9 +397,7 @@ public final class RemoteRunner: TaskRunner, @unchecked Sendable {
             return nil
         }
         t.logFd = fd
-        if !t.spec.logHeader.isEmpty {
-            _ = Array(t.spec.logHeader.utf8).withUnsafeBytes { writeAll(fd, $0.baseAddress!, $0.count) }
-        }
+        if !t.spec.logHeader.isEmpty { _ = writeAll(fd, t.spec.logHeader) }
         taskCount += 1
         t.mark = "\(markPrefix)-\(taskCount)"
         var env = t.spec.environment
