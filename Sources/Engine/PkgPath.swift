@@ -75,12 +75,7 @@ public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func allowed(_ ch: Unicode.Scalar) -> Bool {
-        switch ch {
-        case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "+", "-": return true
-        default: return false
-        }
-    }
+    static func allowed(_ ch: Unicode.Scalar) -> Bool { ch.isASCII && allowedByte(UInt8(ch.value)) }
 
     /// The form used for lock files and affinity: slashes become dots.
     public var dotted: String { String(value.map { $0 == "/" ? "." : $0 }) }
