@@ -45,9 +45,7 @@ final class BuildJob {
     var lastLogSize: Int64 = 0
     var lastGrowth: Double
     var maxStuck: Double = 0
-    /// Past the phase that sets affinity (`Phase.setsAffinity`); the file
-    /// is written by the next look (`recordAffinities`), if the job still runs.
-    var affinityDue = false
+    /// Its affinity file was written (`recordAffinities`).
     var affinityWritten = false
     /// Why bulkbuild killed the job (stuck, over its time limit).
     var killReason: String?
@@ -93,5 +91,7 @@ final class BuildJob {
     /// What the screen shows: the transfer under way, or the phase.
     var shownPhase: String { waitingForLock ? "waiting-for-lock" : transfer?.rawValue ?? phase }
     var pid: Int32 { handle?.pid ?? 0 }
+    /// A phase that sets affinity (`Phase.setsAffinity`) ended well.
+    var pastAffinityPhase: Bool { phases.prefix(phaseIndex).contains { $0.setsAffinity } }
     var needsHostLock: Bool { current?.needsHostLock ?? false }
 }

@@ -215,7 +215,6 @@ extension Coordinator {
         switch end {
         case .exited(0) where job.killReason == nil:
             let next = { [self] in
-                phaseSucceeded(job)
                 job.phaseIndex += 1
                 startPhase(job)
             }

@@ -85,11 +85,6 @@ extension Coordinator {
                         })
     }
 
-    /// Bookkeeping after each phase that succeeded.
-    func phaseSucceeded(_ job: BuildJob) {
-        if job.current?.setsAffinity == true { job.affinityDue = true }
-    }
-
     // MARK: - Stuck jobs and time limits
 
     func checkStuck(_ t: Double) {
@@ -171,7 +166,7 @@ extension Coordinator {
     /// twentieth of the run's own CPU on trees of instant builds), and a
     /// job that short leaves little in its host worth going back for.
     func recordAffinities() {
-        for job in jobs where job.affinityDue && !job.affinityWritten {
+        for job in jobs where job.pastAffinityPhase && !job.affinityWritten {
             job.affinityWritten = true
             writeAffinity(job)
         }
