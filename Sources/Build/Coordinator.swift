@@ -296,24 +296,18 @@ public final class Coordinator {
         // What can start from the queue as it is starts before more of the
         // listing is read: a host that just came up has one already, and a
         // read of the listing takes tens of milliseconds.
-        if mayStartJobs && !listings.isEmpty {
-            startJobs(t)
-            noteFirstJob()
-        }
+        if mayStartJobs && !listings.isEmpty { startJobs(t) }
         for l in listings where !l.ended {
             if let out = l.readNew(final: false, files: files) { feedListing(out, requested: [], job: l) }
         }
         if lockWatcher.shouldLook(at: t) { recheckLocks(t) }
         startListings()
         applyRebuildDecisions(t)
-        if !stopFileSeen && storageFailure == nil {
-            if mayStartJobs {
-                startJobs(t)
-                noteFirstJob()
-                startJunk()
-            }
-            startFetchJobs()
+        if mayStartJobs {
+            startJobs(t)
+            startJunk()
         }
+        if !stopFileSeen && storageFailure == nil { startFetchJobs() }
         for job in jobs where job.waitingForLock {
             // With the lock directory failing the host lock may never be
             // made: the job goes (redone by the next run) instead of

@@ -106,6 +106,7 @@ extension Coordinator {
         job.lastLogSize = files.size(logPath) ?? 0
         engine.started(path, host: host.name)
         jobs.append(job)
+        noteFirstJob()
         host.running.append(job)
         reporter.event(.jobStarted(path: path.canonical, host: host.isLocal ? nil : host.name), at: t)
         sendJobFiles(job, t)
