@@ -245,7 +245,7 @@ public enum QueueOrdering: Equatable, Sendable {
 }
 
 /// A small seeded generator so random order is reproducible in tests.
-public struct SplitMix: Equatable, Sendable {
+public struct SplitMix: RandomNumberGenerator, Equatable, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
