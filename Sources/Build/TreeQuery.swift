@@ -54,6 +54,9 @@ public struct TreeSettings {
     public var wrkobjdir: String?
     public var warning: String?
 
+    /// The print-data variables the run reads.
+    static let used: Set<String> = ["PACKAGE_REPOSITORY", "DISTDIR", "MACHINE_ARCH", "LOCALBASE", "WRKOBJDIR"]
+
     public static func query(make: String, portsdir: String, scratch: String) throws -> TreeSettings {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: portsdir, isDirectory: &isDir), isDir.boolValue else {
@@ -70,7 +73,11 @@ public struct TreeSettings {
         if status == 0 {
             for line in output.split(separator: "\n") {
                 guard let eq = line.firstIndex(of: "=") else { continue }
-                values[String(line[..<eq])] = String(line[line.index(after: eq)...])
+                let key = String(line[..<eq]), v = String(line[line.index(after: eq)...])
+                if let old = values[key], old != v, TreeSettings.used.contains(key) {
+                    throw UsageError(description: "PORTSDIR \(portsdir): print-data gives \(key) twice, as '\(old)' and '\(v)'")
+                }
+                values[key] = v
             }
         } else if status == 127 {
             throw UsageError(description: "cannot run '\(make)': \(output)")
@@ -86,6 +93,10 @@ public struct TreeSettings {
         uname(&uts)
         let machine = withUnsafeBytes(of: &uts.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         func value(_ k: String) -> String? { values[k].flatMap { $0.isEmpty ? nil : $0 } }
+        // It names directories under the repository and the log directory.
+        if let arch = value("MACHINE_ARCH"), !HostsFile.isArchName(arch) {
+            throw UsageError(description: "PORTSDIR \(portsdir): print-data gives MACHINE_ARCH='\(arch)': expected an architecture name (letters, digits, '_' and '-', e.g. amd64, x86_64)")
+        }
         return TreeSettings(
             packageRepository: value("PACKAGE_REPOSITORY") ?? portsdir + "/packages",
             distdir: value("DISTDIR") ?? portsdir + "/distfiles",

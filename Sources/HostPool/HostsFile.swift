@@ -270,7 +270,9 @@ public struct HostsFile: Sendable, Equatable {
             p.jobs = n
         case "sf":
             // Bounded so that weights divided or multiplied by it stay finite.
-            guard let d = Double(value), d >= 0.001, d <= 1000, value.first != "+" else {
+            // Plain decimals only: Double() would also take 0x10 and 1e2.
+            let decimal = value.utf8.allSatisfy { isASCIIDigit($0) || $0 == UInt8(ascii: ".") }
+            guard decimal, let d = Double(value), d >= 0.001, d <= 1000 else {
                 return "sf: expected a speed factor from 0.001 to 1000 (e.g. 1 or 2.5), got '\(value)'"
             }
             p.sf = d
@@ -278,8 +280,7 @@ public struct HostsFile: Sendable, Equatable {
             guard let n = count(min: 1) else { return "stuck: expected a timeout in seconds >= 1, got '\(value)'" }
             p.stuck = n
         case "arch":
-            guard !value.isEmpty, value.unicodeScalars.allSatisfy({
-                isASCIILetter($0) || isASCIIDigit($0) || $0 == "_" || $0 == "-" }) else {
+            guard HostsFile.isArchName(value) else {
                 return "arch: expected an architecture name (e.g. amd64, x86_64), got '\(value)'"
             }
             p.arch = value
@@ -295,8 +296,9 @@ public struct HostsFile: Sendable, Equatable {
                 }
                 p.parallel = .fraction(n)
             } else {
-                guard let n = count(min: 0) else {
-                    return "parallel: expected a number of cores or /n with n >= 1, got '\(value)'"
+                // As -p: at least one core (0 would be a port that cannot run).
+                guard let n = count(min: 1) else {
+                    return "parallel: expected a number of cores >= 1 or /n with n >= 1, got '\(value)'"
                 }
                 p.parallel = .cores(n)
             }
@@ -379,6 +381,15 @@ public struct HostsFile: Sendable, Equatable {
             return isV6(rest) ? (user, text(rest)) : nil
         }
         return rest.allSatisfy(isNameByte) ? (user, text(rest)) : nil
+    }
+}
+
+extension HostsFile {
+    /// An architecture name (`arch=`, -A, the tree's MACHINE_ARCH): letters,
+    /// digits, `_` and `-` only, since it becomes a directory name in the
+    /// package repository and the log directory.
+    public static func isArchName(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { isASCIILetter($0) || isASCIIDigit($0) || $0 == "_" || $0 == "-" }
     }
 }
 

@@ -64,6 +64,9 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {
         throw UsageError(description: "-D MAKE=\(make): expected a single command name or path")
     }
+    if let a = o.arch, !HostsFile.isArchName(a) {
+        throw UsageError(description: "-A '\(a)': expected an architecture name (letters, digits, '_' and '-', e.g. amd64, x86_64)")
+    }
     let tree = try TreeSettings.query(make: make, portsdir: portsdir, scratch: NSTemporaryDirectory())
     if let w = tree.warning { printError("bulkbuild: warning: \(w)") }
     if let a = o.arch, a != tree.machineArch, o.hostsFiles.isEmpty {

@@ -274,6 +274,26 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertEqual(tree.packageFiles().count, 5)
     }
 
+    func testAMachineArchThatIsNoNameIsRefusedBeforeAnythingIsWritten() throws {
+        let tree = try TreeFixture(["--ports", "2", "--seed", "1"])
+        let makefile = tree.portsDir + "/Makefile"
+        let text = try XCTUnwrap(readFile(makefile))
+        XCTAssertTrue(text.contains("MACHINE_ARCH=$(ARCH)"), "the generated tree's print-data changed")
+        for (arch, shown) in [("../../escaped", "'../../escaped'"), ("x86_64;rm", "'x86_64;rm'")] {
+            try writeFile(makefile, text.replacingOccurrences(of: "MACHINE_ARCH=$(ARCH)", with: "MACHINE_ARCH=\(arch)"))
+            let bulk = Bulk(tree: tree)
+            let r = try bulk.run(["-j", "1"])
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("print-data gives MACHINE_ARCH=\(shown): expected an architecture name"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bulk.logdir), "a log directory was made")
+        }
+        // The same variable twice with two values: which one is meant?
+        try writeFile(makefile, text.replacingOccurrences(of: "\"MACHINE_ARCH=$(ARCH)\"", with: "\"MACHINE_ARCH=$(ARCH)\" \"MACHINE_ARCH=other\""))
+        let r = try Bulk(tree: tree).run(["-j", "1"])
+        XCTAssertEqual(r.exitCode, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("print-data gives MACHINE_ARCH twice"), r.stderr)
+    }
+
     func testPathListFileScaleAndWeights() throws {
         let tree = try TreeFixture(["--ports", "12", "--seed", "6"])
         let bulk = Bulk(tree: tree)
@@ -323,6 +343,8 @@ final class CoreBuildTests: XCTestCase {
             ([",,", "devel/ok"], "empty path list argument"),
             ([" "], "empty path list argument"),
             (["devel/ok=inf"], "pkgpath=value needs a number"),
+            // It names directories: no way out of the repository.
+            (["-A", "../up"], "-A '../up': expected an architecture name"),
         ]
         for (args, message) in cases {
             let r = try bulk.run(args)

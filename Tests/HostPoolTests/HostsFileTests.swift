@@ -112,6 +112,11 @@ final class HostsFileTests: XCTestCase {
         XCTAssertEqual(g.hosts.map(\.name), ["localhost", "vm"])
     }
 
+    func testArchitectureNamesAreDirectoryNamesOnly() {
+        for good in ["amd64", "x86_64", "aarch64", "arm-v7"] { XCTAssertTrue(HostsFile.isArchName(good), good) }
+        for bad in ["", "../x", "x86 64", "x86_64;rm", "a/b", ".", "amd64\n"] { XCTAssertFalse(HostsFile.isArchName(bad), bad) }
+    }
+
     func testBadFilesGiveTheLine() {
         assertError("a\n\nb colour=blue\n", line: 3, contains: "unknown property 'colour'")
         assertError("a jobs=0\n", line: 1, contains: "jobs: expected")
@@ -123,6 +128,12 @@ final class HostsFileTests: XCTestCase {
         assertError("a memory=lots\n", line: 1, contains: "memory: expected")
         assertError("a parallel=/0\n", line: 1, contains: "parallel: expected")
         assertError("a parallel=x\n", line: 1, contains: "parallel: expected")
+        // As -p 0: a parallel port needs at least one core.
+        assertError("a parallel=0\n", line: 1, contains: "parallel: expected")
+        // A speed factor is a plain decimal number, not hex or an exponent.
+        assertError("a sf=0x10\n", line: 1, contains: "sf: expected")
+        assertError("a sf=1e2\n", line: 1, contains: "sf: expected")
+        assertError("a sf=nan\n", line: 1, contains: "sf: expected")
         assertError("a small=-3\n", line: 1, contains: "small: expected")
         assertError("a junk=no\n", line: 1, contains: "junk: expected")
         assertError("a timeout=0\n", line: 1, contains: "timeout: expected")
