@@ -243,6 +243,11 @@ public struct HostsFile: Sendable, Equatable {
                 notes.append("\(file):\(lineNumber): refusing \(hostWord): it is this machine, whose architecture is \(mine), but it declares arch=\(arch)")
                 continue
             }
+            // Two names of this machine would be two local hosts sharing one
+            // LOCALBASE and the CPUs twice over.
+            if local, let other = hosts.first(where: { $0.isLocal }) {
+                throw fail("\(hostWord) is this machine, already listed as \(other.name) at \(other.origin): list this machine once")
+            }
             if local && props.copy {
                 throw fail("copy=1: \(hostWord) is this machine, which always shares its own files; copy hosts must be remote (write copy=0 on this line to override a DEFAULT)")
             }

@@ -30,12 +30,11 @@ final class HostsFileTests: XCTestCase {
             ports@b2.example.org parallel=/3 memory=512 always_clean=0
             DEFAULT sf=3
             [fd00::42]
-            vm jobs=1
             """)
         XCTAssertEqual(f.parameters.map(\.name), ["STARTUP", "CONNECTION_TIMEOUT"])
         XCTAssertEqual(f.parameterValues["STARTUP"], "/usr/local/bin/startup  with spaces")
         XCTAssertEqual(f.parameters[1].origin, "hosts:4")
-        XCTAssertEqual(f.hosts.map(\.name), ["localhost", "builder1", "ports@b2.example.org", "[fd00::42]", "vm"])
+        XCTAssertEqual(f.hosts.map(\.name), ["localhost", "builder1", "ports@b2.example.org", "[fd00::42]"])
 
         let local = f.hosts[0]
         XCTAssertTrue(local.isLocal)
@@ -81,8 +80,18 @@ final class HostsFileTests: XCTestCase {
         XCTAssertEqual(f.hosts[3].address, "fd00::42")
         XCTAssertEqual(f.hosts[3].properties.sf, 3)       // second DEFAULT adds up
         XCTAssertEqual(f.hosts[3].properties.junk, 200)
-        XCTAssertTrue(f.hosts[4].isLocal)                   // this machine's name
-        XCTAssertEqual(f.hosts[4].properties.jobs, 1)
+        // This machine's own name is local too.
+        let vm = try parse("vm jobs=1\n")
+        XCTAssertTrue(vm.hosts[0].isLocal)
+        XCTAssertEqual(vm.hosts[0].properties.jobs, 1)
+    }
+
+    func testThisMachineUnderTwoNamesIsListedOnce() {
+        // Both would run here, with twice the slots and one LOCALBASE.
+        assertError("localhost\nremote\nvm\n", line: 3, contains: "vm is this machine, already listed as localhost at hosts:1")
+        assertError("VM.example.org jobs=1\nlocalhost\n", line: 2, contains: "localhost is this machine, already listed as VM.example.org at hosts:1")
+        // The same name through ssh (user@) is a remote host, as before.
+        XCTAssertEqual(try? parse("localhost\nbuilder@vm\n").hosts.map(\.isLocal), [true, false])
     }
 
     func testArchSkipsWithNote() throws {
@@ -107,9 +116,12 @@ final class HostsFileTests: XCTestCase {
         ])
         // Declaring its real architecture, or none, is fine.
         var g = HostsFile()
-        try g.parse("localhost arch=x86_64\nvm\n", file: "hosts", targetArch: "x86_64",
+        try g.parse("localhost arch=x86_64\nremote\n", file: "hosts", targetArch: "x86_64",
                     localNames: ["vm"], localArch: "x86_64")
-        XCTAssertEqual(g.hosts.map(\.name), ["localhost", "vm"])
+        XCTAssertEqual(g.hosts.map(\.name), ["localhost", "remote"])
+        var h = HostsFile()
+        try h.parse("vm\n", file: "hosts", targetArch: "x86_64", localNames: ["vm"], localArch: "x86_64")
+        XCTAssertEqual(h.hosts.map(\.name), ["vm"])
     }
 
     func testArchitectureNamesAreDirectoryNamesOnly() {
