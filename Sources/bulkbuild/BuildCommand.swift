@@ -42,15 +42,8 @@ func notImplemented(_ what: String) -> UsageError {
 
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
-    try checkParameters(o.defines)
-    func seconds(_ name: String, _ fallback: Double) throws -> Double {
-        guard let text = o.define(name) else { return fallback }
-        // Finite and below ~30 years, so every later conversion to Int holds.
-        guard let v = Double(text), v >= 0, v < 1e9 else {
-            throw UsageError(description: "-D \(name)=\(text): expected a number of seconds (0 to 999999999)")
-        }
-        return v
-    }
+    try checkParameters(o)
+    func seconds(_ name: String, _ fallback: Double) throws -> Double { try o.seconds(name, fallback) }
     func flag(_ name: String) -> Bool { isOn(o.define(name)) }
 
     let env = ProcessInfo.processInfo.environment
@@ -62,7 +55,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     let portsdir = URL(fileURLWithPath: portsdirRaw).standardizedFileURL.path
     let make = o.define("MAKE") ?? "make"
     if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {
-        throw UsageError(description: "-D MAKE=\(make): expected a single command name or path")
+        throw UsageError(description: "\(o.define("MAKE") == nil ? "-D MAKE=" : o.defineLabel("MAKE")): expected a single command name or path")
     }
     if let a = o.arch, !HostsFile.isArchName(a) {
         throw UsageError(description: "-A '\(a)': expected an architecture name (letters, digits, '_' and '-', e.g. amd64, x86_64)")
@@ -97,22 +90,11 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if flag("HISTORY_ONLY") && !wholeTree {
         throw UsageError(description: "-D HISTORY_ONLY works out which distfiles the whole tree no longer uses: give no path (or -a)")
     }
-    var ordering: QueueOrdering = .criticalPath
-    switch o.define("HEURISTICS") ?? "critical-path" {
-    case "critical-path": ordering = .criticalPath
-    case "dpb": ordering = .dpb
-    case let other:
-        throw UsageError(description: "-D HEURISTICS=\(other): expected critical-path or dpb (-r gives random order)")
-    }
+    var ordering = try o.heuristics()
     if o.has("r") { ordering = .random(SplitMix(seed: UInt64(start * 1000))) }
-    func optionalSeconds(_ name: String) throws -> Double? {
-        guard o.define(name) != nil else { return nil }
-        let v = try seconds(name, 0)
-        guard v > 0 else { throw UsageError(description: "-D \(name)=\(o.define(name)!): expected a positive number of seconds") }
-        return v
-    }
+    func optionalSeconds(_ name: String) throws -> Double? { try o.optionalSeconds(name) }
     if let script = o.define("STARTUP"), !FileManager.default.isReadableFile(atPath: script) {
-        throw UsageError(description: "-D STARTUP=\(script): cannot read that script (it is a local file sent to each host)")
+        throw UsageError(description: "\(o.defineLabel("STARTUP")): cannot read that script (it is a local file sent to each host)")
     }
     if let b = o.buildLogPrime {
         var isDir: ObjCBool = false
@@ -131,7 +113,7 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     fetch.stallTimeout = try seconds("FETCH_STALL_TIMEOUT", 60)
     if let cmd = o.define("FETCH_CMD") {
         let words = cmd.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-        guard !words.isEmpty else { throw UsageError(description: "-D FETCH_CMD=: expected a command, run as CMD OUTPUT URL") }
+        guard !words.isEmpty else { throw UsageError(description: "\(o.defineLabel("FETCH_CMD")): expected a command, run as CMD OUTPUT URL") }
         fetch.command = words
     }
     fetch.historyOnly = flag("HISTORY_ONLY")
@@ -177,16 +159,27 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
 
 /// Refuses -D names bulkbuild does not know or has not built, and values
 /// that only the ssh layer reads (and would otherwise drop silently).
-func checkParameters(_ defines: [(String, String)]) throws {
-    for (name, value) in defines {
+func checkParameters(_ o: BuildOptions) throws {
+    for (name, value) in o.defines {
         guard knownParameters.contains(name) else {
             throw UsageError(description: "-D \(name)=\(value): unknown parameter (known: \(knownParameters.sorted().joined(separator: " ")))")
         }
         if unimplementedParameters.contains(name) { throw notImplemented("-D \(name)") }
     }
-    if let text = defines.last(where: { $0.0 == "CONNECTION_TIMEOUT" })?.1, (Int(text) ?? 0) < 1 {
-        throw UsageError(description: "-D CONNECTION_TIMEOUT=\(text): expected a whole number of seconds >= 1")
+    if let text = o.define("CONNECTION_TIMEOUT"), (Int(text) ?? 0) < 1 {
+        throw UsageError(description: "\(o.defineLabel("CONNECTION_TIMEOUT")): expected a whole number of seconds >= 1")
     }
+}
+
+/// The values a build reads from the parameters, checked without starting
+/// anything (`hosts test` refuses what the build would refuse).
+func checkParameterValues(_ o: BuildOptions) throws {
+    try checkParameters(o)
+    _ = try o.heuristics()
+    for name in ["FETCH_CONNECT_TIMEOUT", "FETCH_STALL_TIMEOUT", "DISPLAY_TIMEOUT", "KILL_GRACE", "WAIT_TIMEOUT"] {
+        _ = try o.seconds(name, 0)
+    }
+    for name in ["STUCK_TIMEOUT", "BUILD_TIMEOUT"] { _ = try o.optionalSeconds(name) }
 }
 
 /// The hosts files' NAME=value lines are -D parameters; the command line's
@@ -209,6 +202,7 @@ func withHostsFileParameters(_ o: BuildOptions) throws -> BuildOptions {
     }
     var out = o
     out.defines = file.parameters.map { ($0.name, $0.value) } + o.defines
+    for p in file.parameters where o.define(p.name) == nil { out.defineOrigins[p.name] = p.origin }
     return out
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import HostPool
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,13 @@ func runHostsCommand(_ args: [String]) -> Int32 {
         o.hostsFiles = parsed.hostsFiles
         o.defines = parsed.defines.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         do {
-            try checkParameters(try withHostsFileParameters(o).defines)
+            let merged = try withHostsFileParameters(o)
+            try checkParameterValues(merged)
+            // As the build: an empty one (an unset variable) would be the
+            // current directory.
+            if let portsdir = merged.define("PORTSDIR") ?? ProcessInfo.processInfo.environment["PORTSDIR"], portsdir.isEmpty {
+                throw UsageError(description: "PORTSDIR is empty (\(merged.define("PORTSDIR") != nil ? merged.defineLabel("PORTSDIR") : "in the environment")): give the ports tree's directory")
+            }
         } catch let e as UsageError {
             printError("bulkbuild hosts: \(e.description)")
             return 2

@@ -1,4 +1,5 @@
 import Build
+import Engine
 import HostPool
 
 /// dpb's command line: single-letter flags that may be grouped (`-qx`),
@@ -27,8 +28,46 @@ struct BuildOptions {
     var showHelp = false
     var showVersion = false
 
+    /// Where a parameter set by a hosts file comes from ("hosts:3"), for
+    /// the ones the command line's -D does not override.
+    var defineOrigins: [String: String] = [:]
+
     func has(_ c: Character) -> Bool { flags.contains(c) }
     func define(_ name: String) -> String? { defines.last(where: { $0.0 == name })?.1 }
+
+    /// A parameter as an error names it: the hosts file's line it came
+    /// from, or the -D that gave it.
+    func defineLabel(_ name: String) -> String {
+        let value = define(name) ?? ""
+        return defineOrigins[name].map { "\($0): \(name)=\(value)" } ?? "-D \(name)=\(value)"
+    }
+
+    /// A parameter in seconds, `fallback` when not given.
+    func seconds(_ name: String, _ fallback: Double) throws -> Double {
+        guard let text = define(name) else { return fallback }
+        // Finite and below ~30 years, so every later conversion to Int holds.
+        guard let v = Double(text), v >= 0, v < 1e9 else {
+            throw UsageError(description: "\(defineLabel(name)): expected a number of seconds (0 to 999999999)")
+        }
+        return v
+    }
+
+    /// A time limit that is off unless given, and then above zero.
+    func optionalSeconds(_ name: String) throws -> Double? {
+        guard define(name) != nil else { return nil }
+        let v = try seconds(name, 0)
+        guard v > 0 else { throw UsageError(description: "\(defineLabel(name)): expected a positive number of seconds") }
+        return v
+    }
+
+    /// HEURISTICS: the queue's order (-r, random, is the caller's).
+    func heuristics() throws -> QueueOrdering {
+        switch define("HEURISTICS") ?? "critical-path" {
+        case "critical-path": return .criticalPath
+        case "dpb": return .dpb
+        default: throw UsageError(description: "\(defineLabel("HEURISTICS")): expected critical-path or dpb (-r gives random order)")
+        }
+    }
 }
 
 /// Parses `-p` / `parallel=`: a number of cores, or `/n` (jobs/n, at least 2).

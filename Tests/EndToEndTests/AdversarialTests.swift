@@ -89,6 +89,44 @@ final class AdversarialTests: XCTestCase {
         XCTAssertEqual(timeout.exitCode, 2, timeout.output)
         XCTAssertTrue(timeout.stderr.contains("-D CONNECTION_TIMEOUT=-5: expected a whole number of seconds >= 1"),
                       timeout.stderr)
+        // The values the build reads, from either place.
+        for (line, message) in [("HEURISTICS=zzz", "HEURISTICS=zzz: expected critical-path or dpb"),
+                                ("KILL_GRACE=abc", "KILL_GRACE=abc: expected a number of seconds"),
+                                ("STUCK_TIMEOUT=0", "STUCK_TIMEOUT=0: expected a positive number of seconds")] {
+            try writeFile(hosts, "localhost\n")
+            let given = try bulkbuild(["hosts", "test", "-h", hosts, "-D", line, "-L", dir + "/logs"])
+            XCTAssertEqual(given.exitCode, 2, given.output)
+            XCTAssertTrue(given.stderr.contains("-D " + message), given.stderr)
+            try writeFile(hosts, "# parameters\n\n\(line)\nlocalhost\n")
+            let inFile = try bulkbuild(["hosts", "test", "-h", hosts, "-L", dir + "/logs"])
+            XCTAssertEqual(inFile.exitCode, 2, inFile.output)
+            XCTAssertTrue(inFile.stderr.contains("\(hosts):3: " + message), inFile.stderr)
+        }
+        // An empty PORTSDIR is a usage error here too, not a host "missing" it.
+        try writeFile(hosts, "localhost\n")
+        let empty = try bulkbuild(["hosts", "test", "-h", hosts, "-D", "PORTSDIR=", "-L", dir + "/logs"])
+        XCTAssertEqual(empty.exitCode, 2, empty.output)
+        XCTAssertTrue(empty.stderr.contains("PORTSDIR is empty (-D PORTSDIR=)"), empty.stderr)
+    }
+
+    func testABuildNamesTheHostsFileLineOfABadParameter() throws {
+        let tree = try TreeFixture(["--ports", "2", "--seed", "2"])
+        let dir = tree.path("run")
+        let hosts = tree.path("hosts")
+        for (line, message) in [("CONNECTION_TIMEOUT=abc", "CONNECTION_TIMEOUT=abc: expected a whole number of seconds >= 1"),
+                                ("KILL_GRACE=-1", "KILL_GRACE=-1: expected a number of seconds"),
+                                ("HEURISTICS=zzz", "HEURISTICS=zzz: expected critical-path or dpb")] {
+            try writeFile(hosts, "\n\n\(line)\nlocalhost\n")
+            let r = try bulkbuild(["-x", "-D", "PORTSDIR=" + tree.portsDir, "-L", dir + "/logs", "-h", hosts])
+            XCTAssertEqual(r.exitCode, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("\(hosts):3: " + message), r.stderr)
+            XCTAssertEqual(readFile(tree.portsDir + "/.built.log") ?? "", "", "something was built")
+        }
+        // The command line's -D wins over the file, and is named as -D.
+        try writeFile(hosts, "KILL_GRACE=5\nlocalhost\n")
+        let r = try bulkbuild(["-x", "-D", "PORTSDIR=" + tree.portsDir, "-L", dir + "/logs", "-h", hosts, "-D", "KILL_GRACE=x"])
+        XCTAssertEqual(r.exitCode, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("-D KILL_GRACE=x: expected a number of seconds"), r.stderr)
     }
 
     func testABuildRefusesAConnectionTimeoutThatIsNoNumber() throws {
