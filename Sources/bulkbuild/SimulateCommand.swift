@@ -54,6 +54,10 @@ func runSimulateCommand(_ args: [String]) -> Int32 {
         applyWeights(stats, speedFactors: hosts.map { ($0.name, $0.speedFactor) }, request: config.request, to: engine)
         let listingFailures = listSynchronously(engine, config: config)
         for f in listingFailures { printError("bulkbuild simulate: \(f)") }
+        // Nothing is built yet, so whatever waits in a cycle waits forever:
+        // broken as a run would find it, and out of the bounds.
+        _ = engine.breakCycles()
+        _ = engine.takeChanges()
         let listed = engine.summary()
         // What a real run would report as broken, so a mistyped path is not a silent 0.
         for (p, why) in listed.brokenPaths { printError("bulkbuild simulate: broken: \(p): \(why)") }

@@ -361,6 +361,15 @@ final class AdversarialTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("not built:"), r.output)
         XCTAssertTrue(bulk.engineLines("!").contains { $0.hasSuffix("devel/p0001 " + cycle) }, bulk.file("engine.log"))
         XCTAssertTrue(tree.hasPackage("p0002-1.4"), "what is outside the cycle is built")
+
+        // simulate says the same, and leaves the cycle out of its figures
+        // (it used to say nothing and count it in the bounds).
+        let sim = try bulkbuild(["simulate", "-D", "PORTSDIR=\(tree.portsDir)", "-L", tree.path("sim-logs"), "--json"])
+        assertNoTrap(sim)
+        XCTAssertEqual(sim.exitCode, 0, sim.output)
+        XCTAssertTrue(sim.stderr.contains("bulkbuild simulate: broken: x11/p0004: " + cycle), sim.stderr)
+        XCTAssertTrue(sim.stderr.contains("bulkbuild simulate: broken: devel/p0001: " + cycle), sim.stderr)
+        XCTAssertFalse(sim.stdout.contains("devel/p0001"), "a broken path on the busiest path: \(sim.stdout)")
     }
 
     func testRemovingTheLockAnEarlierRunsFailureLeftIsAHotFixWithItsLine() throws {
