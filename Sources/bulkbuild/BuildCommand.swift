@@ -109,6 +109,14 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     // dpb's default: two fetch jobs; -f 0 lets each build fetch its own.
     fetch.jobs = o.fetchOnly ?? o.fetchJobs ?? 2
     fetch.fetchOnly = o.fetchOnly != nil
+    if o.fetchOnly != nil {
+        // Options for builds: with nothing built they would be dropped unsaid.
+        let unused = [(!o.installLists.isEmpty, "-I"), (o.has("R"), "-R"), (o.memoryThreshold != nil, "-M"),
+                      (o.fetchJobs != nil, "-f")].filter { $0.0 }.map { $0.1 }
+        if let first = unused.first {
+            throw UsageError(description: "\(first) does nothing with -F, which fetches distfiles and builds nothing\(first == "-f" ? " (-F's number is the fetch jobs)" : "")")
+        }
+    }
     fetch.connectTimeout = try seconds("FETCH_CONNECT_TIMEOUT", 20)
     fetch.stallTimeout = try seconds("FETCH_STALL_TIMEOUT", 60)
     if let cmd = o.define("FETCH_CMD") {

@@ -345,6 +345,11 @@ final class CoreBuildTests: XCTestCase {
             (["devel/ok=inf"], "pkgpath=value needs a number"),
             // It names directories: no way out of the repository.
             (["-A", "../up"], "-A '../up': expected an architecture name"),
+            // Build options with fetch-only: said, not dropped.
+            (["-F", "2", "-I", "devel/ok"], "-I does nothing with -F"),
+            (["-F", "2", "-R"], "-R does nothing with -F"),
+            (["-F", "2", "-M", "100"], "-M does nothing with -F"),
+            (["-F", "2", "-f", "3"], "-f does nothing with -F, which fetches distfiles and builds nothing (-F's number is the fetch jobs)"),
         ]
         for (args, message) in cases {
             let r = try bulk.run(args)
