@@ -64,7 +64,10 @@ public enum ListedNames {
     /// A character as a reader can see it: control and non-ASCII ones by
     /// their code.
     private static func shown(_ ch: Unicode.Scalar) -> String {
-        ch.isASCII && ch.value >= 0x20 && ch.value < 0x7f ? "'\(ch)'" : "U+" + String(ch.value, radix: 16, uppercase: true)
+        // The listing is decoded with replacement: U+FFFD is most likely a
+        // byte that was not UTF-8 at all.
+        if ch == "\u{FFFD}" { return "U+FFFD (a byte that is not valid UTF-8, or U+FFFD itself)" }
+        return ch.isASCII && ch.value >= 0x20 && ch.value < 0x7f ? "'\(ch)'" : "U+" + String(ch.value, radix: 16, uppercase: true)
     }
 
     /// A value quoted for a reason text: at most 60 characters, control

@@ -31,6 +31,9 @@ final class ListedNamesTests: XCTestCase {
             ("x-$(id)", "character '$' is not allowed"),
             ("x-1\u{1}", "character U+1 is not allowed"),
             ("caf\u{e9}-1", "character U+E9 is not allowed"),
+            // A byte that is not UTF-8 reaches the check decoded as U+FFFD.
+            (String(decoding: [0x78, 0xFF, 0x2D, 0x31] as [UInt8], as: UTF8.self),
+             "character U+FFFD (a byte that is not valid UTF-8, or U+FFFD itself) is not allowed"),
             (String(repeating: "a", count: 251), "is longer than 250 bytes"),
         ]
         for (name, reason) in cases {
