@@ -118,8 +118,9 @@ public enum HostsCheck {
         var params = file.parameterValues
         for (k, v) in opts.defines { params[k] = v }   // the command line wins
         if file.hosts.isEmpty {
+            // A usage error, as for the build, which refuses the same file.
             printError("bulkbuild hosts: no host to check in \(opts.hostsFiles.joined(separator: ", "))")
-            return 1
+            return 2
         }
         var reports = check(hosts: file.hosts, parameters: params, mode: opts.mode,
                             logDir: opts.logDir)

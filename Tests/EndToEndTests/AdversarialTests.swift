@@ -102,6 +102,11 @@ final class AdversarialTests: XCTestCase {
             XCTAssertEqual(inFile.exitCode, 2, inFile.output)
             XCTAssertTrue(inFile.stderr.contains("\(hosts):3: " + message), inFile.stderr)
         }
+        // A file without hosts: a usage error, as the build says.
+        try writeFile(hosts, "# nothing yet\n")
+        let none = try bulkbuild(["hosts", "test", "-h", hosts, "-L", dir + "/logs"])
+        XCTAssertEqual(none.exitCode, 2, none.output)
+        XCTAssertTrue(none.stderr.contains("no host to check in \(hosts)"), none.stderr)
         // An empty PORTSDIR is a usage error here too, not a host "missing" it.
         try writeFile(hosts, "localhost\n")
         let empty = try bulkbuild(["hosts", "test", "-h", hosts, "-D", "PORTSDIR=", "-L", dir + "/logs"])
