@@ -147,6 +147,7 @@ public final class Coordinator {
                 if let p = lock["locked"].flatMap({ try? FullPkgPath($0) }) { markWorkdirDirty(p, now()) }
                 return endRecordedTask(lock)
             }
+            endDeadRunsTasks()
             for (name, _) in lockWatcher.removeStale(host: config.localHost, endTask: stale) {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
             }
@@ -177,12 +178,7 @@ public final class Coordinator {
     /// Locks of older runs name one group (`pgid=`) beside the mark.
     func endRecordedTask(_ lock: [String: String]) -> Bool {
         guard let mark = lock["task"] else { return true }
-        let groups: Set<pid_t>
-        if let text = lock["pgid"], let pgid = Int32(text) {
-            groups = ProcessGroups.marked(pgid: pgid, mark: mark).isEmpty ? [] : [pgid]
-        } else {
-            groups = ProcessGroups.groups(carrying: mark)
-        }
+        let groups = recordedGroups(lock)
         var allEnded = true
         for pgid in groups.sorted() {
             let ended = ProcessGroups.end(pgid: pgid, mark: mark, grace: 2)
@@ -191,6 +187,33 @@ public final class Coordinator {
                                           : "process group \(pgid) left by a dead run does not end: its lock stays"), at: now())
         }
         return allEnded
+    }
+
+    /// The live process groups that carry the task mark a lock records.
+    func recordedGroups(_ lock: [String: String]) -> Set<pid_t> {
+        guard let mark = lock["task"] else { return [] }
+        if let text = lock["pgid"], let pgid = Int32(text) {
+            return ProcessGroups.marked(pgid: pgid, mark: mark).isEmpty ? [] : [pgid]
+        }
+        return ProcessGroups.groups(carrying: mark)
+    }
+
+    /// The tasks of every dead run's lock of this host, ended together
+    /// under one grace period before the locks are looked at one by one
+    /// (one after another, each took its own grace).
+    func endDeadRunsTasks() {
+        var groups: [pid_t: String] = [:]
+        var locked: [pid_t: String] = [:]
+        for name in locks.names() {
+            guard let c = locks.contents(name), let owner = LockDirectory.owner(c), owner.host == config.localHost,
+                  owner.pid != pid, !processIsAlive(owner.pid), let mark = c["task"] else { continue }
+            for pgid in recordedGroups(c) { groups[pgid] = mark; locked[pgid] = c["locked"] }
+        }
+        guard !groups.isEmpty else { return }
+        let left = ProcessGroups.end(groups: groups, grace: 2)
+        for pgid in groups.keys.sorted() where !left.contains(pgid) {
+            reporter.event(.message("ended process group \(pgid) left by a dead run (\(locked[pgid] ?? "?"))"), at: now())
+        }
     }
 
     /// Every task the run started and is waiting for.

@@ -137,14 +137,26 @@ extension Coordinator {
         guard host.dependsHolder == nil, junkTasks[host] == nil else { return false }
         let name = locks.hostLockName(host: host.name)
         do {
-            let created = try locks.create(name, lines: [("locked", name), ("dpb", "\(pid) on \(config.localHost)"),
-                                                         ("path", job.path.canonical)])
+            let lines = [("locked", name), ("dpb", "\(pid) on \(config.localHost)"), ("path", job.path.canonical)]
+            var created = try locks.create(name, lines: lines)
+            if created == .alreadyLocked && removeDeadRunsHostLock(name) { created = try locks.create(name, lines: lines) }
             guard created == .created else { return false }
         } catch {
             storageFailed("\(error)", now())
             return false
         }
         host.dependsHolder = job
+        return true
+    }
+
+    /// A host lock left by a bulkbuild of this machine that died while
+    /// another run went on would keep that run waiting for good: it goes,
+    /// as the stale locks of dead runs go at start.
+    func removeDeadRunsHostLock(_ name: String) -> Bool {
+        guard let c = locks.contents(name), let owner = LockDirectory.owner(c),
+              owner.host == config.localHost, owner.pid != pid, !processIsAlive(owner.pid) else { return false }
+        locks.remove(name)
+        reporter.event(.message("removed stale lock \(config.lockdir)/\(name) (bulkbuild \(owner.pid) is gone)"), at: now())
         return true
     }
 

@@ -87,7 +87,7 @@ public func runSupervisor(input: Int32) -> Int32 {
             if words[0] == "-" { live.removeValue(forKey: pgid) }
         }
     }
-    for (pgid, mark) in live { ProcessGroups.end(pgid: pgid, mark: mark, grace: 3) }
+    ProcessGroups.end(groups: live, grace: 3)
     return 0
 }
 
@@ -152,16 +152,28 @@ public enum ProcessGroups {
     /// True when none is left.
     @discardableResult
     public static func end(pgid: pid_t, mark: String, grace: Double) -> Bool {
-        guard pgid > 1, !marked(pgid: pgid, mark: mark).isEmpty else { return true }
-        kill(-pgid, SIGTERM)
+        end(groups: [pgid: mark], grace: grace).isEmpty
+    }
+
+    /// The same for several groups at once, sharing one grace period (one
+    /// after another, 32 jobs would take 32 graces). Returns the groups
+    /// that still have a marked member.
+    @discardableResult
+    public static func end(groups: [pid_t: String], grace: Double) -> Set<pid_t> {
+        var left = groups.filter { $0.key > 1 && !marked(pgid: $0.key, mark: $0.value).isEmpty }
+        for pgid in left.keys { kill(-pgid, SIGTERM) }
         let start = cp_monotonic()
         var hard = false
-        while !marked(pgid: pgid, mark: mark).isEmpty {
+        while !left.isEmpty {
             let waited = cp_monotonic() - start
-            if waited >= 2 * grace { return false }
-            if !hard && waited >= grace { kill(-pgid, SIGKILL); hard = true }
+            if waited >= 2 * grace { break }
+            if !hard && waited >= grace {
+                for pgid in left.keys { kill(-pgid, SIGKILL) }
+                hard = true
+            }
             usleep(20_000)
+            left = left.filter { !marked(pgid: $0.key, mark: $0.value).isEmpty }
         }
-        return true
+        return Set(left.keys)
     }
 }

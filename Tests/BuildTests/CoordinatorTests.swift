@@ -243,6 +243,26 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertLessThan(h.world.now - h.coordinator.startTime, 42)
     }
 
+    func testAHostLockOfARunThatDiedMeanwhileIsTakenOver() throws {
+        let h = try Harness()
+        h.tree.addLayered(6)
+        try h.prepare()
+        // Another bulkbuild of this machine made it, then was killed: its pid is gone.
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/bin/true")
+        try other.run()
+        other.waitUntilExit()
+        let lock = h.config.lockdir + "/host:localhost"
+        h.world.after(3) {
+            try? h.files.replace(lock, with: "locked=host:localhost\ndpb=\(other.processIdentifier) on \(h.config.localHost)\npath=devel/x\n")
+        }
+        XCTAssertEqual(try h.run(), 0, h.reporter.events.suffix(5).joined(separator: "\n"))
+        for p in h.tree.ports.keys { XCTAssertTrue(h.tree.packageExists(p), p) }
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("removed stale lock \(lock) (bulkbuild \(other.processIdentifier) is gone)") },
+                      h.reporter.events.joined(separator: "\n"))
+        // A live owner's lock is waited for, as before (testTermEndsJobsWaitingForTheHostLockAtOnce: no owner).
+    }
+
     func testDependsRunsOnlyWhenSomethingIsToBeInstalled() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "devel/leaf", seconds: 5))
