@@ -44,6 +44,17 @@ final class EstimateTests: XCTestCase {
         return h
     }
 
+    func testARunCutShortByTheStopFileDoesNotGradeItsEstimate() throws {
+        let h = try harness()
+        try h.prepare()
+        // Well after the estimate is judged (a tenth done), well before the end.
+        h.world.at(h.world.now + 1500) { try? h.files.replace(h.logs.stopFile, with: "") }
+        XCTAssertEqual(try h.run(), 1)
+        let text = h.files.read(h.logs.performanceLog) ?? ""
+        XCTAssertFalse(text.contains("ETA estimate made at"), "a stopped run graded its estimate")
+        XCTAssertFalse(h.reporter.events.contains { $0.contains("estimate made at") }, "\(h.reporter.events.suffix(3))")
+    }
+
     func testWithoutHistoryTheEstimateLearnsTheSlotsParallelBuildsTake() throws {
         let h = try harness()
         XCTAssertEqual(try h.run(), 0)
