@@ -143,11 +143,12 @@ public final class Coordinator {
             // Their builds were interrupted: those ports start from clean.
             // Their jobs left the work directory as it was: the marker
             // goes in before the lock goes.
+            let stuck = endDeadRunsTasks()
             let stale: ([String: String]) -> Bool = { [self] lock in
                 if let p = lock["locked"].flatMap({ try? FullPkgPath($0) }) { markWorkdirDirty(p, now()) }
-                return endRecordedTask(lock)
+                // A lock whose task would not end stays.
+                return lock["task"].map { !stuck.contains($0) } ?? true
             }
-            endDeadRunsTasks()
             for (name, _) in lockWatcher.removeStale(host: config.localHost, endTask: stale) {
                 reporter.event(.message("removed stale lock \(config.lockdir)/\(name)"), at: now())
             }
@@ -173,23 +174,8 @@ public final class Coordinator {
         return exitStatus
     }
 
-    /// A stale lock's tasks (their mark is in the lock, `taskMark`) may
-    /// still run if their run was killed: end them before the lock goes.
-    /// Locks of older runs name one group (`pgid=`) beside the mark.
-    func endRecordedTask(_ lock: [String: String]) -> Bool {
-        guard let mark = lock["task"] else { return true }
-        let groups = recordedGroups(lock)
-        var allEnded = true
-        for pgid in groups.sorted() {
-            let ended = ProcessGroups.end(pgid: pgid, mark: mark, grace: 2)
-            allEnded = allEnded && ended
-            reporter.event(.message(ended ? "ended process group \(pgid) left by a dead run (\(lock["locked"] ?? "?"))"
-                                          : "process group \(pgid) left by a dead run does not end: its lock stays"), at: now())
-        }
-        return allEnded
-    }
-
-    /// The live process groups that carry the task mark a lock records.
+    /// The live process groups that carry the task mark a lock records
+    /// (locks of older runs name one group, `pgid=`, beside the mark).
     func recordedGroups(_ lock: [String: String]) -> Set<pid_t> {
         guard let mark = lock["task"] else { return [] }
         if let text = lock["pgid"], let pgid = Int32(text) {
@@ -198,22 +184,27 @@ public final class Coordinator {
         return ProcessGroups.groups(carrying: mark)
     }
 
-    /// The tasks of every dead run's lock of this host, ended together
-    /// under one grace period before the locks are looked at one by one
-    /// (one after another, each took its own grace).
-    func endDeadRunsTasks() {
+    /// A stale lock's tasks (their mark is in the lock, `taskMark`) may
+    /// still run if their run was killed: the tasks of every dead run's
+    /// lock of this host are ended before those locks go, all under one
+    /// grace period (one after another, each took its own). Returns the
+    /// marks whose groups would not end: their locks stay.
+    func endDeadRunsTasks() -> Set<String> {
         var groups: [pid_t: String] = [:]
         var locked: [pid_t: String] = [:]
         for name in locks.names() {
-            guard let c = locks.contents(name), let owner = LockDirectory.owner(c), owner.host == config.localHost,
-                  owner.pid != pid, !processIsAlive(owner.pid), let mark = c["task"] else { continue }
+            guard let c = locks.contents(name), let mark = c["task"],
+                  LockDirectory.deadOwner(c, host: config.localHost, isAlive: processIsAlive) != nil else { continue }
             for pgid in recordedGroups(c) { groups[pgid] = mark; locked[pgid] = c["locked"] }
         }
-        guard !groups.isEmpty else { return }
+        guard !groups.isEmpty else { return [] }
         let left = ProcessGroups.end(groups: groups, grace: 2)
-        for pgid in groups.keys.sorted() where !left.contains(pgid) {
-            reporter.event(.message("ended process group \(pgid) left by a dead run (\(locked[pgid] ?? "?"))"), at: now())
+        for pgid in groups.keys.sorted() {
+            reporter.event(.message(left.contains(pgid) ? "process group \(pgid) left by a dead run does not end: its lock stays"
+                                                        : "ended process group \(pgid) left by a dead run (\(locked[pgid] ?? "?"))"),
+                           at: now())
         }
+        return Set(left.compactMap { groups[$0] })
     }
 
     /// Every task the run started and is waiting for.

@@ -153,10 +153,10 @@ extension Coordinator {
     /// another run went on would keep that run waiting for good: it goes,
     /// as the stale locks of dead runs go at start.
     func removeDeadRunsHostLock(_ name: String) -> Bool {
-        guard let c = locks.contents(name), let owner = LockDirectory.owner(c),
-              owner.host == config.localHost, owner.pid != pid, !processIsAlive(owner.pid) else { return false }
+        guard let c = locks.contents(name),
+              let dead = LockDirectory.deadOwner(c, host: config.localHost, isAlive: processIsAlive) else { return false }
         locks.remove(name)
-        reporter.event(.message("removed stale lock \(config.lockdir)/\(name) (bulkbuild \(owner.pid) is gone)"), at: now())
+        reporter.event(.message("removed stale lock \(config.lockdir)/\(name) (bulkbuild \(dead) is gone)"), at: now())
         return true
     }
 
@@ -205,7 +205,7 @@ extension Coordinator {
     /// The `BULKBUILD_TASK` mark of every local task run under lock
     /// `lockName`: the same for all of a job's phases, so it goes into the
     /// lock once, when the lock is made, and a run that finds the lock
-    /// stale can end what still carries it (`endRecordedTask`). Remote
+    /// stale can end what still carries it (`endDeadRunsTasks`). Remote
     /// tasks are their runner's business (nil).
     func taskMark(_ lockName: String, _ host: BuildHost) -> String? {
         host.isLocal ? "\(taskMarkPrefix)-\(lockName)" : nil

@@ -58,8 +58,9 @@ extension Coordinator {
         let lines = [("locked", name), ("dpb", "\(pid) on \(config.localHost)"), ("mount", dir)]
         do {
             if try locks.create(name, lines: lines) == .created { return nil }
+            // Another run's lock, unless that run was of this host and is gone.
             if let c = locks.contents(name), let owner = LockDirectory.owner(c), owner.pid != pid,
-               owner.host != config.localHost || processIsAlive(owner.pid) {
+               LockDirectory.deadOwner(c, host: config.localHost, isAlive: processIsAlive) == nil {
                 return "its memory file system \(dir) is in use by bulkbuild \(owner.pid) on \(owner.host) (lock \(config.lockdir)/\(name))"
             }
             locks.remove(name)

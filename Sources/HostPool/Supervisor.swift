@@ -147,17 +147,11 @@ public enum ProcessGroups {
         return env.split(separator: "\0").contains { $0 == entry }
     }
 
-    /// TERM to the group while it carries the mark, KILL after `grace`
-    /// seconds, and waits (up to `grace` more) until no marked member is left.
-    /// True when none is left.
-    @discardableResult
-    public static func end(pgid: pid_t, mark: String, grace: Double) -> Bool {
-        end(groups: [pgid: mark], grace: grace).isEmpty
-    }
-
-    /// The same for several groups at once, sharing one grace period (one
-    /// after another, 32 jobs would take 32 graces). Returns the groups
-    /// that still have a marked member.
+    /// TERM to each group (pgid: mark) while it carries its mark, KILL
+    /// after `grace` seconds, and waits (up to `grace` more) until no marked
+    /// member is left. All groups share the grace period: one after
+    /// another, 32 jobs would take 32 graces. Returns the groups that still
+    /// have a marked member.
     @discardableResult
     public static func end(groups: [pid_t: String], grace: Double) -> Set<pid_t> {
         var left = groups.filter { $0.key > 1 && !marked(pgid: $0.key, mark: $0.value).isEmpty }

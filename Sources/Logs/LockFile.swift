@@ -77,6 +77,14 @@ public struct LockDirectory: Sendable {
         return (pid, String(words[2]))
     }
 
+    /// The pid of the bulkbuild of `host` that made this lock and is gone:
+    /// nil while it lives, or when another host's run (or no run) made it.
+    public static func deadOwner(_ contents: [String: String], host: String,
+                                 isAlive: (Int32) -> Bool) -> Int32? {
+        guard let owner = owner(contents), owner.host == host, !isAlive(owner.pid) else { return nil }
+        return owner.pid
+    }
+
     /// Removes locks left by dead bulkbuild processes of this host that did
     /// not end in error (an error lock waits for a person). Returns the
     /// lock names it removed with the path each one locked.
@@ -87,9 +95,8 @@ public struct LockDirectory: Sendable {
                            endTask: ([String: String]) -> Bool = { _ in true }) -> [(name: String, locked: String)] {
         var removed: [(name: String, locked: String)] = []
         for name in names() {
-            guard let c = contents(name), let owner = LockDirectory.owner(c), owner.host == host else { continue }
-            if isAlive(owner.pid) { continue }
-            guard endTask(c) else { continue }
+            guard let c = contents(name), LockDirectory.deadOwner(c, host: host, isAlive: isAlive) != nil,
+                  endTask(c) else { continue }
             if c["error"] != nil { continue }
             if let status = c["status"], status != "0", !status.isEmpty { continue }
             remove(name)
