@@ -43,16 +43,9 @@ func notImplemented(_ what: String) -> UsageError {
 func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     for c in o.flags.sorted() { if let what = unimplementedFlags[c] { throw notImplemented(what) } }
     try checkParameters(o)
-    func seconds(_ name: String, _ fallback: Double) throws -> Double { try o.seconds(name, fallback) }
     func flag(_ name: String) -> Bool { isOn(o.define(name)) }
 
-    let env = ProcessInfo.processInfo.environment
-    let portsdirRaw = o.define("PORTSDIR") ?? env["PORTSDIR"] ?? "/usr/ports"
-    // An empty one (an unset variable in a script) would be the current directory.
-    if portsdirRaw.isEmpty {
-        throw UsageError(description: "PORTSDIR is empty (\(o.define("PORTSDIR") != nil ? "-D PORTSDIR=" : "in the environment")): give the ports tree's directory")
-    }
-    let portsdir = URL(fileURLWithPath: portsdirRaw).standardizedFileURL.path
+    let portsdir = URL(fileURLWithPath: try o.portsdir()).standardizedFileURL.path
     let make = o.define("MAKE") ?? "make"
     if make.isEmpty || make.contains(where: { $0 == " " || $0 == "\n" }) {
         throw UsageError(description: "\(o.define("MAKE") == nil ? "-D MAKE=" : o.defineLabel("MAKE")): expected a single command name or path")
@@ -92,7 +85,6 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     }
     var ordering = try o.heuristics()
     if o.has("r") { ordering = .random(SplitMix(seed: UInt64(start * 1000))) }
-    func optionalSeconds(_ name: String) throws -> Double? { try o.optionalSeconds(name) }
     if let script = o.define("STARTUP"), !FileManager.default.isReadableFile(atPath: script) {
         throw UsageError(description: "\(o.defineLabel("STARTUP")): cannot read that script (it is a local file sent to each host)")
     }
@@ -117,8 +109,8 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
             throw UsageError(description: "\(first) does nothing with -F, which fetches distfiles and builds nothing\(first == "-f" ? " (-F's number is the fetch jobs)" : "")")
         }
     }
-    fetch.connectTimeout = try seconds("FETCH_CONNECT_TIMEOUT", 20)
-    fetch.stallTimeout = try seconds("FETCH_STALL_TIMEOUT", 60)
+    fetch.connectTimeout = try o.seconds("FETCH_CONNECT_TIMEOUT", 20)
+    fetch.stallTimeout = try o.seconds("FETCH_STALL_TIMEOUT", 60)
     if let cmd = o.define("FETCH_CMD") {
         let words = cmd.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard !words.isEmpty else { throw UsageError(description: "\(o.defineLabel("FETCH_CMD")): expected a command, run as CMD OUTPUT URL") }
@@ -141,16 +133,16 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
         portsdir: portsdir, make: make, logdir: logdir, lockdir: lockdir, tree: tree, request: request,
         wholeTree: wholeTree, waitForFixes: o.has("q"), cleanFirst: o.has("c"),
         keepWorkdir: Set(keep.paths.map { $0.pkgpath }), junkKeep: junkKeep.paths,
-        displayTimeout: try seconds("DISPLAY_TIMEOUT", 10), killGrace: try seconds("KILL_GRACE", 20),
+        displayTimeout: try o.seconds("DISPLAY_TIMEOUT", 10), killGrace: try o.seconds("KILL_GRACE", 20),
         extraListing: o.has("e"), dontCleanLocks: flag("DONT_CLEAN_LOCKS"), alwaysClean: flag("ALWAYS_CLEAN"),
         localHost: hostName(), arch: arch, ordering: ordering,
         noBuildStats: flag("NO_BUILD_STATS"), statsPath: exp.expand("%f/build-stats/%a"),
         primeLog: o.buildLogPrime.map { exp.expand($0) },
-        stuckTimeout: try optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try optionalSeconds("BUILD_TIMEOUT"),
+        stuckTimeout: try o.optionalSeconds("STUCK_TIMEOUT"), buildTimeout: try o.optionalSeconds("BUILD_TIMEOUT"),
         parallel: o.parallel, startupScript: o.define("STARTUP"))
     config.reportPath = o.define("REPORT").map { exp.expand($0) }
     config.fetch = fetch
-    config.waitTimeout = try seconds("WAIT_TIMEOUT", 600)
+    config.waitTimeout = try o.seconds("WAIT_TIMEOUT", 600)
     config.install = install.paths
     config.rebuild = o.has("R")
     // -R rebuilds against newer packages: `depends` must update them too.

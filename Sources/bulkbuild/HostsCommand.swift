@@ -1,4 +1,3 @@
-import Foundation
 import HostPool
 #if canImport(Glibc)
 import Glibc
@@ -17,11 +16,7 @@ func runHostsCommand(_ args: [String]) -> Int32 {
         do {
             let merged = try withHostsFileParameters(o)
             try checkParameterValues(merged)
-            // As the build: an empty one (an unset variable) would be the
-            // current directory.
-            if let portsdir = merged.define("PORTSDIR") ?? ProcessInfo.processInfo.environment["PORTSDIR"], portsdir.isEmpty {
-                throw UsageError(description: "PORTSDIR is empty (\(merged.define("PORTSDIR") != nil ? merged.defineLabel("PORTSDIR") : "in the environment")): give the ports tree's directory")
-            }
+            _ = try merged.portsdir()
         } catch let e as UsageError {
             printError("bulkbuild hosts: \(e.description)")
             return 2

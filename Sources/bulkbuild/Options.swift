@@ -1,5 +1,6 @@
 import Build
 import Engine
+import Foundation
 import HostPool
 
 /// dpb's command line: single-letter flags that may be grouped (`-qx`),
@@ -40,6 +41,18 @@ struct BuildOptions {
     func defineLabel(_ name: String) -> String {
         let value = define(name) ?? ""
         return defineOrigins[name].map { "\($0): \(name)=\(value)" } ?? "-D \(name)=\(value)"
+    }
+
+    /// PORTSDIR as given (-D, a hosts file, the environment), else
+    /// /usr/ports. An empty one (an unset variable in a script) would be
+    /// the current directory: a usage error.
+    func portsdir() throws -> String {
+        let value = define("PORTSDIR") ?? ProcessInfo.processInfo.environment["PORTSDIR"] ?? "/usr/ports"
+        if value.isEmpty {
+            let given = define("PORTSDIR") != nil ? defineLabel("PORTSDIR") : "in the environment"
+            throw UsageError(description: "PORTSDIR is empty (\(given)): give the ports tree's directory")
+        }
+        return value
     }
 
     /// A parameter in seconds, `fallback` when not given.
