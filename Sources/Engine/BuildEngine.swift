@@ -71,6 +71,9 @@ public final class BuildEngine {
     /// Bare pkgpaths with a job running, and paths set aside behind them.
     var busy: [PkgPath: [Int]] = [:]
     var prioritiesDirty = true
+    /// The dependents as flat arrays for the priority passes, kept while
+    /// the graph stays the same (nil once an edge or an alias changed).
+    var dependentListsKept: DependentLists?
     var changes: [StateChange] = []
     var needListing: [Int] = []
     /// Listed paths of each build unit (pkgpath and flavors, no subpackage).
@@ -203,26 +206,25 @@ public final class BuildEngine {
             ordering = .random(rng)
         case .criticalPath:
             var pending = 0.0
-            let chains = longestChains { i in
-                let node = self.nodes[i]
-                let w = self.weight(node)
-                if self.isPending(node) { pending += w }
-                return w
+            let own = allWeights()
+            BuildEngine.eachNode(nodes) { i, node in
+                if isPending(node) { pending += own[i] }
             }
             pendingWork = pending
+            let chains = longestChains { own[$0] }
             for i in 0..<count { nodes[i].priority = chains.value[i] }
         case .dpb:
             let full = dpbWeights()
             for i in 0..<count { nodes[i].priority = full[i] }
         }
-        var fresh = Heap<QueueEntry>()
-        for i in 0..<count {
-            let node = nodes[i]
-            guard node.state == .queued && node.aliasOf == nil else { continue }
-            fresh.insert(QueueEntry(priority: node.priority, dependents: node.buildDependents.count,
-                                    name: node.path.canonical, id: i))
+        // Made in one go (heapified), not entry by entry.
+        var entries: [QueueEntry] = []
+        BuildEngine.eachNode(nodes) { i, node in
+            guard node.pointee.state == .queued && node.pointee.aliasOf == nil else { return }
+            entries.append(QueueEntry(priority: node.pointee.priority, dependents: node.pointee.buildDependents.count,
+                                      name: node.pointee.path.canonical, id: i))
         }
-        queue = fresh
+        queue = Heap(entries)
     }
 
     /// The graph changed since the last priority pass.

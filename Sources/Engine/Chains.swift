@@ -6,32 +6,45 @@ extension BuildEngine {
     /// so it contributes its chain minus its own weight. Linear.
     func longestChains(own: (Int) -> Double) -> (value: [Double], next: [Int]) {
         let count = nodes.count
+        let graph = dependentLists
+        let start = graph.start, runFrom = graph.runFrom, edges = graph.edges, isAlias = graph.isAlias
         var value = [Double](repeating: -1, count: count)
         var next = [Int](repeating: -1, count: count)
         var onStack = [Bool](repeating: false, count: count)
         var ownCache = [Double](repeating: 0, count: count)
-        // Each frame keeps its node's dependents: the node is read once, not
-        // at every edge (a debug build copies the whole node at each read).
-        func frame(_ n: Int) -> (n: Int, k: Int, b: [Int], r: [Int]) {
-            let node = nodes[n]
-            return (n, 0, node.buildDependents, node.runDependents)
-        }
-        for root in 0..<count where value[root] < 0 && nodes[root].aliasOf == nil {
-            var stack = [frame(root)]
+        // A walk on flat arrays through index loops: a priority pass runs
+        // after each batch of listings and each moved estimate, and a debug
+        // build copies a whole node at each `nodes[i]` and iterates arrays
+        // through generic calls.
+        var stack: [(n: Int, k: Int)] = []
+        var root = 0
+        while root < count {
+            defer { root += 1 }
+            guard value[root] < 0 && !isAlias[root] else { continue }
+            stack.append((root, start[root]))
             onStack[root] = true
-            while let (n, k, b, r) = stack.last {
-                if k < b.count + r.count {
+            while let (n, k) = stack.last {
+                if k < start[n + 1] {
                     stack[stack.count - 1].k = k + 1
-                    let d = k < b.count ? b[k] : r[k - b.count]
+                    let d = edges[k]
                     // A cycle is cut where it closes.
-                    if value[d] < 0 && !onStack[d] { onStack[d] = true; stack.append(frame(d)) }
+                    if value[d] < 0 && !onStack[d] { onStack[d] = true; stack.append((d, start[d])) }
                     continue
                 }
                 stack.removeLast()
                 onStack[n] = false
                 var best = 0.0
-                for d in b where value[d] > best { best = value[d]; next[n] = d }
-                for d in r where value[d] - ownCache[d] > best { best = value[d] - ownCache[d]; next[n] = d }
+                var e = start[n]
+                while e < runFrom[n] {
+                    let d = edges[e]
+                    if value[d] > best { best = value[d]; next[n] = d }
+                    e += 1
+                }
+                while e < start[n + 1] {
+                    let d = edges[e]
+                    if value[d] - ownCache[d] > best { best = value[d] - ownCache[d]; next[n] = d }
+                    e += 1
+                }
                 ownCache[n] = own(n)
                 value[n] = ownCache[n] + best
             }
@@ -75,5 +88,51 @@ extension BuildEngine {
             }
         }
         return out
+    }
+}
+
+/// Every node's dependents in two flat arrays: node n's build dependents
+/// are `edges[start[n]..<runFrom[n]]`, its run dependents
+/// `edges[runFrom[n]..<start[n + 1]]`.
+struct DependentLists: Equatable {
+    var start: [Int]
+    var runFrom: [Int]
+    var edges: [Int] = []
+    var isAlias: [Bool]
+
+    init(_ nodes: [BuildEngine.Node]) {
+        let count = nodes.count
+        start = [Int](repeating: 0, count: count + 1)
+        runFrom = [Int](repeating: 0, count: count)
+        isAlias = [Bool](repeating: false, count: count)
+        BuildEngine.eachNode(nodes) { i, node in
+            start[i] = edges.count
+            edges.append(contentsOf: node.pointee.buildDependents)
+            runFrom[i] = edges.count
+            edges.append(contentsOf: node.pointee.runDependents)
+            isAlias[i] = node.pointee.aliasOf != nil
+        }
+        start[count] = edges.count
+    }
+}
+
+extension BuildEngine {
+    /// The graph's dependents, made again only after it changed (a node
+    /// added, an edge or an alias made or undone).
+    var dependentLists: DependentLists {
+        if let kept = dependentListsKept, kept.isAlias.count == nodes.count { return kept }
+        let made = DependentLists(nodes)
+        dependentListsKept = made
+        return made
+    }
+
+    /// Calls `body` with each node in place: a field read through the
+    /// pointer reads that field only, where `nodes[i].field` (or a buffer's
+    /// subscript) copies the whole node in a debug build.
+    static func eachNode(_ nodes: [Node], _ body: (Int, UnsafePointer<Node>) -> Void) {
+        nodes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            for i in 0..<buf.count { body(i, base + i) }
+        }
     }
 }

@@ -103,6 +103,7 @@ extension BuildEngine {
         let a = resolve(a0)
         guard a != t, nodes[a].record == nil else { return }
         tracked(a) { $0.aliasOf = t }
+        dependentListsKept = nil
         nodes[a].listingInFlight = false
         let wasWanted = nodes[a].wanted
         for d in nodes[a].buildDependents {
@@ -177,6 +178,7 @@ extension BuildEngine {
         nodes[i].runDeps = runDeps
         nodes[i].missingBuild = 0
         nodes[i].missingRun = 0
+        dependentListsKept = nil
         for d in buildDeps {
             nodes[d].buildDependents.append(i)
             if !isInstallable(d) { nodes[i].missingBuild += 1 }
@@ -239,6 +241,7 @@ extension BuildEngine {
     }
 
     func detachDependencies(_ i: Int) {
+        dependentListsKept = nil
         for d in nodes[i].buildDeps { nodes[d].buildDependents.removeAll { $0 == i } }
         for d in nodes[i].runDeps { nodes[d].runDependents.removeAll { $0 == i } }
         nodes[i].buildDeps = []

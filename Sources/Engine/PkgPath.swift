@@ -78,7 +78,14 @@ public struct PkgPath: Hashable, Comparable, Sendable, CustomStringConvertible {
     static func allowed(_ ch: Unicode.Scalar) -> Bool { ch.isASCII && allowedByte(UInt8(ch.value)) }
 
     /// The form used for lock files and affinity: slashes become dots.
-    public var dotted: String { String(value.map { $0 == "/" ? "." : $0 }) }
+    public var dotted: String { PkgPath.dotted(value) }
+
+    /// On the bytes, not Characters (a lock name per job and per lock
+    /// look): a slash is one byte in UTF-8 and never part of another
+    /// character's.
+    static func dotted(_ text: String) -> String {
+        String(decoding: text.utf8.map { $0 == UInt8(ascii: "/") ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
+    }
     public var description: String { value }
     public static func < (a: PkgPath, b: PkgPath) -> Bool { a.value < b.value }
 }
@@ -168,7 +175,7 @@ public struct FullPkgPath: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Form used for log and affinity file names: slashes become dots.
-    public var dotted: String { String(canonical.map { $0 == "/" ? "." : $0 }) }
+    public var dotted: String { PkgPath.dotted(canonical) }
     public var description: String { canonical }
     public static func == (a: FullPkgPath, b: FullPkgPath) -> Bool { a.canonical == b.canonical }
     public func hash(into h: inout Hasher) { h.combine(canonical) }

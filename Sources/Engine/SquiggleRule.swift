@@ -57,9 +57,13 @@ extension BuildEngine {
     /// Not started and still to build: what `pendingWork` counts.
     func isPending(_ i: Int) -> Bool { isPending(nodes[i]) }
 
-    func isPending(_ node: Node) -> Bool {
-        guard node.wanted, node.aliasOf == nil, !node.sharesBuild else { return false }
-        switch node.state {
+    func isPending(_ node: Node) -> Bool { withUnsafePointer(to: node) { isPending($0) } }
+
+    /// Through a pointer, so that a pass over every node reads four fields
+    /// and does not copy each node (see `eachNode`).
+    func isPending(_ node: UnsafePointer<Node>) -> Bool {
+        guard node.pointee.wanted, node.pointee.aliasOf == nil, !node.pointee.sharesBuild else { return false }
+        switch node.pointee.state {
         case .unlisted, .toBuild, .queued, .setAside, .locked: return true
         default: return false
         }

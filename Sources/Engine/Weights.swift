@@ -104,6 +104,18 @@ extension BuildEngine {
         (node.history.isNaN ? book.estimate(node.category) : node.history) * node.scale
     }
 
+    /// Every node's `weight(_:)` in one pass, each category's estimate
+    /// taken once.
+    func allWeights() -> [Double] {
+        let estimates = book.knownByCategory.indices.map { book.estimate(Int32($0)) }
+        var out = [Double](repeating: 0, count: nodes.count)
+        BuildEngine.eachNode(nodes) { i, node in
+            let history = node.pointee.history
+            out[i] = (history.isNaN ? estimates[Int(node.pointee.category)] : history) * node.pointee.scale
+        }
+        return out
+    }
+
     /// Seconds a path is expected to take; missing paths use `defaultWeight`.
     /// Replacing the table re-reads it for every node; a single measurement
     /// goes through `setWeight(_:for:)`.

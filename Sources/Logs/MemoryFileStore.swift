@@ -43,7 +43,9 @@ public final class MemoryFileStore: FileStore {
     public func append(_ text: String, to path: String) throws {
         let p = MemoryFileStore.normalize(path)
         try state.withLock { s in
-            let target = s.resolve(p)
+            // Looked up again, not kept from lookUp: a second reference to
+            // the text would make the append below copy all of it.
+            let target = s.lookUp(p).path
             switch s.nodes[target] {
             case .file(var old)?:
                 try s.checkWritable(target, "write failed", parentKnown: true)
@@ -63,7 +65,7 @@ public final class MemoryFileStore: FileStore {
     public func appendIfPresent(_ text: String, to path: String) throws -> Bool {
         let p = MemoryFileStore.normalize(path)
         let present = state.withLock { s -> Bool in
-            if case .file? = s.nodes[s.resolve(p)] { return true }
+            if case .file? = s.lookUp(p).node { return true }
             return false
         }
         if present { try append(text, to: path) }
@@ -84,7 +86,7 @@ public final class MemoryFileStore: FileStore {
     public func read(_ path: String) -> String? {
         let p = MemoryFileStore.normalize(path)
         return state.withLock { s in
-            if case let .file(text)? = s.nodes[s.resolve(p)] { return text }
+            if case let .file(text)? = s.lookUp(p).node { return text }
             return nil
         }
     }
@@ -100,13 +102,13 @@ public final class MemoryFileStore: FileStore {
 
     public func exists(_ path: String) -> Bool {
         let p = MemoryFileStore.normalize(path)
-        return state.withLock { s in s.nodes[s.resolve(p)].map { if case .link = $0 { false } else { true } } ?? false }
+        return state.withLock { s in s.lookUp(p).node.map { if case .link = $0 { false } else { true } } ?? false }
     }
 
     public func size(_ path: String) -> Int64? {
         let p = MemoryFileStore.normalize(path)
         return state.withLock { s in
-            switch s.nodes[s.resolve(p)] {
+            switch s.lookUp(p).node {
             case let .file(text)?: return Int64(text.utf8.count)
             case .directory?: return 4096
             default: return nil
@@ -146,7 +148,7 @@ public final class MemoryFileStore: FileStore {
     public func list(_ directory: String) -> [String]? {
         let p = MemoryFileStore.normalize(directory)
         return state.withLock { s in
-            if case let .directory(names)? = s.nodes[s.resolve(p)] { return Array(names) }
+            if case let .directory(names)? = s.lookUp(p).node { return Array(names) }
             return nil
         }
     }
@@ -198,17 +200,21 @@ public final class MemoryFileStore: FileStore {
     }
 
     static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+        // On the bytes: a Character search backwards costs more than the
+        // rest of a lookup.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
     }
 }
 
 extension MemoryFileStore.State {
-    /// A symbolic link's target (relative to the link's directory).
-    func resolve(_ path: String) -> String {
-        guard case let .link(target)? = nodes[path] else { return path }
-        let full = target.hasPrefix("/") ? target : MemoryFileStore.parent(path) + "/" + target
-        return MemoryFileStore.normalize(full)
+    /// What `path` names, through a symbolic link (one level, relative to
+    /// the link's directory): the path reached and its node.
+    func lookUp(_ path: String) -> (path: String, node: MemoryFileStore.Node?) {
+        let node = nodes[path]
+        guard case let .link(target)? = node else { return (path, node) }
+        let full = MemoryFileStore.normalize(target.hasPrefix("/") ? target : MemoryFileStore.parent(path) + "/" + target)
+        return (full, nodes[full])
     }
 
     /// The parent must be a directory and no failure injected there.
@@ -236,7 +242,8 @@ extension MemoryFileStore.State {
     /// taken out of the table first so that it is not copied).
     mutating func editNames(of path: String, _ change: (inout Set<String>, String) -> Void) {
         let dir = MemoryFileStore.parent(path)
-        let name = String(path[path.index(after: path.lastIndex(of: "/")!)...])
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return }
+        let name = String(path[path.utf8.index(after: slash)...])
         guard case var .directory(names)? = nodes[dir] else { return }
         nodes[dir] = .file("")
         change(&names, name)

@@ -23,6 +23,9 @@ final class IncrementalTests: XCTestCase {
             }
         }
         XCTAssertEqual(e.isIdle, !busy, what, file: file, line: line)
+        // The flat dependents kept for priority passes since the last
+        // check (which made them) still are the graph's.
+        XCTAssertEqual(e.dependentLists, DependentLists(e.nodes), "kept dependents, \(what)", file: file, line: line)
     }
 
     /// Listing in batches with an alias, an ignored port, a broken one,
@@ -70,6 +73,39 @@ final class IncrementalTests: XCTestCase {
         h.listAll(); assertCountsMatchSummary(h.engine, "relisted")
         h.buildEverything(); assertCountsMatchSummary(h.engine, "the end")
         XCTAssertTrue(h.engine.isIdle)
+    }
+
+    /// The dependents kept between priority passes follow changes that add
+    /// no node: a hot-fixed port relisted with other dependencies, and a
+    /// path already in the graph (unlisted: the tree did not answer for it)
+    /// that turns out to be an alias.
+    func testKeptDependentsFollowAGraphThatChangesWithoutNewNodes() {
+        let h = Harness([port("a/base"), port("a/lib", build: ["a/base"]), port("a/other"),
+                         port("a/app", build: ["a/lib"]), port("a/user", build: ["a/old"])])
+        h.request(["a/app", "a/other", "a/user"])
+        func check(_ what: String, line: UInt = #line) {
+            XCTAssertEqual(h.engine.dependentLists, DependentLists(h.engine.nodes), what, line: line)
+            h.engine.recomputePriorities()
+            let fresh = h.engine.longestChains { h.engine.weight($0) }.value
+            h.engine.dependentListsKept = nil
+            XCTAssertEqual(fresh, h.engine.longestChains { h.engine.weight($0) }.value, what, line: line)
+        }
+        check("listed")
+        let nodes = h.engine.nodes.count
+        h.run("a/base")
+        h.run("a/lib")
+        h.run("a/app", .failed)
+        _ = h.engine.dependentLists
+        h.tree.records[fp("a/app")] = port("a/app", build: ["a/other"])
+        h.engine.lockGone(fp("a/app"), packageExists: false)
+        h.listAll()
+        XCTAssertEqual(h.engine.nodes.count, nodes, "the relisting added no node")
+        check("a/app relisted with another dependency")
+        _ = h.engine.dependentLists
+        h.tree.aliases[fp("a/old")] = fp("a/other")
+        h.engine.listed(h.tree.answer([fp("a/old")]), requested: [fp("a/old")])
+        XCTAssertEqual(h.engine.nodes.count, nodes, "the alias added no node")
+        check("a/old an alias of a/other")
     }
 
     func testTheWholeTreeCountsEveryListedPath() {
