@@ -56,7 +56,6 @@ public final class Coordinator {
     var packageWaits: [PackageWait] = []
     /// -R: what each package was built from, and what this run decided.
     var signatures = SignatureStore()
-    var lastSignatureSave = 0.0
     var rebuildLog: AppendLog?
     var rebuildCounts = (rebuilt: 0, kept: 0)
     /// -I: the install running now, and what each install did.
@@ -409,7 +408,6 @@ public final class Coordinator {
     func finish(status: Int32) {
         if unmountMemory(then: { [weak self] in self?.finish(status: status) }) { return }
         flushEngine(now())
-        saveSignatures(now())
         reportEstimateError(now())
         finished = true
         exitStatus = status

@@ -9,6 +9,9 @@ extension Coordinator {
     func loadSignatures() {
         signatures = SignatureStore.read(config.signaturesPath, files: files)
         for p in signatures.problems { reporter.event(.message("signatures: \(p)"), at: now()) }
+        if signatures.droppedLines > 0 {
+            writing(now()) { try signatures.compact(into: config.signaturesPath, files: files) }
+        }
         guard config.rebuild else { return }
         engine.rebuildCheck = RebuildCheck(recorded: signatures.signatures, rebuildUnknown: config.update == .force)
         rebuildLog = try? AppendLog(path: logs.rebuildLog, files: files)
@@ -33,19 +36,22 @@ extension Coordinator {
         rebuildLog?.write(text)
     }
 
-    /// Records what `paths` were just built from; the file is replaced at
-    /// most every few seconds, and at the end.
+    /// Records what `paths` were just built from: their lines are
+    /// appended at once, so a run that dies loses none of them.
     func recordSignatures(_ paths: [FullPkgPath], _ t: Double) {
-        for p in paths { signatures.record(engine.signature(of: p), for: engine.canonical(p).canonical) }
-        if t - lastSignatureSave >= 5 { saveSignatures(t) }
-    }
-
-    func saveSignatures(_ t: Double) {
-        guard signatures.changed else { return }
-        lastSignatureSave = t
+        var lines = ""
+        for p in paths {
+            if let line = signatures.record(engine.signature(of: p), for: engine.canonical(p).canonical) { lines += line }
+        }
+        guard !lines.isEmpty else { return }
         writing(t) {
-            try files.makeDirectory((config.signaturesPath as NSString).deletingLastPathComponent)
-            try signatures.write(to: config.signaturesPath, files: files)
+            // The directory is made when the first line finds it missing.
+            do {
+                try files.append(lines, to: config.signaturesPath)
+            } catch let f as FileIO.Failure where f.code == ENOENT {
+                try files.makeDirectory((config.signaturesPath as NSString).deletingLastPathComponent)
+                try files.append(lines, to: config.signaturesPath)
+            }
         }
     }
 

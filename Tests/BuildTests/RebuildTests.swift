@@ -66,6 +66,34 @@ final class RebuildTests: XCTestCase {
         XCTAssertEqual(rebuildLog(h), log, "a second -R rebuilt something")
     }
 
+    /// Each job's signature is in the file as soon as the job has ended
+    /// (a run that dies loses none); the next run compacts the file.
+    func testEveryBuiltPackageHasItsSignatureOnDiskWhileTheRunGoesOn() throws {
+        let h = try Harness()
+        h.tree.addLayered(40, seconds: { 3 + Double($0 % 4) })
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 3, local: true)]
+        var looks = 0
+        func look() {
+            // Jobs that ended: a package is there from its `package` phase
+            // on, the job ends after `clean`.
+            let built = h.engineLines("B").compactMap { $0.components(separatedBy: ": B: ").last?.split(separator: " ").first.map(String.init) }
+            let recorded = SignatureStore.read(h.config.signaturesPath, files: h.files).signatures
+            XCTAssertEqual(Set(recorded.keys), Set(built), "at \(h.world.now)")
+            if !built.isEmpty && built.count < 40 { looks += 1 }
+            if built.count < 40 { h.world.after(0.7, look) }
+        }
+        h.world.at(h.world.now + 1, look)
+        XCTAssertEqual(try h.run(), 0)
+        XCTAssertGreaterThan(looks, 10, "looked while the run went on")
+        // A second record of a path, as a bumped port would append.
+        try h.files.append("cat1/p1 changed\n", to: h.config.signaturesPath)
+        h.startOver()
+        XCTAssertEqual(try h.run(), 0)
+        let text = h.files.read(h.config.signaturesPath) ?? ""
+        XCTAssertEqual(text.split(separator: "\n").count, 40, "compacted: one line per path")
+        XCTAssertTrue(text.contains("cat1/p1 changed\n"), "the later line won")
+    }
+
     func testPackagesWithoutARecordAreKeptAndReportedOrRebuiltWithU() throws {
         let h = try tree()
         XCTAssertEqual(try h.run(), 0)

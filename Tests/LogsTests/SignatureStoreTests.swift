@@ -3,55 +3,59 @@ import XCTest
 @testable import Logs
 
 final class SignatureStoreTests: XCTestCase {
-    func testTheFileIsSortedByPathWithTheLatestSignatureAndReadsBack() throws {
+    /// What `record` hands back is what the run appends: only changes, one
+    /// line each; reading the appended file gives the latest of each path.
+    func testAppendedLinesReadBackWithTheLatestSignatureOfEachPath() throws {
         let files = MemoryFileStore()
         try files.makeDirectory("/s")
         var store = SignatureStore()
+        var appended: [String] = []
         for (path, sig) in [("www/b", "b-1"), ("devel/a", "a-1"), ("x11/c", "c-1"), ("devel/a", "a-2"), ("www/b", "b-1")] {
-            store.record(sig, for: path)
+            if let line = store.record(sig, for: path) {
+                appended.append(line)
+                try files.append(line, to: "/s/amd64-signatures")
+            }
         }
-        store.record("two\nlines", for: "devel/z")
-        XCTAssertEqual(store.text, "devel/a a-2\nwww/b b-1\nx11/c c-1\n")
-        XCTAssertTrue(store.changed)
-        try store.write(to: "/s/amd64-signatures", files: files)
-        XCTAssertFalse(store.changed)
+        XCTAssertNil(store.record("two\nlines", for: "devel/z"), "a signature that is not one line")
+        XCTAssertEqual(appended, ["www/b b-1\n", "devel/a a-1\n", "x11/c c-1\n", "devel/a a-2\n"], "www/b again: no line")
         var again = SignatureStore.read("/s/amd64-signatures", files: files)
-        XCTAssertEqual(again.signatures, store.signatures)
-        again.record("b-2", for: "www/b")
-        again.record("0", for: "aaa/first")
-        XCTAssertEqual(again.text, "aaa/first 0\ndevel/a a-2\nwww/b b-2\nx11/c c-1\n")
+        XCTAssertEqual(again.signatures, ["devel/a": "a-2", "www/b": "b-1", "x11/c": "c-1"])
+        XCTAssertEqual(again.droppedLines, 1, "devel/a's first line")
+        XCTAssertEqual(again.problems, [])
+        try again.compact(into: "/s/amd64-signatures", files: files)
+        XCTAssertEqual(files.read("/s/amd64-signatures"), "devel/a a-2\nwww/b b-1\nx11/c c-1\n")
+        XCTAssertEqual(SignatureStore.read("/s/amd64-signatures", files: files).droppedLines, 0)
     }
 
-    /// Thousands of paths recorded in a scrambled order, some twice, some
-    /// changed, written between rounds, then read back and changed again:
-    /// the text is always every path's latest line in path order, across
-    /// the blocks the store cuts its lines into.
-    func testManyPathsInAnyOrderGiveTheSortedFile() throws {
+    /// A line that cannot be read, and a last line cut short by a crash
+    /// (its signature may be cut too): reported, no record, dropped by
+    /// the compaction.
+    func testUnreadableAndCutShortLinesAreReportedAndDropped() throws {
         let files = MemoryFileStore()
         try files.makeDirectory("/s")
-        var store = SignatureStore()
-        var expected: [String: String] = [:]
-        func sortedText() -> String { expected.keys.sorted().map { "\($0) \(expected[$0]!)\n" }.joined() }
-        var rng = SplitMix(seed: 9)
-        for round in 0..<6 {
-            for _ in 0..<700 {
-                let path = "cat\(rng.next() % 40)/port\(rng.next() % 120)"
-                let sig = "\(path.split(separator: "/")[1])-\(round).\(rng.next() % 3)"
-                store.record(sig, for: path)
-                expected[path] = sig
-            }
-            XCTAssertEqual(store.text, sortedText(), "round \(round)")
-            try store.write(to: "/s/sig", files: files)
-            XCTAssertEqual(files.read("/s/sig"), sortedText(), "round \(round)")
+        try files.replace("/s/sig", with: "devel/a a-1\ngarbage\nwww/b b-1\ndevel/c c-")
+        var store = SignatureStore.read("/s/sig", files: files)
+        XCTAssertEqual(store.signatures, ["devel/a": "a-1", "www/b": "b-1"])
+        XCTAssertEqual(store.problems.count, 2)
+        XCTAssertTrue(store.problems[0].hasPrefix("/s/sig:2: expected FULLPKGPATH SIGNATURE"), store.problems[0])
+        XCTAssertTrue(store.problems[1].hasPrefix("/s/sig:4: a last line without its newline"), store.problems[1])
+        XCTAssertEqual(store.droppedLines, 2)
+        try store.compact(into: "/s/sig", files: files)
+        XCTAssertEqual(files.read("/s/sig"), "devel/a a-1\nwww/b b-1\n")
+        XCTAssertEqual(SignatureStore.read("/s/missing", files: files), SignatureStore(), "a missing file is an empty store")
+    }
+
+    /// Two runs sharing the file append side by side: each one's lines are
+    /// there, whichever wrote last.
+    func testTwoStoresAppendingToOneFileKeepBothRecords() throws {
+        let files = MemoryFileStore()
+        try files.makeDirectory("/s")
+        var first = SignatureStore.read("/s/sig", files: files)
+        var second = SignatureStore.read("/s/sig", files: files)
+        for i in 0..<50 {
+            if let line = first.record("a-\(i)", for: "devel/a\(i)") { try files.append(line, to: "/s/sig") }
+            if let line = second.record("b-\(i)", for: "www/b\(i)") { try files.append(line, to: "/s/sig") }
         }
-        XCTAssertGreaterThan(expected.count, 2 * SignatureStore.blockSize * 4, "the store cut its lines into blocks")
-        var again = SignatureStore.read("/s/sig", files: files)
-        XCTAssertEqual(again.signatures, expected)
-        XCTAssertEqual(again.text, sortedText())
-        for path in ["aaa/first", "cat5/port7", "zzz/last", "cat39/port0x"] {
-            again.record("new", for: path)
-            expected[path] = "new"
-        }
-        XCTAssertEqual(again.text, sortedText())
+        XCTAssertEqual(SignatureStore.read("/s/sig", files: files).signatures.count, 100)
     }
 }

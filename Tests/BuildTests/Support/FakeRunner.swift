@@ -42,9 +42,37 @@ final class FakeRunner: TaskRunner {
         var ignoresTerm = false
         var onFinish: (() -> Void)?
         let subdir = spec.environment["SUBDIR"] ?? ""
-        marks.append((subdir, spec.environment["PHASE"] ?? "", spec.groupMark))
+        let phase = spec.environment["PHASE"] ?? ""
+        marks.append((subdir, phase, spec.groupMark))
         if down {
             seconds = 0; end = .lost("connection lost")
+        } else if !phase.isEmpty && phase != "junk" {
+            // A port's phase, the most common task by far: looked at first.
+            if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
+            var jobs: Int?
+            for word in spec.argv {
+                if word.hasPrefix("WRKOBJDIR=") { wrkobjdirs.append((subdir, phase, word)) }
+                if word.hasPrefix("MAKE_JOBS=") { jobs = Int(word.dropFirst(10)) }
+            }
+            let port = tree.ports[subdir]
+            let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
+            seconds = o.seconds; end = o.end
+            if phase == "depends", let root = carrier?.hostRoot,
+               let missing = port?.deps.first(where: { !tree.packageExists($0, root: root) }) {
+                // A copy host installs only what was sent to it.
+                writes = "===> \(subdir): the package of \(missing) is not in this host's repository\n"
+                end = .exited(1)
+            }
+            if o.writes { writes = "===> fake " + phase + " for " + subdir + " on " + hostName + "\n" }
+            ignoresTerm = port?.ignoresTerm ?? false
+            if phase == "package" {
+                let delay = port?.packageDelay ?? 0
+                let root = carrier?.hostRoot ?? ""
+                onFinish = { [tree, world] in
+                    if delay == 0 { tree.makePackage(subdir, root: root) }
+                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir, root: root) } }
+                }
+            }
         } else if spec.argv.count >= 3 && spec.argv[2] == HostInit.probeScript {
             writes = """
                 bulkbuild-fact user=builder
@@ -71,35 +99,13 @@ final class FakeRunner: TaskRunner {
             } else {
                 writes = tree.dumpVars(subdir)
             }
-        } else if spec.argv.contains("junk") {
+        } else if phase == "junk" {
             seconds = 0.2
             tree.junk(host: hostName, keep: spec.environment["JUNK_KEEP"] ?? "")
         } else if spec.argv.first == "/bin/sh" && spec.argv.contains(where: { $0.contains("tmpfs") || $0.contains("umount") }) {
             argvs.append((t, spec.argv))
             if tree.mountFails { end = .exited(32) }
             seconds = tree.mountSeconds
-        } else if let phase = spec.environment["PHASE"] {
-            if phase == "depends" { updates[subdir] = spec.environment["BULKBUILD_UPDATE"] ?? "" }
-            if let w = spec.argv.first(where: { $0.hasPrefix("WRKOBJDIR=") }) { wrkobjdirs.append((subdir, phase, w)) }
-            let jobs = spec.argv.first { $0.hasPrefix("MAKE_JOBS=") }.flatMap { Int($0.dropFirst(10)) }
-            let o = tree.outcome(path: subdir, phase: phase, host: hostName, at: t, makeJobs: jobs)
-            seconds = o.seconds; end = o.end
-            if phase == "depends", let root = carrier?.hostRoot,
-               let missing = tree.ports[subdir]?.deps.first(where: { !tree.packageExists($0, root: root) }) {
-                // A copy host installs only what was sent to it.
-                writes = "===> \(subdir): the package of \(missing) is not in this host's repository\n"
-                end = .exited(1)
-            }
-            if o.writes { writes = "===> fake \(phase) for \(subdir) on \(hostName)\n" }
-            ignoresTerm = tree.ports[subdir]?.ignoresTerm ?? false
-            if phase == "package" {
-                let delay = tree.ports[subdir]?.packageDelay ?? 0
-                let root = carrier?.hostRoot ?? ""
-                onFinish = { [tree, world] in
-                    if delay == 0 { tree.makePackage(subdir, root: root) }
-                    else if delay.isFinite { world.after(delay) { tree.makePackage(subdir, root: root) } }
-                }
-            }
         }
         if !(spec.logHeader + writes).isEmpty { try? tree.files.append(spec.logHeader + writes, to: spec.logPath) }
         let task = FakeTask(pid: world.newPid(), spec: spec, runner: self, endAt: t + seconds, end: end,
