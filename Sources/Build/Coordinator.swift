@@ -56,6 +56,9 @@ public final class Coordinator {
     var packageWaits: [PackageWait] = []
     /// -R: what each package was built from, and what this run decided.
     var signatures = SignatureStore()
+    /// The signatures file may end in a line cut short: nothing more is
+    /// appended to it (see stopRecordingSignatures).
+    var signaturesTorn = false
     var rebuildLog: AppendLog?
     var rebuildCounts = (rebuilt: 0, kept: 0)
     /// -I: the install running now, and what each install did.

@@ -9,9 +9,14 @@ extension Coordinator {
     func loadSignatures() {
         signatures = SignatureStore.read(config.signaturesPath, files: files)
         for p in signatures.problems { reporter.event(.message("signatures: \(p)"), at: now()) }
-        if signatures.droppedLines > 0 {
-            writing(now()) { try signatures.compact(into: config.signaturesPath, files: files) }
+        // A failed compaction is said and the run goes on; only a file
+        // left ending in a cut line takes no more lines (see below).
+        do {
+            _ = try signatures.compactIfDue(into: config.signaturesPath, files: files)
+        } catch {
+            reporter.event(.message("signatures: not compacted: \(error)"), at: now())
         }
+        if signatures.tornTail { stopRecordingSignatures("it ends in a line cut short", at: now()) }
         guard config.rebuild else { return }
         engine.rebuildCheck = RebuildCheck(recorded: signatures.signatures, rebuildUnknown: config.update == .force)
         rebuildLog = try? AppendLog(path: logs.rebuildLog, files: files)
@@ -43,8 +48,8 @@ extension Coordinator {
         for p in paths {
             if let line = signatures.record(engine.signature(of: p), for: engine.canonical(p).canonical) { lines += line }
         }
-        guard !lines.isEmpty else { return }
-        writing(t) {
+        guard !lines.isEmpty, !signaturesTorn else { return }
+        let wrote = writing(t) {
             // The directory is made when the first line finds it missing.
             do {
                 try files.append(lines, to: config.signaturesPath)
@@ -53,6 +58,17 @@ extension Coordinator {
                 try files.append(lines, to: config.signaturesPath)
             }
         }
+        if !wrote { stopRecordingSignatures("a write to it failed", at: t) }
+    }
+
+    /// After a write cut short, a line appended would make the cut one a
+    /// whole (wrong) record: none is, for the rest of the run. Their
+    /// packages have no record for the next -R (kept, "signature
+    /// unknown"); the next run that reads the file drops the cut line.
+    func stopRecordingSignatures(_ why: String, at t: Double) {
+        guard !signaturesTorn else { return }
+        signaturesTorn = true
+        reporter.event(.message("signatures: \(config.signaturesPath): \(why); this run records no more signatures"), at: t)
     }
 
     var rebuildSummary: String? {

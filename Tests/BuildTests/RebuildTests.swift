@@ -67,7 +67,8 @@ final class RebuildTests: XCTestCase {
     }
 
     /// Each job's signature is in the file as soon as the job has ended
-    /// (a run that dies loses none); the next run compacts the file.
+    /// (a run that dies loses none); a run that finds as many lines to
+    /// drop as records compacts the file.
     func testEveryBuiltPackageHasItsSignatureOnDiskWhileTheRunGoesOn() throws {
         let h = try Harness()
         h.tree.addLayered(40, seconds: { 3 + Double($0 % 4) })
@@ -85,13 +86,64 @@ final class RebuildTests: XCTestCase {
         h.world.at(h.world.now + 1, look)
         XCTAssertEqual(try h.run(), 0)
         XCTAssertGreaterThan(looks, 10, "looked while the run went on")
-        // A second record of a path, as a bumped port would append.
-        try h.files.append("cat1/p1 changed\n", to: h.config.signaturesPath)
+        // A second record of every path, as a run that rebuilt them all
+        // would append: as many lines to drop as records.
+        for path in h.tree.ports.keys { try h.files.append("\(path) changed\n", to: h.config.signaturesPath) }
         h.startOver()
         XCTAssertEqual(try h.run(), 0)
         let text = h.files.read(h.config.signaturesPath) ?? ""
         XCTAssertEqual(text.split(separator: "\n").count, 40, "compacted: one line per path")
         XCTAssertTrue(text.contains("cat1/p1 changed\n"), "the later line won")
+    }
+
+    /// A run that died while writing a line left it without its newline:
+    /// the next run reports it and drops it before it appends (a line
+    /// after it would make it a whole, wrong record).
+    func testALineCutShortIsDroppedBeforeTheNextRunAppends() throws {
+        let h = try tree()
+        XCTAssertEqual(try h.run(), 0)
+        try h.files.append("misc/other other-1.0 cut-sh", to: h.config.signaturesPath)
+        h.files.remove(h.tree.packageFile("devel/lib"))
+        _ = try again(h, rebuild: false, update: nil)
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("a last line without its newline") })
+        let store = SignatureStore.read(h.config.signaturesPath, files: h.files)
+        XCTAssertEqual(store.signatures["devel/lib"], "lib-1.0")
+        XCTAssertEqual(store.signatures["misc/other"], "other-1.0", "the cut line is not a record")
+        XCTAssertEqual(store.problems, [])
+    }
+
+    /// When the cut line cannot be dropped (the file cannot be replaced),
+    /// the run says so and appends nothing: no wrong record is made.
+    func testAFileEndingInACutLineThatCannotBeCompactedGetsNoMoreLines() throws {
+        let h = try tree()
+        XCTAssertEqual(try h.run(), 0)
+        try h.files.append("misc/other other-1.0 cut-sh", to: h.config.signaturesPath)
+        let before = h.files.read(h.config.signaturesPath)
+        h.files.remove(h.tree.packageFile("devel/lib"))
+        (h.files as? MemoryFileStore)?.failWrites(under: h.config.signaturesPath, code: EROFS)
+        _ = try again(h, rebuild: false, update: nil)
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("signatures: not compacted") }, h.reporter.events.joined(separator: "\n"))
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("this run records no more signatures") })
+        XCTAssertTrue(h.tree.packageExists("devel/lib"), "the run went on")
+        XCTAssertEqual(h.files.read(h.config.signaturesPath), before)
+    }
+
+    /// A write to the file that fails during the run (a full disk) may
+    /// have left part of a line: the run appends nothing more to it.
+    func testAFailedAppendStopsTheRecordingForTheRestOfTheRun() throws {
+        let h = try Harness()
+        h.tree.addLayered(30, seconds: { 3 + Double($0 % 4) })
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 2, local: true)]
+        var atFailure: String?
+        h.world.at(h.world.now + 20) {
+            atFailure = h.files.read(h.config.signaturesPath)
+            (h.files as? MemoryFileStore)?.failWrites(under: h.config.signaturesPath, code: ENOSPC)
+        }
+        XCTAssertEqual(try h.run(), 1, "the log directory's disk failed: the run ends early")
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("a write to it failed; this run records no more signatures") },
+                      h.reporter.events.suffix(8).joined(separator: "\n"))
+        XCTAssertNotNil(atFailure)
+        XCTAssertEqual(h.files.read(h.config.signaturesPath), atFailure)
     }
 
     func testPackagesWithoutARecordAreKeptAndReportedOrRebuiltWithU() throws {
