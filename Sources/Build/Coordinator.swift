@@ -448,7 +448,8 @@ public final class Coordinator {
         }
         let c = s.counts
         let notBuilt = c.total - c.installable - c.built - s.ignoredOnly - c.errors - s.brokenPaths.count - c.locked
-        lines.append("bulkbuild: \(c.installable + c.built) built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(notBuilt) not built (of \(c.total)) in \(Int(now() - startTime))s")
+        let already = c.installable + c.built - s.builtByThisRun
+        lines.append("bulkbuild: \(s.builtByThisRun) built, \(already) already built, \(s.ignoredOnly) ignored, \(c.errors) failed, \(s.brokenPaths.count) broken, \(c.locked) locked, \(notBuilt) not built (of \(c.total)) in \(Int(now() - startTime))s")
         for p in s.failedPaths {
             if let why = lockFailures[p] { lines.append("  failed: \(p): \(why)"); continue }
             let log = (try? FullPkgPath(p)).map { logs.portLog($0) } ?? p
@@ -538,6 +539,7 @@ public final class Coordinator {
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
         s.counts.broken = engine.counts.counts.ignored - engine.counts.ignoredOnly
+        s.counts.builtByThisRun = engine.counts.builtByThisRun
         s.counts.fetch = fetcher?.waiting ?? 0
         s.fetchJobs = fetcher?.snapshotJobs() ?? []
         s.lockedPaths = engine.lockedPaths

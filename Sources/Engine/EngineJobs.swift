@@ -85,8 +85,8 @@ extension BuildEngine {
         let i = id(for: path)
         switch result {
         case .built(let others):
-            nodes[i].builtThisRun = true
-            for o in others { nodes[id(for: o)].builtThisRun = true }
+            tracked(i) { $0.builtThisRun = true }
+            for o in others { tracked(id(for: o)) { $0.builtThisRun = true } }
             setState(i, .built)
             log(i, .built)
             for o in others {

@@ -67,6 +67,9 @@ extension BuildEngine {
         public var blockedPaths: [String] = []
         public var unlisted = 0
         public var ignoredOnly = 0
+        /// Of the built and installable paths, those a job of this run
+        /// built (the others' packages were there already).
+        public var builtByThisRun = 0
         public static func == (a: Summary, b: Summary) -> Bool {
             a.counts == b.counts && a.failedPaths == b.failedPaths && a.lockedPaths == b.lockedPaths
                 && a.blockedPaths == b.blockedPaths && a.unlisted == b.unlisted
@@ -87,8 +90,8 @@ extension BuildEngine {
                 s.blockedPaths.append(n.path.canonical)
             case .queued, .setAside: s.counts.queued += 1
             case .running: s.counts.running += 1
-            case .built: s.counts.built += 1
-            case .installable: s.counts.installable += 1
+            case .built: s.counts.built += 1; if n.builtThisRun { s.builtByThisRun += 1 }
+            case .installable: s.counts.installable += 1; if n.builtThisRun { s.builtByThisRun += 1 }
             case .skipped(let why):
                 s.counts.ignored += 1
                 if case .broken(let t) = why { s.brokenPaths.append((n.path.canonical, t)) }

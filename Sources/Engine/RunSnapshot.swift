@@ -18,6 +18,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
         /// Of `ignored`, the broken ones (listing errors, missing
         /// dependencies), not IGNORE; nil in files written before it existed.
         public var broken: Int?
+        /// Of `built` and `installable`, those a job of this run built;
+        /// nil in files written before it existed.
+        public var builtByThisRun: Int?
         /// L: locked by another process.
         public var locked = 0
         /// E: failed; their locks stay.

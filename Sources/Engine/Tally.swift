@@ -9,6 +9,9 @@ public struct Tally: Equatable, Sendable {
     public var setAside = 0
     /// Ignored by IGNORE, not broken (counted in `ignored` too).
     public var ignoredOnly = 0
+    /// Built by a job of this run (counted in `built` or `installable`
+    /// too; the others' packages were there already).
+    public var builtByThisRun = 0
     public init() {}
 }
 
@@ -49,8 +52,12 @@ extension BuildEngine {
         case .queued: tally.counts.queued += k
         case .setAside: tally.counts.queued += k; tally.setAside += k
         case .running: tally.counts.running += k
-        case .built: tally.counts.built += k
-        case .installable: tally.counts.installable += k
+        case .built:
+            tally.counts.built += k
+            if nodes[i].builtThisRun { tally.builtByThisRun += k }
+        case .installable:
+            tally.counts.installable += k
+            if nodes[i].builtThisRun { tally.builtByThisRun += k }
         case .skipped(let why):
             tally.counts.ignored += k
             if case .ignored = why { tally.ignoredOnly += k }

@@ -101,6 +101,7 @@ struct StatusJSON {
         var first = true
         if let v = c.broken { key("broken", first: true); int(v); first = false }
         key("built", first: first); int(c.built)
+        if let v = c.builtByThisRun { key("builtByThisRun"); int(v) }
         key("errors"); int(c.errors)
         key("fetch"); int(c.fetch)
         key("ignored"); int(c.ignored)

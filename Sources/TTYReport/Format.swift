@@ -86,8 +86,10 @@ public enum ReportFormat {
     public static func finalSummary(_ s: RunSnapshot, now: Double) -> [String] {
         // `!` counts both; the summary tells IGNORE from broken ports.
         let broken = s.counts.broken ?? 0
+        let built = s.counts.installable + s.counts.built
+        let byRun = s.counts.builtByThisRun ?? built
         var lines = ["bulkbuild: run over after \(clockDuration(elapsed(s, now: now))): " +
-                     "\(s.done)/\(s.counts.total) done, \(s.counts.installable + s.counts.built) built, " +
+                     "\(s.done)/\(s.counts.total) done, \(byRun) built, \(built - byRun) already built, " +
                      "\(s.counts.ignored - broken) ignored, \(broken) broken, \(s.counts.errors) failed"]
         lines.append(counts(s.counts))
         for f in s.failures {

@@ -216,7 +216,7 @@ final class AdversarialTests: XCTestCase {
         // The build's two summary lines said "1 ignored" and "0 ignored ... 1 broken".
         let build = try Bulk(tree: tree).run(["-x", "devel/nonexistent"])
         XCTAssertEqual(build.exitCode, 1, build.output)
-        XCTAssertTrue(build.output.contains("1/1 done, 0 built, 0 ignored, 1 broken, 0 failed"), build.output)
+        XCTAssertTrue(build.output.contains("1/1 done, 0 built, 0 already built, 0 ignored, 1 broken, 0 failed"), build.output)
         XCTAssertTrue(build.output.contains("0 ignored, 0 failed, 1 broken"), build.output)
     }
 

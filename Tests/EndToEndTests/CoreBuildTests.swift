@@ -103,10 +103,17 @@ final class CoreBuildTests: XCTestCase {
         XCTAssertFalse(bulk.file("concurrent.log").isEmpty)
         XCTAssertTrue(bulk.file("vars.log").contains("===> "))
 
-        // A second run finds every package and builds nothing.
+        // The summary counts what this run's jobs built (subpackages too).
+        let summary = try XCTUnwrap(r.output.split(separator: "\n").first { $0.hasPrefix("bulkbuild: ") && $0.contains(" built, ") })
+        XCTAssertTrue(summary.contains(" 0 already built,"), String(summary))
+        XCTAssertFalse(summary.hasPrefix("bulkbuild: 0 built,"), String(summary))
+
+        // A second run finds every package and builds nothing, and says so.
         let again = try bulk.run(["-j", "4"])
         XCTAssertEqual(again.exitCode, 0, again.output)
         XCTAssertEqual(tree.builtLog().count, built.count)
+        XCTAssertTrue(again.output.contains("bulkbuild: 0 built, "), again.output)
+        XCTAssertFalse(again.output.contains(" 0 already built,"), again.output)
     }
 
     func testFailingPortKeepsItsLockAndItsDependentsNeverStart() throws {

@@ -13,6 +13,7 @@ final class IncrementalTests: XCTestCase {
         XCTAssertEqual(e.counts.counts, s.counts, what, file: file, line: line)
         XCTAssertEqual(e.counts.unlisted, s.unlisted, what, file: file, line: line)
         XCTAssertEqual(e.counts.ignoredOnly, s.ignoredOnly, what, file: file, line: line)
+        XCTAssertEqual(e.counts.builtByThisRun, s.builtByThisRun, what, file: file, line: line)
         XCTAssertEqual(e.failedPaths, s.failedPaths, what, file: file, line: line)
         XCTAssertEqual(e.lockedPaths, s.lockedPaths, what, file: file, line: line)
         let busy = e.nodes.contains { n in
