@@ -469,7 +469,7 @@ public final class Coordinator {
         if let sig = shutdownSignal {
             lines.append("bulkbuild: stopped by signal \(sig); locks stay and are cleaned as stale at the next run")
         } else if let what = storageFailure {
-            lines.append("bulkbuild: stopped: cannot write \(what); fix the disk and run again: it resumes from the locks and logs")
+            lines.append("bulkbuild: stopped: storage failed: \(what); fix the disk and run again: it resumes from the locks and logs")
         } else if stopFileSeen {
             lines.append("bulkbuild: stopped by \(logs.stopFile)")
         }

@@ -23,7 +23,7 @@ extension Coordinator {
     func storageFailed(_ what: String, _ t: Double) {
         guard storageFailure == nil else { return }
         storageFailure = what
-        reporter.event(.message("cannot write: \(what); no new job starts, the run ends when the running ones have"), at: t)
+        reporter.event(.message("storage failed: \(what); no new job starts, the run ends when the running ones have"), at: t)
     }
 
     /// Every append-only log reports its failed writes here.

@@ -22,7 +22,7 @@ final class StorageFailureTests: XCTestCase {
         XCTAssertFalse(runningThen.isEmpty)
         let startedLater = Set(h.tree.phases.filter { $0.at > full }.map { $0.path })
         XCTAssertTrue(startedLater.isSubset(of: runningThen), "new jobs after the disk filled: \(startedLater.subtracting(runningThen))")
-        XCTAssertTrue(h.reporter.events.contains { $0.contains("cannot write") && $0.contains("No space left on device") },
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("storage failed: ") && $0.contains("No space left on device") },
                       h.reporter.events.suffix(5).joined(separator: "\n"))
     }
 

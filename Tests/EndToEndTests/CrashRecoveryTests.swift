@@ -209,7 +209,7 @@ final class CrashRecoveryTests: XCTestCase {
         XCTAssertFalse(r.timedOut, "a full log directory hung the run")
         XCTAssertEqual(r.exitCode, 1, r.output)
         XCTAssertTrue(r.output.contains("No space left on device"), r.output)
-        XCTAssertTrue(r.output.contains("stopped: cannot write"), r.output)
+        XCTAssertTrue(r.output.contains("stopped: storage failed: "), r.output)
         // No empty lock blocks the host or a port.
         for name in listDirectory(bulk.lockdir) {
             XCTAssertFalse((readFile(bulk.lockdir + "/" + name) ?? "").isEmpty, "empty lock \(name)")
