@@ -363,7 +363,9 @@ public final class Coordinator {
         guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty,
               !installing else { return }
         if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
-        guard fetcher?.isIdle ?? true else { return }
+        // A stopping run starts no fetch: only the running ones are waited for.
+        let stopping = storageFailure != nil || stopFileSeen
+        guard stopping ? fetcher?.running.isEmpty ?? true : fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
         if !hosts.isEmpty && hosts.allSatisfy({ $0.state == .failed }) {
             reporter.event(.message("no usable host: every host failed its init (see \(logs.root)/init.*.log)"), at: t)

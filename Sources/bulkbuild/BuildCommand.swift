@@ -154,6 +154,15 @@ func resolveConfig(_ o: BuildOptions) throws -> RunConfig {
     if config.measureSizes || o.sizeLog != nil || o.memoryThreshold != nil {
         config.sizes = try readSizes(config.sizesPath)
     }
+    // -s writes the size file: a directory that cannot be made is said
+    // now, before anything runs, not as a failing disk once it has.
+    if config.measureSizes && !config.sizesPath.isEmpty {
+        do {
+            try PosixFileStore.shared.makeDirectory((config.sizesPath as NSString).deletingLastPathComponent)
+        } catch {
+            throw UsageError(description: "\(o.sizeLog == nil ? "-s" : "-S") \(config.sizesPath): \(error)")
+        }
+    }
     return config
 }
 

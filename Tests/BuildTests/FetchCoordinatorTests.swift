@@ -10,8 +10,8 @@ import XCTest
 final class FetchCoordinatorTests: XCTestCase {
     /// Three ports sharing `shared.tgz`, each with a file of its own; the
     /// fake site serves `content[name]` (or fails with exit 22).
-    func harness(failing: Set<String> = []) throws -> Harness {
-        let h = try Harness(store: .disk)
+    func harness(failing: Set<String> = [], limit: Double = 1_000_000) throws -> Harness {
+        let h = try Harness(limit: limit, store: .disk)
         var content: [String: String] = [:]
         var sums = ""
         for name in ["shared.tgz", "a.tgz", "b.tgz", "c.tgz"] {
@@ -71,6 +71,29 @@ final class FetchCoordinatorTests: XCTestCase {
         XCTAssertTrue(h.engineLines("E").contains { $0.contains("x/a:a.tgz") })
         XCTAssertTrue(h.engineLines("!").contains { $0.contains("x/a cannot fetch a.tgz") }, "\(h.engineLines("!"))")
         XCTAssertTrue((FileIO.read(h.logs.fetchBadLog) ?? "").contains("http://site.test/pub/a.tgz curl exit 22"))
+    }
+
+    /// The stop file, or a failing disk, while distfiles still wait to be
+    /// fetched: the fetch running ends, no other starts, and the run ends
+    /// (it used to wait for the queue for ever).
+    func testAStoppedRunWithDistfilesStillQueuedEnds() throws {
+        for how in ["stop file", "disk"] {
+            let h = try harness(limit: 600)
+            h.config.fetch.jobs = 1
+            var fetches = 0
+            let answer = h.tree.fetchAnswer!
+            h.tree.fetchAnswer = { spec in fetches += 1; return answer(spec) }
+            let start = h.world.now
+            try h.prepare()
+            h.world.at(start + 1) {
+                if how == "disk" { h.coordinator.storageFailed("test: the disk failed", h.world.now) }
+                else { try? FileIO.replace(h.logs.stopFile, with: "") }
+            }
+            XCTAssertEqual(try h.run(), 1, how)
+            XCTAssertLessThan(h.world.now - start, 60, "\(how): the run ended soon after the stop")
+            XCTAssertEqual(fetches, 1, "\(how): the fetch running went on, no other started")
+            XCTAssertTrue(h.tree.phases.isEmpty, how)
+        }
     }
 
     func testFetchOnlyBuildsNothing() throws {

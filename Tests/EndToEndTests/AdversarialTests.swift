@@ -169,6 +169,11 @@ final class AdversarialTests: XCTestCase {
         let r = try Bulk(tree: tree).run(["-x", "-b", tree.root])
         XCTAssertEqual(r.exitCode, 2, r.output)
         XCTAssertTrue(r.stderr.contains("-b \(tree.root): cannot read that build log (it is a directory)"), r.stderr)
+        // The size file -s writes, under a file: said before the run (it
+        // used to stop the run as a failing disk, once it had started).
+        let sizes = try Bulk(tree: tree).run(["-x", "-s", "-S", file + "/sizes"])
+        XCTAssertEqual(sizes.exitCode, 2, sizes.output)
+        XCTAssertTrue(sizes.stderr.contains("-S \(file)/sizes: \(file): cannot create directory: File exists"), sizes.stderr)
         XCTAssertEqual(readFile(tree.portsDir + "/.built.log") ?? "", "", "the run started")
     }
 
