@@ -329,7 +329,11 @@ public final class Coordinator {
             // made: the job goes (redone by the next run) instead of
             // holding the run open.
             if let why = storageFailure {
-                jobNotFinished(job, "waiting for the host lock while the log directory failed (\(why))")
+                jobNotFinished(job, "waiting for the host lock while storage failed (\(why))")
+            } else if stopFileSeen {
+                // No job starts while the stop file is there: one still
+                // waiting for the host lock has not started its phase.
+                jobNotFinished(job, "the run stopped (\(logs.stopFile)) while it waited for the host lock")
             } else {
                 startPhase(job)
             }

@@ -19,8 +19,16 @@ extension Coordinator {
     }
 
     func installNext(_ left: [FullPkgPath], status: Int32) {
-        // A signal ends the run as for builds: nothing more is installed.
-        guard shutdownSignal == nil else { return }
+        // A signal ends the run as for builds, the stop file and a failing
+        // disk too once the install running has ended: nothing more is
+        // installed, and the summary names each path left.
+        let stopped = shutdownSignal.map { "signal \($0)" } ?? (stopFileSeen ? logs.stopFile : storageFailure.map { _ in "storage failed" })
+        if let stopped {
+            for p in left { installReport?.append("not installed: \(p.canonical) (the run was stopped: \(stopped))") }
+            installing = false
+            if shutdownSignal == nil { finish(status: 1) }
+            return
+        }
         guard let path = left.first else {
             installing = false
             let failed = installReport?.contains { !$0.hasPrefix("installed") } ?? false

@@ -297,7 +297,7 @@ extension Coordinator {
             try appendToLog(job, LogFormat.portError(status: status, host: job.host.name, time: t))
         }
         if !wrote || storageFailure != nil {
-            jobNotFinished(job, "ended with \(status) while the log directory failed (\(storageFailure ?? "?"))")
+            jobNotFinished(job, "ended with \(status) while storage failed (\(storageFailure ?? "?"))")
             return
         }
         releaseHostLock(job)

@@ -243,6 +243,24 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertLessThan(h.world.now - h.coordinator.startTime, 42)
     }
 
+    /// The stop file: a job still waiting for the host lock has not started
+    /// its phase, so it does not (it used to start once the lock came).
+    func testTheStopFileEndsJobsWaitingForTheHostLock() throws {
+        let h = try Harness(limit: 600)
+        h.tree.addLayered(6)
+        try h.prepare()
+        try h.files.makeDirectory(h.config.lockdir)
+        let lock = h.config.lockdir + "/host:localhost"
+        try h.files.replace(lock, with: "locked=host:localhost\n")
+        let stop = h.world.now + 40
+        h.world.at(stop) { try? h.files.replace(h.logs.stopFile, with: "") }
+        h.world.at(stop + 1) { h.files.remove(lock) }
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertLessThan(h.world.now - h.coordinator.startTime, 60)
+        XCTAssertEqual(h.tree.phases.filter { $0.at > stop }.map { "\($0.path) \($0.phase)" }, [], "a phase started after the stop")
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("while it waited for the host lock") })
+    }
+
     func testAHostLockOfARunThatDiedMeanwhileIsTakenOver() throws {
         let h = try Harness()
         h.tree.addLayered(6)

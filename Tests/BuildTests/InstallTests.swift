@@ -44,6 +44,39 @@ final class InstallTests: XCTestCase {
         XCTAssertTrue(report.last?.hasPrefix("not installed: www/app (install ended with exit 1") ?? false, "\(report)")
     }
 
+    /// The stop file during the first install, or a signal: the install
+    /// running ends, nothing more is installed, the summary names each path
+    /// left, and the run fails (it used to install everything, exit 0).
+    func testAStopDuringTheInstallsInstallsNothingMoreAndSaysWhat() throws {
+        for how in ["stop file", "disk", "signal"] {
+            let h = try Harness()
+            let paths = ["devel/a", "devel/b", "devel/c"]
+            for p in paths { h.tree.add(FakePort(pkgpath: p, seconds: 5, phaseSeconds: ["install": 10])) }
+            h.config.wholeTree = false
+            h.config.request.paths = try paths.map(FullPkgPath.init)
+            h.config.install = try paths.map(FullPkgPath.init)
+            try h.prepare()
+            var armed = false
+            func look() {
+                if !armed, h.tree.phases.contains(where: { $0.phase == "install" }) {
+                    armed = true
+                    switch how {
+                    case "stop file": try? h.files.replace(h.logs.stopFile, with: "")
+                    case "disk": h.coordinator.storageFailed("test: the disk failed", h.world.now)
+                    default: h.world.signal(SIGTERM, after: 1)
+                    }
+                }
+                if !armed { h.world.after(0.5, look) }
+            }
+            h.world.after(1, look)
+            let status = try h.run()
+            XCTAssertEqual(status, how == "signal" ? 128 + SIGTERM : 1, how)
+            XCTAssertEqual(h.tree.phases.filter { $0.phase == "install" }.map { $0.path }, ["devel/a"], how)
+            let report = h.coordinator.installReport ?? []
+            XCTAssertEqual(report.filter { $0.contains("the run was stopped") }.count, 2, "\(how): \(report)")
+        }
+    }
+
     func testAFailedInstallAloneMakesTheRunFail() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "www/app", seconds: 5, failIn: "install"))

@@ -20,6 +20,27 @@ final class PackageWaitTests: XCTestCase {
         (h.tree.phases.last { $0.path == path && $0.phase == "package" }?.at ?? .nan) + 0.1
     }
 
+    /// The stop file while a package is awaited: the run ends without
+    /// waiting out WAIT_TIMEOUT; the port is not finished, its lock goes
+    /// and the next run redoes it or finds it built.
+    func testAStopDoesNotWaitOutWaitTimeout() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, packageDelay: 3000))
+        h.hostSpecs = [FakeHostSpec(name: "localhost", slots: 1, local: true)]
+        h.config.waitTimeout = 600
+        try h.prepare()
+        let start = h.world.now
+        func look() {
+            if h.engineLines("H").isEmpty { h.world.after(0.5, look); return }
+            try? h.files.replace(h.logs.stopFile, with: "")
+        }
+        h.world.after(1, look)
+        XCTAssertEqual(try h.run(), 1)
+        XCTAssertLessThan(h.world.now - start, 60, "the stop waited for WAIT_TIMEOUT")
+        XCTAssertFalse(h.files.exists(h.lockPath("devel/lib")), "a port not finished keeps no lock")
+        XCTAssertTrue(h.portLog("devel/lib").contains("the run stopped while its package file was not visible yet"))
+    }
+
     func testALatePackageIsHThenInstallableAndItsSlotServesMeanwhile() throws {
         let h = try Harness()
         h.tree.add(FakePort(pkgpath: "devel/lib", seconds: 5, packageDelay: 30))
