@@ -64,6 +64,8 @@ public final class Coordinator {
     /// -I: the install running now, and what each install did.
     var installTask: TaskHandle?
     var installing = false
+    /// Jobs a signal stopped: path, host and port log, for the summary.
+    var interrupted: [(String, String, String)] = []
     var installReport: [String]?
     var junkTasks: [BuildHost: TaskHandle] = [:]
     /// ALWAYS_CLEAN's clean after a failure, by lock name, until it ends.
@@ -271,6 +273,10 @@ public final class Coordinator {
         for job in jobs {
             job.stopping = true
             job.handle?.stop(hard: false)
+            // Named on the screen and in the summary: they did not finish.
+            interrupted.append((job.path.canonical, job.host.name, job.logPath))
+            reporter.event(.jobNotFinished(path: job.path.canonical, host: job.host.name, reason: "stopped by signal \(s)"),
+                           at: now())
         }
         // Jobs between two tasks (waiting for the host's depends lock) have
         // nothing to stop: they end now.
@@ -463,8 +469,11 @@ public final class Coordinator {
         }
         for (p, why) in s.brokenPaths { lines.append("  broken: \(p): \(why)") }
         for p in s.lockedPaths { lines.append("  locked: \(p) (lock in \(config.lockdir))") }
-        if c.queued + c.running > 0 {
-            lines.append("  \(c.queued + c.running) path(s) were buildable but not started")
+        for (p, host, log) in interrupted { lines.append("  interrupted: \(p) on \(host) (log: \(log))") }
+        // Jobs stopped by a signal are still running for the engine.
+        let notStarted = c.queued + c.running - interrupted.count
+        if notStarted > 0 {
+            lines.append("  \(notStarted) path(s) were buildable but not started")
         }
         // After a stop (file, signal, disk) what is left was simply not reached.
         let stopped = stopFileSeen || shutdownSignal != nil || storageFailure != nil
@@ -483,7 +492,7 @@ public final class Coordinator {
         if let r = rebuildSummary { lines.append("bulkbuild: \(r)") }
         for line in installReport ?? [] { lines.append("bulkbuild: \(line)") }
         lines += fetchSummaryLines()
-        if config.wholeTree && c.total == 0 {
+        if config.wholeTree && c.total == 0 && !stopped {
             lines.append("bulkbuild: \(config.portsdir) listed no port (see \(logs.varsLog))")
         }
         if status == 0 { lines.append("bulkbuild: everything asked for was built or is ignored") }
@@ -539,6 +548,7 @@ public final class Coordinator {
     func snapshot(_ t: Double) -> RunSnapshot {
         var s = RunSnapshot()
         s.pid = pid
+        s.runHost = config.localHost
         s.time = t
         s.startTime = startTime
         s.stopping = stopFileSeen || storageFailure != nil

@@ -48,7 +48,10 @@ extension Coordinator {
             let tail = (files.read(job.outputPath) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
             let why: String
             if case .failedToStart(let text) = end { why = text } else { why = end.text }
-            let text = "make dump-vars for \(what) failed (\(why))\(tail.isEmpty ? "" : ": " + tail)"
+            // Not the tree's fault when the run was stopping or its disk failed.
+            let during = shutdownSignal.map { " after signal \($0)" }
+                ?? (storageFailure != nil ? " while storage failed (its output may not have been written)" : "")
+            let text = "make dump-vars for \(what) failed (\(why))\(during)\(tail.isEmpty ? "" : ": " + tail)"
             // A batch's unanswered paths are tried again alone and end up
             // listed or broken; a failed whole-tree listing leaves nothing
             // to tell what is missing, so it fails the run.

@@ -249,9 +249,10 @@ extension Coordinator {
         let actual = t - madeAt
         let predictedSpan = predicted - madeAt
         let error = predictedSpan - actual
-        let pct = actual > 0 ? 100 * error / actual : 0
-        let line = String(format: "estimate made at %.0fs into the run: %.0fs left; it took %.0fs (error %+.0fs, %+.1f%%)",
-                          madeAt - startTime, predictedSpan, actual, error, pct)
+        // A share of under a second says nothing (it was millions of %).
+        let share = actual >= 1 ? String(format: ", %+.1f%%", 100 * error / actual) : ""
+        let line = String(format: "estimate made at %.0fs into the run: %.0fs left; it took %.0fs (error %+.0fs",
+                          madeAt - startTime, predictedSpan, actual, error) + share + ")"
         performanceLog.write("\(pid)@\(FileIO.stamp(t)): ETA \(line)\n")
         reporter.event(.message(line), at: t)
     }

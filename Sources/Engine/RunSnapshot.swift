@@ -130,6 +130,9 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
     }
 
     public var pid: Int32 = 0
+    /// The machine the run's process is on (with `pid`, monitor tells a
+    /// run that is gone from one that goes on); nil in older files.
+    public var runHost: String?
     /// Epoch seconds of this snapshot and of the start of the run.
     public var time: Double = 0
     public var startTime: Double = 0

@@ -89,6 +89,7 @@ struct StatusJSON {
         key("listing"); bool(s.listing)
         key("lockedPaths"); array(s.lockedPaths) { $0.string($1) }
         key("pid"); int(Int64(s.pid))
+        if let v = s.runHost { key("runHost"); string(v) }
         key("startTime"); try double(s.startTime, "startTime")
         key("stopping"); bool(s.stopping)
         key("time"); try double(s.time, "time")

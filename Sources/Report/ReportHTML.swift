@@ -56,9 +56,9 @@ public enum ReportHTML {
             s += row("span / tight bound", String(format: "%.2f", b.ratio))
         }
         if let e = r.estimate {
-            s += row("estimate", String(format: "made %@ into the run: %@ left; it took %@ (error %@%@, %+.1f%%)",
+            s += row("estimate", String(format: "made %@ into the run: %@ left; it took %@ (error %@%@",
                                         dur(e.madeAt), dur(e.predicted), dur(e.actual), e.error < 0 ? "-" : "+",
-                                        dur(abs(e.error)), e.percent))
+                                        dur(abs(e.error))) + (e.percent.map { String(format: ", %+.1f%%", $0) } ?? "") + ")")
         }
         s += "</table>\n<table><tr><th>host</th><th>slots</th><th>jobs</th><th>busy</th><th>utilisation</th><th>down</th></tr>"
         for h in r.hosts {

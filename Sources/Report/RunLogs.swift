@@ -215,9 +215,9 @@ public enum RunLogs {
             let numbers = line.split(separator: "ETA ").last.map { text -> [Double] in
                 text.split(whereSeparator: { !("0123456789.+-".contains($0)) }).compactMap { Double($0) }
             } ?? []
-            if numbers.count >= 5 {
+            if numbers.count >= 4 {
                 found = RunReport.Estimate(madeAt: numbers[0], predicted: numbers[1], actual: numbers[2],
-                                           error: numbers[3], percent: numbers[4])
+                                           error: numbers[3], percent: numbers.count >= 5 ? numbers[4] : nil)
             }
         }
         return found

@@ -92,7 +92,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var predicted: Double
         public var actual: Double
         public var error: Double
-        public var percent: Double
+        /// Of `actual`; nil when the run ended within a second of the estimate.
+        public var percent: Double?
     }
 
     public struct Failure: Codable, Sendable, Equatable {

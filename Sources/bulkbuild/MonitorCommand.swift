@@ -149,6 +149,7 @@ private struct StatusPoller {
     func notice(now: Double) -> String? {
         if let problem { return "cannot reread: \(problem)" }
         if snapshot.ended { return "press q to quit" }
+        if let gone = runGone(snapshot) { return gone + "; press q to quit" }
         if snapshot.time > 0 && now - snapshot.time > 30 {
             return "no news for \(ReportFormat.duration(now - snapshot.time)): is the run still going?"
         }
@@ -213,12 +214,26 @@ private func monitorPlain(path: String, first: RunSnapshot, signals: SignalSourc
             plain.finish(s)
             return 0
         }
+        if let gone = runGone(s) {
+            printError("bulkbuild monitor: \(gone); its last state: " + ReportFormat.summaryLine(s, now: cp_now()))
+            return 1
+        }
         plain.update(s, force: false)
         // Sleep a second, woken early by a signal.
         var fd = pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)
         _ = poll(&fd, 1, 1000)
         _ = poller.poll()
     }
+}
+
+/// Why a run that has not ended will never update its file: its process,
+/// on this machine, is gone (killed, or it stopped on a disk it could not
+/// write its last status to). nil while it may still be going on, or when
+/// it runs elsewhere.
+private func runGone(_ s: RunSnapshot) -> String? {
+    guard !s.ended, s.pid > 0, let host = s.runHost, host == hostName() else { return nil }
+    guard kill(s.pid, 0) != 0 && errno == ESRCH else { return nil }
+    return "the run (pid \(s.pid) on \(host)) is gone without ending"
 }
 
 private func monitorEvent(for e: RunSnapshot.HistoryEntry) -> ReportEvent {

@@ -228,6 +228,10 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(stops.map { $0.1 }, [false, true], "TERM first, then KILL")
         XCTAssertTrue(h.files.exists(h.lockPath("devel/deaf")), "the lock stays for the next run")
         XCTAssertLessThan(h.world.now - h.coordinator.startTime, 60)
+        // Named as not finished, on the screen and in the summary.
+        XCTAssertEqual(h.coordinator.interrupted.map { $0.0 }, ["devel/deaf"])
+        XCTAssertTrue(h.reporter.events.contains { $0.contains("jobNotFinished") && $0.contains("devel/deaf")
+                && $0.contains("stopped by signal \(SIGINT)") }, h.reporter.events.suffix(4).joined(separator: "\n"))
     }
 
     func testTermEndsJobsWaitingForTheHostLockAtOnce() throws {

@@ -34,6 +34,40 @@ final class AdversarialTests: XCTestCase {
                       top.joined(separator: ",") + "}")
     }
 
+    /// A run killed, or stopped by a disk it could not write its last status
+    /// to, leaves status.json not ended: without a terminal, monitor says
+    /// the run's process is gone and exits 1 (it used to wait for ever).
+    /// A run on another machine, or one whose process lives, is followed.
+    func testMonitorSaysARunWhoseProcessIsGoneAndExits() throws {
+        let dir = try makeTempDir(prefix: "adv-gone")
+        defer { removeTree(dir) }
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        func write(pid: Int32, host: String) throws {
+            try statusFile(in: dir, "ended", "false")
+            let text = (readFile(dir + "/status.json") ?? "")
+                .replacingOccurrences(of: "\"pid\":1,", with: "\"pid\":\(pid),\"runHost\":\"\(host)\",")
+            try writeFile(dir + "/status.json", text)
+        }
+        try write(pid: dead.processIdentifier, host: host)
+        let gone = try bulkbuild(["monitor", "-L", dir], timeout: 30)
+        XCTAssertEqual(gone.exitCode, 1, gone.output)
+        XCTAssertTrue(gone.stderr.contains("the run (pid \(dead.processIdentifier) on \(host)) is gone without ending; its last state: "),
+                      gone.stderr)
+        // Elsewhere, or alive: nothing to say, the monitor waits (ended by the timeout).
+        for (pid, on) in [(dead.processIdentifier, "another-machine"), (getpid(), host)] {
+            try write(pid: pid, host: on)
+            let waiting = try bulkbuild(["monitor", "-L", dir], timeout: 3)
+            XCTAssertFalse(waiting.stderr.contains("is gone"), "\(on): \(waiting.stderr)")
+            XCTAssertNotEqual(waiting.exitCode, 1, "\(on): \(waiting.output)")
+        }
+    }
+
     func testMonitorRefusesStatusNumbersNoRunWritesNamingTheField() throws {
         let dir = try makeTempDir(prefix: "adv-status")
         defer { removeTree(dir) }

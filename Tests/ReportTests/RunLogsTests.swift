@@ -68,6 +68,9 @@ final class RunLogsErrorTests: XCTestCase {
     func testTheJudgedEstimate() {
         let e = RunLogs.estimate("9@50.00: ENG-\n9@60.00: ETA estimate made at 12s into the run: 40s left; it took 50s (error -10s, -20.0%)\n")
         XCTAssertEqual(e, RunReport.Estimate(madeAt: 12, predicted: 40, actual: 50, error: -10, percent: -20))
+        // A run that ended within a second of its estimate has no share.
+        let short = RunLogs.estimate("9@60.00: ETA estimate made at 4s into the run: 14s left; it took 0s (error +14s)\n")
+        XCTAssertEqual(short, RunReport.Estimate(madeAt: 4, predicted: 14, actual: 0, error: 14, percent: nil))
     }
 }
 
