@@ -137,7 +137,8 @@ extension Coordinator {
         guard host.dependsHolder == nil, junkTasks[host] == nil else { return false }
         let name = locks.hostLockName(host: host.name)
         do {
-            let lines = [("locked", name), ("dpb", "\(pid) on \(config.localHost)"), ("path", job.path.canonical)]
+            let lines = [("locked", name), ("dpb", "\(pid) on \(config.localHost)"), ("path", job.path.canonical),
+                         ("start", LogFormat.epochWithDate(now()))]
             var created = try locks.create(name, lines: lines)
             if created == .alreadyLocked && removeDeadRunsHostLock(name) { created = try locks.create(name, lines: lines) }
             guard created == .created else { return false }

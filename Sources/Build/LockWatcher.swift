@@ -80,7 +80,8 @@ final class LockWatcher {
         for name in watched.keys {
             guard let c = locks.contents(name) else { return true }
             guard c["error"] == nil, c["status"] == nil, let owner = LockDirectory.owner(c) else { continue }
-            if owner.host == host, owner.pid != ownPid, processIsAlive(owner.pid) { return true }
+            if owner.host == host, owner.pid != ownPid,
+               LockDirectory.deadOwner(c, host: host, isAlive: processIsAlive) == nil { return true }
         }
         return false
     }

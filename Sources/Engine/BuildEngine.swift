@@ -48,8 +48,11 @@ public final class BuildEngine {
         /// -R: its package exists; once its dependencies are settled, its
         /// signature says whether it is kept or rebuilt.
         var checkSignature = false
-        /// Built by a job of this run (-R rebuilds what was built against it).
+        /// Built by a job of this run (the summary's "built").
         var builtThisRun = false
+        /// Its package was made during this run, by a job of it or by
+        /// another process (-R rebuilds what was built against it).
+        var newPackage = false
         init(path: FullPkgPath) { self.path = path }
     }
 

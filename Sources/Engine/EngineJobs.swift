@@ -53,7 +53,8 @@ extension BuildEngine {
     /// The path's package turned up before its job started (another
     /// process built it): B without J.
     public func foundBuilt(_ path: FullPkgPath, alsoBuilt: [FullPkgPath]) {
-        finished(path, .built(alsoBuilt: alsoBuilt))
+        built(path, alsoBuilt: alsoBuilt, byThisRun: false)
+        release(nodes[id(for: path)].path.pkgpath)
     }
 
     /// Its job ended well but the package file is not visible yet (a
@@ -81,25 +82,37 @@ extension BuildEngine {
         case notFinished
     }
 
+    /// B: the path's package is there (and its siblings' the same job
+    /// made), made by a job of this run or, `byThisRun` false, by another
+    /// process since the listing.
+    func built(_ path: FullPkgPath, alsoBuilt others: [FullPkgPath], byThisRun: Bool) {
+        let i = id(for: path)
+        for j in [i] + others.map({ id(for: $0) }) {
+            tracked(j) {
+                $0.newPackage = true
+                if byThisRun { $0.builtThisRun = true }
+            }
+        }
+        setState(i, .built)
+        log(i, .built)
+        for o in others {
+            let j = id(for: o)
+            switch nodes[j].state {
+            case .toBuild, .queued, .setAside, .locked, .unlisted:
+                setState(j, .built)
+                log(j, .built)
+                becameReadyToInstall(j)
+            default: break
+            }
+        }
+        becameReadyToInstall(i)
+    }
+
     public func finished(_ path: FullPkgPath, _ result: JobResult) {
         let i = id(for: path)
         switch result {
         case .built(let others):
-            tracked(i) { $0.builtThisRun = true }
-            for o in others { tracked(id(for: o)) { $0.builtThisRun = true } }
-            setState(i, .built)
-            log(i, .built)
-            for o in others {
-                let j = id(for: o)
-                switch nodes[j].state {
-                case .toBuild, .queued, .setAside, .locked, .unlisted:
-                    setState(j, .built)
-                    log(j, .built)
-                    becameReadyToInstall(j)
-                default: break
-                }
-            }
-            becameReadyToInstall(i)
+            built(path, alsoBuilt: others, byThisRun: true)
         case .failed:
             setState(i, .error)
             log(i, .error)

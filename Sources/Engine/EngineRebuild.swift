@@ -53,7 +53,7 @@ extension BuildEngine {
             let came = now.split(separator: " ").filter { !old.contains($0) }.map { "+" + $0 }
             return decide(true, "signature changed: " + (gone + came).joined(separator: " "))
         }
-        let fresh = neededNodes(i).filter { nodes[$0].builtThisRun }.compactMap { nodes[$0].record?.pkgname }.sorted()
+        let fresh = neededNodes(i).filter { nodes[$0].newPackage }.compactMap { nodes[$0].record?.pkgname }.sorted()
         if !fresh.isEmpty { return decide(true, "built against rebuilt \(fresh.joined(separator: " "))") }
         if then != nil { return false }
         return check.rebuildUnknown ? decide(true, "signature unknown (-U)") : decide(false, "signature unknown, kept")

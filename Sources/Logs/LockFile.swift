@@ -79,10 +79,18 @@ public struct LockDirectory: Sendable {
 
     /// The pid of the bulkbuild of `host` that made this lock and is gone:
     /// nil while it lives, or when another host's run (or no run) made it.
-    public static func deadOwner(_ contents: [String: String], host: String,
-                                 isAlive: (Int32) -> Bool) -> Int32? {
-        guard let owner = owner(contents), owner.host == host, !isAlive(owner.pid) else { return nil }
-        return owner.pid
+    /// A process that started after the lock was made (its `start` line)
+    /// is not its maker: the pid was used again, after a reboot or a long
+    /// time, and the maker is gone.
+    public static func deadOwner(_ contents: [String: String], host: String, isAlive: (Int32) -> Bool,
+                                 startedAt: (Int32) -> Double? = processStartTime) -> Int32? {
+        guard let owner = owner(contents), owner.host == host else { return nil }
+        if !isAlive(owner.pid) { return owner.pid }
+        if let made = contents["start"]?.split(separator: " ").first.flatMap({ Double($0) }),
+           let began = startedAt(owner.pid), began > made + 2 {
+            return owner.pid
+        }
+        return nil
     }
 
     /// Removes locks left by dead bulkbuild processes of this host that did
@@ -108,6 +116,21 @@ public struct LockDirectory: Sendable {
 
 /// Whether a process is alive: kill(0) succeeds on zombies, so /proc is
 /// checked too.
+/// When process `pid` of this machine started (epoch seconds), from
+/// /proc: nil when that cannot be told.
+public func processStartTime(_ pid: Int32) -> Double? {
+    guard let stat = FileIO.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")"),
+          let system = FileIO.read("/proc/stat") else { return nil }
+    // Field 22 of stat, the 20th after the command's closing parenthesis:
+    // clock ticks after boot.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 19, let ticks = Double(fields[19]),
+          let line = system.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
+          let boot = Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) else { return nil }
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return hz > 0 ? boot + ticks / hz : nil
+}
+
 public func processIsAlive(_ pid: Int32) -> Bool {
     guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
     guard let stat = FileIO.read("/proc/\(pid)/stat") else { return true }

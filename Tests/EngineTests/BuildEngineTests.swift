@@ -89,6 +89,11 @@ final class BuildEngineTests: XCTestCase {
         XCTAssertEqual(job?.path, fp("f/a"))
         h.engine.foundBuilt(fp("f/a"), alsoBuilt: [])
         XCTAssertEqual(h.log(), ["B f/a", "I f/a # a-1.0", "Q f/b"])
+        // Another process built it: not this run's (the summary's "already built").
+        XCTAssertEqual(h.engine.counts.builtByThisRun, 0)
+        h.run("f/b")
+        XCTAssertEqual(h.engine.counts.builtByThisRun, 1)
+        XCTAssertEqual(h.engine.summary().builtByThisRun, 1)
     }
 
     // MARK: ignored and broken

@@ -92,6 +92,22 @@ final class LockDirectoryTests: TempDirTestCase {
         XCTAssertTrue(removed.isEmpty)
     }
 
+    /// A live pid that started after the lock was made did not make it:
+    /// the pid was used again (a reboot, a long time) and the lock's run is
+    /// gone. A lock without a start line is judged by the pid alone.
+    func testALockWhosePidWasUsedAgainHasADeadOwner() throws {
+        let me = getpid()
+        let began = try XCTUnwrap(processStartTime(me))
+        XCTAssertLessThanOrEqual(began, Date().timeIntervalSince1970 + 1)
+        XCTAssertGreaterThan(began, Date().timeIntervalSince1970 - 86_400 * 30, "started within the last month")
+        let yesterday = ["dpb": "\(me) on h1", "start": "\(Int(began) - 86_400) (yesterday)"]
+        XCTAssertEqual(LockDirectory.deadOwner(yesterday, host: "h1", isAlive: processIsAlive), me)
+        let mine = ["dpb": "\(me) on h1", "start": "\(Int(began) + 5) (after it started)"]
+        XCTAssertNil(LockDirectory.deadOwner(mine, host: "h1", isAlive: processIsAlive))
+        XCTAssertNil(LockDirectory.deadOwner(["dpb": "\(me) on h1"], host: "h1", isAlive: processIsAlive))
+        XCTAssertNil(LockDirectory.deadOwner(yesterday, host: "h2", isAlive: processIsAlive), "another host's")
+    }
+
     func testProcessIsAlive() {
         XCTAssertTrue(processIsAlive(getpid()))
         XCTAssertTrue(processIsAlive(1), "init exists even when we may not signal it")
