@@ -420,6 +420,21 @@ public final class Coordinator {
         return done == s.counts.total ? 0 : 1
     }
 
+    /// What holds a locked path, for the summary: an earlier run's
+    /// failure (and how to retry), a live run, or a file that names none.
+    func lockedLine(_ p: String) -> String {
+        guard let path = try? FullPkgPath(p) else { return "\(p) (lock in \(config.lockdir))" }
+        let name = path.pkgpath.dotted
+        let file = config.lockdir + "/" + name
+        guard let c = locks.contents(name) else { return "\(p) (\(file))" }
+        if let status = c["status"], status != "0", !status.isEmpty {
+            return "\(p): failed in an earlier run (\(status)\(c["todo"].map { " in " + $0 } ?? ""), log: \(logs.portLog(path))); "
+                + "remove \(file) to build it again"
+        }
+        if let owner = LockDirectory.owner(c) { return "\(p) by bulkbuild \(owner.pid) on \(owner.host) (\(file))" }
+        return "\(p): \(file) names no bulkbuild (no dpb= line); remove it if no run holds it"
+    }
+
     func finish(status: Int32) {
         if unmountMemory(then: { [weak self] in self?.finish(status: status) }) { return }
         flushEngine(now())
@@ -468,7 +483,7 @@ public final class Coordinator {
             lines.append("  failed: \(p) (log: \(log))")
         }
         for (p, why) in s.brokenPaths { lines.append("  broken: \(p): \(why)") }
-        for p in s.lockedPaths { lines.append("  locked: \(p) (lock in \(config.lockdir))") }
+        for p in s.lockedPaths { lines.append("  locked: " + lockedLine(p)) }
         for (p, host, log) in interrupted { lines.append("  interrupted: \(p) on \(host) (log: \(log))") }
         // Jobs stopped by a signal are still running for the engine.
         let notStarted = c.queued + c.running - interrupted.count

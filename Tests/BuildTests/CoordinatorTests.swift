@@ -265,6 +265,24 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(h.reporter.events.contains { $0.contains("while it waited for the host lock") })
     }
 
+    /// The summary says what holds each locked path: an earlier run's
+    /// failure with its log and how to retry, or a file naming no run.
+    func testTheSummarySaysWhatHoldsEachLock() throws {
+        let h = try Harness()
+        h.tree.add(FakePort(pkgpath: "devel/broken", seconds: 5, failIn: "build"))
+        h.tree.add(FakePort(pkgpath: "devel/other", seconds: 5))
+        XCTAssertEqual(try h.run(), 1)
+        h.files.remove(h.tree.packageFile("devel/other"))
+        try h.files.replace(h.lockPath("devel/other"), with: "garbage\n")
+        _ = try h.startOverAndPrepare()
+        XCTAssertEqual(try h.run(), 1)
+        let broken = h.coordinator.lockedLine("devel/broken")
+        XCTAssertTrue(broken.hasPrefix("devel/broken: failed in an earlier run (exit 1 in build, log: "), broken)
+        XCTAssertTrue(broken.hasSuffix("remove \(h.lockPath("devel/broken")) to build it again"), broken)
+        XCTAssertEqual(h.coordinator.lockedLine("devel/other"),
+                       "devel/other: \(h.lockPath("devel/other")) names no bulkbuild (no dpb= line); remove it if no run holds it")
+    }
+
     func testAHostLockOfARunThatDiedMeanwhileIsTakenOver() throws {
         let h = try Harness()
         h.tree.addLayered(6)
