@@ -64,6 +64,10 @@ public final class Coordinator {
     /// -I: the install running now, and what each install did.
     var installTask: TaskHandle?
     var installing = false
+    /// -q: the run is waiting for a fix now, and has at some time (the
+    /// estimate is not graded against time spent waiting for a person).
+    var waitingForFixes = false
+    var waitedForFixes = false
     /// Jobs a signal stopped: path, host and port log, for the summary.
     var interrupted: [(String, String, String)] = []
     var installReport: [String]?
@@ -392,7 +396,17 @@ public final class Coordinator {
             guard engine.isIdle else { return }
             s = engine.counts
         }
-        if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) { return }
+        if config.waitForFixes && (s.counts.errors > 0 || s.counts.locked > 0) {
+            // Said once per stretch of waiting: the run waits for a person.
+            if !waitingForFixes {
+                waitingForFixes = true
+                waitedForFixes = true
+                reporter.event(.message("waiting for fixes: \(s.counts.errors) failed, \(s.counts.locked) locked; "
+                                        + "remove a port's lock in \(config.lockdir) once it is fixed, or touch \(logs.stopFile)"), at: t)
+            }
+            return
+        }
+        waitingForFixes = false
         // Locks held by a live bulkbuild on this host will be released:
         // wait for them rather than give up on their dependents.
         if s.counts.locked > 0 && lockWatcher.heldByLiveRun(host: config.localHost, ownPid: pid) { return }

@@ -245,7 +245,7 @@ extension Coordinator {
     func reportEstimateError(_ t: Double) {
         // Only a run that went to its end: a stop cuts it short of the estimate.
         guard let (madeAt, predicted) = etaState.judged, shutdownSignal == nil, !stopFileSeen,
-              storageFailure == nil else { return }
+              storageFailure == nil, !waitedForFixes else { return }
         let actual = t - madeAt
         let predictedSpan = predicted - madeAt
         let error = predictedSpan - actual

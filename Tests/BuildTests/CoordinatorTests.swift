@@ -112,6 +112,11 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(h.tree.packageExists("www/user"))
         // Listed again after the fix.
         XCTAssertTrue(h.engineLines("T").contains { $0.contains("devel/broken hot-fix") })
+        // The wait was said once, and the time spent waiting for a person
+        // is not graded as an error of the estimate.
+        XCTAssertEqual(h.reporter.events.filter { $0.contains("waiting for fixes: 1 failed, 0 locked") }.count, 1,
+                       h.reporter.events.joined(separator: "\n"))
+        XCTAssertFalse(h.reporter.events.contains { $0.contains("estimate made at") })
     }
 
     func testRemovingTheLockOfAnEarlierRunsFailureIsAHotFixLikeOneOfThisRun() throws {
