@@ -578,6 +578,7 @@ public final class Coordinator {
         var s = RunSnapshot()
         s.pid = pid
         s.runHost = config.localHost
+        if config.fetch.fetchOnly { s.fetchOnly = true }
         s.time = t
         s.startTime = startTime
         s.stopping = stopFileSeen || storageFailure != nil

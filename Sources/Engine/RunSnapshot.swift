@@ -142,6 +142,8 @@ public struct RunSnapshot: Sendable, Codable, Equatable {
     public var listing = false
     /// The run has finished; monitor uses this.
     public var ended = false
+    /// -F: the run fetches and builds nothing; nil in older files.
+    public var fetchOnly: Bool?
     public var counts = Counts()
     public var jobs: [Job] = []
     public var fetchJobs: [FetchJob] = []

@@ -83,6 +83,7 @@ struct StatusJSON {
         if let v = s.estimatedFinish { key("estimatedFinish"); try double(v, "estimatedFinish") }
         key("failures"); array(s.failures) { $0.failure($1) }
         key("fetchJobs"); array(s.fetchJobs) { $0.fetchJob($1) }
+        if let v = s.fetchOnly { key("fetchOnly"); bool(v) }
         key("history"); bytes.append(contentsOf: try cache.json(of: s.history))
         key("hosts"); array(s.hosts) { $0.host($1) }
         key("jobs"); try array(s.jobs) { try $0.job($1) }

@@ -84,6 +84,11 @@ public enum ReportFormat {
 
     /// What `finish` prints once the screen is gone.
     public static func finalSummary(_ s: RunSnapshot, now: Double) -> [String] {
+        // -F builds nothing: the build counters would read as a stall.
+        if s.fetchOnly == true {
+            return ["bulkbuild: fetch run over after \(clockDuration(elapsed(s, now: now))): "
+                    + "\(s.counts.fetch) distfile(s) not fetched"].map(DisplayText.sanitized)
+        }
         // `!` counts both; the summary tells IGNORE from broken ports.
         let broken = s.counts.broken ?? 0
         let built = s.counts.installable + s.counts.built

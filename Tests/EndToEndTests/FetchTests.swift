@@ -251,6 +251,9 @@ final class FetchTests: XCTestCase {
         ], distinfo: sums)
         let r = try t.run(["-F", "2"])
         XCTAssertEqual(r.exitCode, 0, r.stdout)
+        // The screen's last word is about fetching, not a stalled build.
+        XCTAssertTrue(r.stdout.contains("bulkbuild: fetch run over after "), r.stdout)
+        XCTAssertFalse(r.stdout.contains(" done, 0 built"), r.stdout)
         for n in ["m1-1.tgz", "m2-1.tgz", "ign-1.tgz"] {
             XCTAssertEqual(try t.hexSHA256(t.root + "/distfiles/" + n), try t.hexSHA256(t.root + "/srv/good/" + n), n)
         }
