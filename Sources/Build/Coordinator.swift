@@ -333,7 +333,7 @@ public final class Coordinator {
             startJobs(t)
             startJunk()
         }
-        if !stopFileSeen && storageFailure == nil { startFetchJobs() }
+        if !stopping { startFetchJobs() }
         for job in jobs where job.waitingForLock {
             // With the lock directory failing the host lock may never be
             // made: the job goes (redone by the next run) instead of
@@ -361,9 +361,13 @@ public final class Coordinator {
         checkEnd(t)
     }
 
+    /// The stop file is there or the disk failed: nothing new starts
+    /// (jobs, fetches, installs, waits), what runs is let end.
+    var stopping: Bool { stopFileSeen || storageFailure != nil }
+
     /// Build jobs may start in this pass (no stop file, a working log
     /// directory, not -F).
-    var mayStartJobs: Bool { !stopFileSeen && storageFailure == nil && !config.fetch.fetchOnly }
+    var mayStartJobs: Bool { !stopping && !config.fetch.fetchOnly }
 
     func checkStopFile(_ t: Double) {
         let exists = files.exists(logs.stopFile)
@@ -376,9 +380,8 @@ public final class Coordinator {
     func checkEnd(_ t: Double) {
         guard jobs.isEmpty, packageWaits.isEmpty, listings.isEmpty, junkTasks.isEmpty, cleansAfterFailure.isEmpty,
               !installing else { return }
-        if config.fetch.fetchOnly && storageFailure == nil && !stopFileSeen { checkFetchOnlyEnd(); return }
+        if config.fetch.fetchOnly && !stopping { checkFetchOnlyEnd(); return }
         // A stopping run starts no fetch: only the running ones are waited for.
-        let stopping = storageFailure != nil || stopFileSeen
         guard stopping ? fetcher?.running.isEmpty ?? true : fetcher?.isIdle ?? true else { return }
         if storageFailure != nil { finish(status: 1); return }
         if !hosts.isEmpty && hosts.allSatisfy({ $0.state == .failed }) {
@@ -505,7 +508,7 @@ public final class Coordinator {
             lines.append("  \(notStarted) path(s) were buildable but not started")
         }
         // After a stop (file, signal, disk) what is left was simply not reached.
-        let stopped = stopFileSeen || shutdownSignal != nil || storageFailure != nil
+        let stopped = stopping || shutdownSignal != nil
         let why = stopped && c.errors + c.locked == 0 ? "the run was stopped before it"
             : "it waits on a dependency that failed or is locked"
         for p in s.blockedPaths.prefix(20) { lines.append("  not built: \(p) (\(why))") }
@@ -581,7 +584,7 @@ public final class Coordinator {
         if config.fetch.fetchOnly { s.fetchOnly = true }
         s.time = t
         s.startTime = startTime
-        s.stopping = stopFileSeen || storageFailure != nil
+        s.stopping = stopping
         s.listing = !listings.isEmpty
         s.counts = engine.counts.counts
         s.counts.broken = engine.counts.counts.ignored - engine.counts.ignoredOnly

@@ -50,11 +50,7 @@ extension Coordinator {
         }
         guard !lines.isEmpty, !signaturesTorn else { return }
         let wrote = writing(t) {
-            // The directory is made when the first line finds it missing.
-            do {
-                try files.append(lines, to: config.signaturesPath)
-            } catch let f as FileIO.Failure where f.code == ENOENT {
-                try files.makeDirectory((config.signaturesPath as NSString).deletingLastPathComponent)
+            try makingDirectory((config.signaturesPath as NSString).deletingLastPathComponent) {
                 try files.append(lines, to: config.signaturesPath)
             }
         }

@@ -20,6 +20,17 @@ extension Coordinator {
         }
     }
 
+    /// Runs `write` (of a file in `directory`), making the directory when
+    /// the write finds it missing: not looked for before every file.
+    func makingDirectory(_ directory: String, _ write: () throws -> Void) throws {
+        do {
+            try write()
+        } catch let f as FileIO.Failure where f.code == ENOENT {
+            try files.makeDirectory(directory)
+            try write()
+        }
+    }
+
     func storageFailed(_ what: String, _ t: Double) {
         guard storageFailure == nil else { return }
         storageFailure = what

@@ -40,7 +40,7 @@ extension Coordinator {
                 jobBuilt(w.job, t)
             } else if t >= w.deadline {
                 packageNeverShowed(w.job, "package file not visible after WAIT_TIMEOUT=\(Int(config.waitTimeout)) s")
-            } else if stopFileSeen || storageFailure != nil {
+            } else if stopping {
                 // A stopping run does not wait out WAIT_TIMEOUT: the port
                 // is redone (or found built) by the next run.
                 jobNotFinished(w.job, "the run stopped while its package file was not visible yet")

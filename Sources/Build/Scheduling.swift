@@ -175,14 +175,7 @@ extension Coordinator {
     func writeAffinity(_ job: BuildJob) {
         let text = "host=\(job.host.name)\npath=\(job.path.canonical)\n"
         writing(now()) {
-            // The directory is made when the first file finds it missing,
-            // not looked for before every file.
-            do {
-                try files.replace(affinityFile(job.path), with: text)
-            } catch let f as FileIO.Failure where f.code == ENOENT {
-                try files.makeDirectory(logs.affinityDirectory)
-                try files.replace(affinityFile(job.path), with: text)
-            }
+            try makingDirectory(logs.affinityDirectory) { try files.replace(affinityFile(job.path), with: text) }
         }
     }
 
@@ -244,8 +237,7 @@ extension Coordinator {
 
     func reportEstimateError(_ t: Double) {
         // Only a run that went to its end: a stop cuts it short of the estimate.
-        guard let (madeAt, predicted) = etaState.judged, shutdownSignal == nil, !stopFileSeen,
-              storageFailure == nil, !waitedForFixes else { return }
+        guard let (madeAt, predicted) = etaState.judged, shutdownSignal == nil, !stopping, !waitedForFixes else { return }
         let actual = t - madeAt
         let predictedSpan = predicted - madeAt
         let error = predictedSpan - actual
